@@ -1,0 +1,102 @@
+"""The client's exceptions: one small tree, each message saying what to do.
+
+    UnsandboxError
+    ├── ConfigurationError      no credentials, a plain-http remote base URL … (nothing was sent)
+    ├── ValidationError         the request breaks a documented limit (nothing was sent)
+    ├── NetworkError            connection refused/reset, DNS, read timeout
+    ├── JobTimeoutError         the job hit its ttl, or the client gave up waiting
+    └── ApiError                the API answered with an error (has .status)
+        ├── AuthenticationError 401/403 (ClockSkewError: 401 that mentions the timestamp)
+        ├── RateLimitedError    429 (has .retry_after)
+        ├── JobNotFoundError    404 for a job
+        ├── ServerError         5xx after the retries
+        └── BadResponseError    not JSON, wrong shape, too large
+
+No message, repr or attribute of these exceptions ever holds a secret key: messages are built
+from status codes and the server's own error text only.
+"""
+
+from __future__ import annotations
+
+
+class UnsandboxError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    #: one word for logs and the CLI's exit code table
+    kind = "error"
+
+
+class ConfigurationError(UnsandboxError):
+    kind = "configuration"
+
+
+class ValidationError(UnsandboxError):
+    kind = "validation"
+
+
+class NetworkError(UnsandboxError):
+    kind = "network"
+
+
+class JobTimeoutError(UnsandboxError):
+    kind = "timeout"
+
+
+class ApiError(UnsandboxError):
+    kind = "api"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class AuthenticationError(ApiError):
+    kind = "auth"
+
+
+class ClockSkewError(AuthenticationError):
+    pass
+
+
+class RateLimitedError(ApiError):
+    kind = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = 429,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class JobNotFoundError(ApiError):
+    kind = "not_found"
+
+
+class ServerError(ApiError):
+    kind = "server"
+
+
+class BadResponseError(ApiError):
+    kind = "bad_response"
+
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "BadResponseError",
+    "ClockSkewError",
+    "ConfigurationError",
+    "JobNotFoundError",
+    "JobTimeoutError",
+    "NetworkError",
+    "RateLimitedError",
+    "ServerError",
+    "UnsandboxError",
+    "ValidationError",
+]

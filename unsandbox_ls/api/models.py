@@ -1,0 +1,345 @@
+"""Typed requests and results of the unsandbox API, and their validation.
+
+Requests are validated before anything is sent (`ExecuteRequest.validate`); each failure is a
+`ValidationError` whose message says what to change. Results are read leniently from the wire
+(`RunResult.from_wire`): the documented variations of field names and types are all accepted and
+unknown fields are ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from unsandbox_ls.api.errors import ValidationError
+
+NetworkMode = Literal["zerotrust", "semitrusted"]
+NETWORK_MODES: tuple[str, ...] = ("zerotrust", "semitrusted")
+JobStatus = Literal["pending", "running", "completed", "failed", "timeout", "cancelled"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "timeout", "cancelled"})
+
+TTL_MIN, TTL_MAX, TTL_DEFAULT = 1, 900, 60
+MAX_INPUT_FILES = 10
+MAX_INPUT_FILE_BYTES = 5 * 1024 * 1024
+MAX_INPUT_TOTAL_BYTES = 10 * 1024 * 1024
+MAX_FILENAME_CHARS = 256
+MAX_ENV_VARS = 256
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file placed in the job's working directory, opened there by its plain name."""
+
+    filename: str
+    content: bytes
+
+    def __repr__(self) -> str:
+        return f"InputFile(filename={self.filename!r}, size={len(self.content)})"
+
+    def to_wire(self) -> dict[str, str]:
+        return {"filename": self.filename, "content": base64.b64encode(self.content).decode()}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What `/execute` and `/run` share: sandbox options of one run."""
+
+    ttl: int = TTL_DEFAULT
+    network_mode: str = "zerotrust"
+    env: dict[str, str] = field(default_factory=dict)
+    input_files: tuple[InputFile, ...] = ()
+    return_artifact: bool = False
+
+    def validate(self) -> None:
+        """Raise `ValidationError` naming the first problem and what to change."""
+        if isinstance(self.ttl, bool) or not isinstance(self.ttl, int):
+            raise ValidationError(f"ttl must be a whole number of seconds, got {self.ttl!r}")
+        if not TTL_MIN <= self.ttl <= TTL_MAX:
+            raise ValidationError(
+                f"ttl must be between {TTL_MIN} and {TTL_MAX} seconds, got {self.ttl}; "
+                f"set a value in that range"
+            )
+        if self.network_mode not in NETWORK_MODES:
+            raise ValidationError(
+                f"network mode must be 'zerotrust' or 'semitrusted', got {self.network_mode!r}"
+            )
+        if len(self.env) > MAX_ENV_VARS:
+            raise ValidationError(f"at most {MAX_ENV_VARS} environment variables can be sent")
+        for key, value in self.env.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise ValidationError(
+                    f"environment variables must be strings: {key!r}={value!r}; quote the value"
+                )
+            if not key or "=" in key or "\0" in key:
+                raise ValidationError(f"invalid environment variable name {key!r}")
+        validate_input_files(self.input_files)
+
+
+def validate_input_files(files: tuple[InputFile, ...] | list[InputFile]) -> None:
+    """The API's documented limits: 10 files, 5 MB each, 10 MB in all, plain names."""
+    if len(files) > MAX_INPUT_FILES:
+        raise ValidationError(
+            f"{len(files)} input files given; the API accepts at most {MAX_INPUT_FILES}"
+        )
+    total = 0
+    seen: set[str] = set()
+    for f in files:
+        name = f.filename
+        if not name or len(name) > MAX_FILENAME_CHARS:
+            raise ValidationError(
+                f"input file name must be 1 to {MAX_FILENAME_CHARS} characters: {name[:40]!r}"
+            )
+        if "/" in name or "\\" in name or ".." in name or "\0" in name:
+            raise ValidationError(
+                f"input file name {name!r} must be a plain file name (no '/', '\\' or '..')"
+            )
+        if name in seen:
+            raise ValidationError(f"input file {name!r} is given twice")
+        seen.add(name)
+        size = len(f.content)
+        if size > MAX_INPUT_FILE_BYTES:
+            raise ValidationError(
+                f"input file {name!r} is {size / 1e6:.1f} MB; the limit is 5 MB per file"
+            )
+        total += size
+    if total > MAX_INPUT_TOTAL_BYTES:
+        raise ValidationError(
+            f"input files add up to {total / 1e6:.1f} MB; the limit is 10 MB in all"
+        )
+
+
+@dataclass(frozen=True)
+class ExecuteRequest:
+    """Body of `POST /execute` and `POST /execute/async`."""
+
+    language: str
+    code: str
+    options: RunOptions = field(default_factory=RunOptions)
+
+    def validate(self) -> None:
+        if not self.language:
+            raise ValidationError("no language given")
+        self.options.validate()
+
+    def to_wire(self) -> dict[str, Any]:
+        o = self.options
+        body: dict[str, Any] = {
+            "language": self.language,
+            "code": self.code,
+            "network_mode": o.network_mode,
+            "ttl": o.ttl,
+        }
+        if o.env:
+            body["env"] = dict(o.env)
+        if o.input_files:
+            body["input_files"] = [f.to_wire() for f in o.input_files]
+        if o.return_artifact:
+            body["return_artifact"] = True
+        return body
+
+
+@dataclass(frozen=True)
+class RawRunRequest:
+    """Body and query of `POST /run` and `/run/async`: the language comes from the shebang."""
+
+    code: str
+    options: RunOptions = field(default_factory=RunOptions)
+
+    def validate(self) -> None:
+        if self.options.input_files:
+            raise ValidationError("input files cannot be sent with a shebang run; use a normal run")
+        self.options.validate()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file the job produced (a compiled binary with `return_artifact`)."""
+
+    filename: str
+    content: bytes
+    mime_type: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Artifact(filename={self.filename!r}, size={len(self.content)})"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            parsed = float(value)
+        except ValueError:
+            return None
+        return parsed if math.isfinite(parsed) else None
+    return None
+
+
+def parse_timestamp(value: Any) -> float | None:
+    """Unix seconds from a number or a numeric / ISO-8601 string; None when unreadable."""
+    number = _number(value)
+    if number is not None:
+        return number
+    if isinstance(value, str) and value:
+        from datetime import datetime, timezone
+
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.timestamp()
+    return None
+
+
+def _artifacts(data: dict[str, Any]) -> tuple[Artifact, ...]:
+    found: list[Artifact] = []
+    items = data.get("artifacts")
+    if isinstance(items, list):
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            payload = item.get("content_base64", item.get("data", item.get("content")))
+            if not isinstance(payload, str):
+                continue
+            try:
+                content = base64.b64decode(payload, validate=False)
+            except ValueError:
+                continue
+            mime = item.get("mime_type")
+            found.append(
+                Artifact(
+                    _text(item.get("filename")) or "a.out",
+                    content,
+                    mime if isinstance(mime, str) else None,
+                )
+            )
+    legacy = data.get("artifact")
+    if isinstance(legacy, dict) and legacy.get("type") == "base64":
+        payload = legacy.get("data")
+        if isinstance(payload, str):
+            try:
+                found.append(
+                    Artifact(_text(legacy.get("filename")) or "a.out", base64.b64decode(payload))
+                )
+            except ValueError:
+                pass
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: the program's own outcome (a non-zero exit is not an API failure)."""
+
+    status: str
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+    language: str | None = None
+    job_id: str | None = None
+    duration_ms: float | None = None
+    detected_language: str | None = None
+    network_mode: str | None = None
+    error: str | None = None
+    artifacts: tuple[Artifact, ...] = ()
+    created_at: float | None = None
+    completed_at: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed" and self.exit_code == 0
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any], *, default_status: str = "completed") -> RunResult:
+        exit_raw = data.get("exit_code")
+        exit_code = (
+            int(exit_raw)
+            if isinstance(exit_raw, (int, float)) and not isinstance(exit_raw, bool)
+            else None
+        )
+        duration = _number(data.get("total_time_ms"))
+        if duration is None:
+            duration = _number(data.get("execution_time_ms"))
+        if duration is None:
+            seconds = _number(data.get("execution_time"))
+            duration = seconds * 1000 if seconds is not None else None
+        error = data.get("error")
+        status = data.get("status")
+        return cls(
+            status=status if isinstance(status, str) and status else default_status,
+            exit_code=exit_code,
+            stdout=_text(data.get("stdout")),
+            stderr=_text(data.get("stderr")),
+            language=data.get("language") if isinstance(data.get("language"), str) else None,
+            job_id=data.get("job_id") if isinstance(data.get("job_id"), str) else None,
+            duration_ms=duration,
+            detected_language=(
+                data["detected_language"]
+                if isinstance(data.get("detected_language"), str)
+                else None
+            ),
+            network_mode=(
+                data["network_mode"] if isinstance(data.get("network_mode"), str) else None
+            ),
+            error=_text(error) or None if error is not None else None,
+            artifacts=_artifacts(data),
+            created_at=parse_timestamp(data.get("created_at")),
+            completed_at=parse_timestamp(data.get("completed_at")),
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """`GET /jobs/{id}`: a job's state; `result` is set once the status is terminal."""
+
+    job_id: str
+    status: str
+    language: str | None = None
+    detected_language: str | None = None
+    created_at: float | None = None
+    result: RunResult | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Job:
+        status = data.get("status")
+        status = status if isinstance(status, str) and status else "pending"
+        lang = data.get("language")
+        detected = data.get("detected_language")
+        return cls(
+            job_id=_text(data.get("job_id")),
+            status=status,
+            language=lang if isinstance(lang, str) else None,
+            detected_language=detected if isinstance(detected, str) else None,
+            created_at=parse_timestamp(data.get("created_at")),
+            result=(
+                RunResult.from_wire(data, default_status=status)
+                if status in TERMINAL_STATUSES
+                else None
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """`POST /keys/validate`."""
+
+    valid: bool
+    reason: str | None = None
+    public_key: str | None = None
+    tier: str | None = None
+    rate_per_minute: int | None = None
+    concurrency: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)

@@ -1,0 +1,40 @@
+"""What a stderr parser produces: problems with their stack frames, before any buffer mapping.
+
+Positions here are as the runtime printed them: 1-based lines, 1-based columns counted in code
+points (None when the runtime gives none). Mapping to a buffer, line offsets and the client's
+position encoding happen later (`unsandbox_ls.problems.mapping`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info", "hint"]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One location of a problem: a compiler position or one stack frame."""
+
+    path: str
+    line: int
+    column: int | None = None
+    end_column: int | None = None
+    function: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One compile error, warning or runtime failure.
+
+    `frames` are ordered innermost first (where it was raised or reported, then its callers),
+    whatever order the runtime printed them in. `text` is the whole block of output the problem
+    was read from (the full traceback), for hovers and the output log.
+    """
+
+    message: str
+    severity: Severity = "error"
+    frames: tuple[Frame, ...] = ()
+    code: str | None = None
+    text: str = ""
