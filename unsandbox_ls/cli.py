@@ -2,13 +2,90 @@
 
 Only argparse is imported here; each subcommand imports what it needs when it runs, so the
 language server starts without loading httpx or the sandbox server.
+
+Exit codes of `unsandbox-ls run` (documented in the README): the program's own exit code when the
+run finished; otherwise 2 bad usage or request, 69 API or network failure, 77 missing or rejected
+credentials, 124 the job timed out, 130 interrupted.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+
+from unsandbox_ls import __version__
+
+
+def _add_api_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--base-url",
+        help="API base URL (default: $UNSANDBOX_BASE_URL, else https://api.unsandbox.com)",
+    )
+    parser.add_argument(
+        "--account",
+        type=int,
+        help="row of ~/.unsandbox/accounts.csv to use (default: $UNSANDBOX_ACCOUNT, else 0)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unsandbox-ls",
+        description="Run the file you are editing in an unsandbox sandbox. With no subcommand, "
+        "start the language server on stdio (what editors spawn).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--tcp", action="store_true", help="serve LSP over TCP (for debugging)")
+    parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    parser.add_argument("--log-file", help="write the server log to this file (default: stderr)")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="{run,sandbox,doctor}")
+
+    run = sub.add_parser("run", help="run a file and print its output and diagnostics")
+    run.add_argument("file", help="the source file to run")
+    run.add_argument("--language", help="API language id (default: from extension or shebang)")
+    run.add_argument("--shebang", action="store_true", help="POST /run: language from the shebang")
+    run.add_argument("--async", dest="use_async", action="store_true", help="submit and poll")
+    run.add_argument("--ttl", type=int, help="time limit in seconds, 1-900 (default 60)")
+    run.add_argument("--network", choices=("zerotrust", "semitrusted"), help="network mode")
+    run.add_argument("-e", "--env", action="append", default=[], metavar="K=V", help="env var")
+    run.add_argument("-f", "--file", dest="input_files", action="append", default=[],
+                     metavar="FILE", help="input file, placed beside the code")  # fmt: skip
+    run.add_argument("--artifact", action="store_true", help="return the compiled binary")
+    run.add_argument("--artifact-dir", default=".", help="where to save artifacts (default .)")
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_api_options(run)
+
+    sandbox = sub.add_parser("sandbox", help="serve the local unsandbox-compatible sandbox")
+    sandbox.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any)")
+    sandbox.add_argument("--public-key", help="accepted public key (default $UNSANDBOX_PUBLIC_KEY)")
+    sandbox.add_argument("--secret-key", help="its secret (default $UNSANDBOX_SECRET_KEY)")
+    sandbox.add_argument("--api-key", help="accepted bearer key (default $UNSANDBOX_API_KEY)")
+    sandbox.add_argument("--max-jobs", type=int, default=4, help="jobs run at once (default 4)")
+    sandbox.add_argument("--unsafe-no-sandbox", action="store_true",
+                         help="run jobs without bubblewrap (DANGEROUS: no isolation)")  # fmt: skip
+
+    doctor = sub.add_parser("doctor", help="show which credentials and base URL would be used")
+    _add_api_options(doctor)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    raise SystemExit("not yet wired")
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "run":
+        from unsandbox_ls.run_command import run_command
+
+        return run_command(args)
+    if args.command == "sandbox":
+        from unsandbox_ls.sandbox.serve import serve_sandbox
+
+        return serve_sandbox(args)
+    if args.command == "doctor":
+        from unsandbox_ls.doctor import doctor
+
+        return doctor(args)
+    from unsandbox_ls.server.main import serve_language_server
+
+    return serve_language_server(args)
