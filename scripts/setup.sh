@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Set up a development environment: a venv in .venv with the package and its test extras, and
+# bubblewrap for the local sandbox. Idempotent; safe to run again.
+#   scripts/setup.sh            venv + Python packages + bubblewrap
+#   scripts/setup.sh --tests    also every runtime and editor the test suite drives
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+[ "${1:-}" = "--tests" ] && want_tests=1
+
+apt_install() {
+  # Installs Debian packages when we can (root, or passwordless sudo); otherwise says what to run.
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else
+      echo "Please install: sudo apt-get install -y ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  echo "Installing Debian packages: ${missing[*]}" >&2
+  $sudo apt-get update -qq -o DPkg::Lock::Timeout=300 >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
+    --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+
+if ! command -v bwrap >/dev/null; then
+  apt_install bubblewrap || echo "Without bubblewrap the local sandbox refuses to start." >&2
+fi
+
+if [ "$want_tests" = 1 ]; then
+  # Runtimes the stderr parsers are tested against, live, through the local sandbox.
+  apt_install ruby golang-go php-cli lua5.4
+  bash scripts/install-editor-test-deps.sh .venv
+fi
