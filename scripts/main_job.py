@@ -2,7 +2,7 @@
 
 1. Start the local sandbox (`unsandbox-ls sandbox`) on a free loopback port with a fresh random key
    pair (nothing is stored; the keys live for this run only).
-2. Start the language server (`python -m unsandbox_ls`) over stdio with those keys in its environment.
+2. Start the language server (`python -m unsandbox_ls`) over stdio, those keys in its environment.
 3. Act as an editor: initialize, open the file, ask for code lenses, click `▶ Run remotely`.
 4. Print what an editor would show: lenses, progress, the summary message, the program's output and
    the diagnostics in `PATH:LINE:COL: severity: message` form.

@@ -77,7 +77,7 @@ def shebang_interpreter(text: str) -> str | None:
     match = _SHEBANG.match(first)
     if match is None:
         return None
-    words = [match["cmd"], *match["rest"].split()]
+    words: list[str] = [match["cmd"], *match["rest"].split()]
     name = words[0].rsplit("/", 1)[-1]
     if name != "env":
         return name
@@ -99,7 +99,10 @@ def language_from_shebang(text: str) -> str | None:
     interpreter = shebang_interpreter(text)
     if interpreter is None:
         return None
-    base = _VERSION_SUFFIX.sub("", interpreter).rstrip("-").lower()
+    name = interpreter.lower()
+    if name in INTERPRETERS:
+        return INTERPRETERS[name]
+    base = _VERSION_SUFFIX.sub("", name).rstrip("-")
     if base.startswith("python"):
         return "python"
     if base in INTERPRETERS:
