@@ -1,0 +1,237 @@
+// @ts-check
+// VS Code client of unsandbox-ls: starts the language server over stdio and shows each run's
+// result in the "Unsandbox" output channel and the status bar.
+//
+// The server's own commands (unsandbox.runFile, unsandbox.cancel, …) are registered by
+// vscode-languageclient from the server's executeCommandProvider; registering them here again
+// would throw "command already exists". The commands below have their own ids and call those.
+'use strict';
+
+const vscode = require('vscode');
+const { LanguageClient, RevealOutputChannelOn } = require('vscode-languageclient/node');
+const { outputBlock, statusItem, failed } = require('./lib/format');
+const {
+  INSTALL_LINE,
+  commandWords,
+  findExecutable,
+  notFoundMessage,
+} = require('./lib/server-command');
+
+const SECTION = 'unsandbox';
+
+/** @type {LanguageClient | undefined} */
+let client;
+/** @type {vscode.OutputChannel} */
+let runOutput;
+/** @type {vscode.OutputChannel} */
+let serverLog;
+/** @type {vscode.StatusBarItem} */
+let statusBar;
+/** runId → file name of the runs in flight */
+const running = new Map();
+
+/** The `unsandbox` settings as a plain object, sent as initializationOptions. */
+function currentSettings() {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  /** @type {Record<string, unknown>} */
+  const settings = {};
+  for (const key of Object.keys(config)) {
+    const value = config.get(key);
+    if (typeof value !== 'function' && key !== 'serverCommand' && key !== 'revealOutputChannel') {
+      settings[key] = value;
+    }
+  }
+  return settings;
+}
+
+/** @param {string} uri */
+function baseName(uri) {
+  try {
+    return vscode.Uri.parse(uri).path.split('/').pop() || uri;
+  } catch {
+    return uri;
+  }
+}
+
+function showRunning() {
+  if (running.size === 0) {
+    return;
+  }
+  const names = [...running.values()];
+  statusBar.text = `$(sync~spin) unsandbox: ${names.length === 1 ? names[0] : `${names.length} runs`}`;
+  statusBar.tooltip = 'unsandbox: running remotely — click for the output';
+  statusBar.backgroundColor = undefined;
+  statusBar.show();
+}
+
+/** @param {any} params */
+function onRunStarted(params) {
+  running.set(params.runId ?? params.uri, baseName(String(params.uri ?? '')));
+  showRunning();
+}
+
+/** @param {import('./lib/format').RunFinished & {runId?: string}} run */
+function onRunFinished(run) {
+  if (run.runId !== undefined) {
+    running.delete(run.runId);
+  } else {
+    for (const [id, name] of running) {
+      if (name === baseName(String(run.uri ?? ''))) {
+        running.delete(id);
+        break;
+      }
+    }
+  }
+  runOutput.append(outputBlock(run));
+  const reveal = vscode.workspace.getConfiguration(SECTION).get('revealOutputChannel', 'always');
+  if (reveal === 'always' || (reveal === 'onError' && failed(run))) {
+    runOutput.show(true);
+  }
+  const item = statusItem(run);
+  statusBar.text = item.text;
+  statusBar.tooltip = item.tooltip;
+  statusBar.backgroundColor = item.error
+    ? new vscode.ThemeColor('statusBarItem.errorBackground')
+    : undefined;
+  statusBar.show();
+  showRunning();
+}
+
+async function startClient() {
+  const words = commandWords(vscode.workspace.getConfiguration(SECTION).get('serverCommand'));
+  if (findExecutable(words[0]) === null) {
+    const message = notFoundMessage(words);
+    serverLog.appendLine(message);
+    const choice = await vscode.window.showErrorMessage(
+      message,
+      'Copy install command',
+      'Open settings',
+    );
+    if (choice === 'Copy install command') {
+      await vscode.env.clipboard.writeText(INSTALL_LINE);
+    } else if (choice === 'Open settings') {
+      await vscode.commands.executeCommand(
+        'workbench.action.openSettings',
+        `${SECTION}.serverCommand`,
+      );
+    }
+    return;
+  }
+  const [command, ...args] = words;
+  const next = new LanguageClient(
+    'unsandbox',
+    'unsandbox',
+    { command, args, options: { env: process.env } },
+    {
+      documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+      initializationOptions: currentSettings(),
+      synchronize: { configurationSection: SECTION },
+      outputChannel: serverLog,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+    },
+  );
+  next.onNotification('unsandbox/runStarted', onRunStarted);
+  next.onNotification('unsandbox/runFinished', onRunFinished);
+  client = next;
+  try {
+    await next.start();
+  } catch (error) {
+    client = undefined;
+    const detail = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(
+      `unsandbox: the language server "${words.join(' ')}" did not start: ${detail}. ` +
+        `Is it installed (\`${INSTALL_LINE}\`)? See the "unsandbox" output for its log.`,
+    );
+  }
+}
+
+async function stopClient() {
+  const old = client;
+  client = undefined;
+  running.clear();
+  if (old) {
+    try {
+      await old.stop(5000);
+    } catch {
+      // already stopped or never started
+    }
+  }
+}
+
+async function restartClient() {
+  await stopClient();
+  await startClient();
+}
+
+/** @returns {Promise<boolean>} */
+async function ensureClient() {
+  if (!client) {
+    await startClient();
+  }
+  return client !== undefined && client.isRunning();
+}
+
+/**
+ * Run the file shown in the editor, or the resource the ▷ button passes.
+ * @param {unknown} resource
+ */
+async function runActiveFile(resource) {
+  const uri = resource instanceof vscode.Uri ? resource : vscode.window.activeTextEditor?.document.uri;
+  if (!uri) {
+    void vscode.window.showWarningMessage('unsandbox: open a file to run it.');
+    return;
+  }
+  if (await ensureClient()) {
+    await vscode.commands.executeCommand('unsandbox.runFile', uri.toString());
+  }
+}
+
+async function runActiveSelection() {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showWarningMessage('unsandbox: select some code to run it.');
+    return;
+  }
+  const { start, end } = editor.selection;
+  const range = {
+    start: { line: start.line, character: start.character },
+    end: { line: end.line, character: end.character },
+  };
+  if (await ensureClient()) {
+    await vscode.commands.executeCommand('unsandbox.runSelection', {
+      uri: editor.document.uri.toString(),
+      range,
+    });
+  }
+}
+
+/** @param {vscode.ExtensionContext} context */
+async function activate(context) {
+  runOutput = vscode.window.createOutputChannel('Unsandbox');
+  serverLog = vscode.window.createOutputChannel('Unsandbox Language Server');
+  statusBar = vscode.window.createStatusBarItem('unsandbox.status', vscode.StatusBarAlignment.Left, 10);
+  statusBar.name = 'unsandbox';
+  statusBar.command = 'unsandbox.showOutputChannel';
+  context.subscriptions.push(
+    runOutput,
+    serverLog,
+    statusBar,
+    vscode.commands.registerCommand('unsandbox.runActiveFile', runActiveFile),
+    vscode.commands.registerCommand('unsandbox.runActiveSelection', runActiveSelection),
+    vscode.commands.registerCommand('unsandbox.showOutputChannel', () => runOutput.show(true)),
+    vscode.commands.registerCommand('unsandbox.restartServer', restartClient),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      // Other settings reach the running server through workspace/didChangeConfiguration.
+      if (event.affectsConfiguration(`${SECTION}.serverCommand`)) {
+        void restartClient();
+      }
+    }),
+  );
+  await startClient();
+}
+
+function deactivate() {
+  return stopClient();
+}
+
+module.exports = { activate, deactivate };
