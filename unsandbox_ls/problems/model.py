@@ -15,13 +15,23 @@ Severity = Literal["error", "warning", "info", "hint"]
 
 @dataclass(frozen=True)
 class Frame:
-    """One location of a problem: a compiler position or one stack frame."""
+    """One location of a problem: a compiler position or one stack frame.
+
+    `column`/`end_column` are 1-based code points, `end_column` exclusive. When `echo` is set the
+    columns count within that echoed source text (Python re-indents the line it shows), and the
+    mapping re-aligns them with the buffer's line. `relative_to` names a definition the line
+    counts from (Tcl: line 1 is the line of `proc NAME`). `internal` marks runtime or library
+    frames the parser recognised itself (such as Java's `java.base/` module prefix).
+    """
 
     path: str
     line: int
     column: int | None = None
     end_column: int | None = None
     function: str | None = None
+    echo: str | None = None
+    relative_to: str | None = None
+    internal: bool = False
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,9 @@ class Problem:
 
     `frames` are ordered innermost first (where it was raised or reported, then its callers),
     whatever order the runtime printed them in. `text` is the whole block of output the problem
-    was read from (the full traceback), for hovers and the output log.
+    was read from (the full traceback), for hovers and the output log. `related` holds the
+    problems that explain this one: compiler notes, or the earlier exceptions of a chain.
+    `excerpt` is source text to look for in the buffer when the runtime names no line (R).
     """
 
     message: str
@@ -38,3 +50,5 @@ class Problem:
     frames: tuple[Frame, ...] = ()
     code: str | None = None
     text: str = ""
+    related: tuple[Problem, ...] = ()
+    excerpt: str | None = None

@@ -1,0 +1,166 @@
+"""Problems → LSP diagnostics; the only module of the package that imports lsprotocol.
+
+Each problem gives an Error (or the compiler's own severity) where it lands in the buffer, and
+one Hint per other in-buffer frame, each linking back to the primary, because Neovim and Helix
+don't show `relatedInformation`. Related problems (compiler notes, the earlier exceptions of a
+chain) are listed in the primary's `relatedInformation` and get a Hint each too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types as lsp
+
+from .mapping import (
+    MappedFrame,
+    Spot,
+    Target,
+    buffer_frames,
+    encode_column,
+    excerpt_spot,
+    file_spot,
+)
+from .model import Problem
+
+SOURCE = "unsandbox"
+
+_SEVERITY = {
+    "error": lsp.DiagnosticSeverity.Error,
+    "warning": lsp.DiagnosticSeverity.Warning,
+    "info": lsp.DiagnosticSeverity.Information,
+    "hint": lsp.DiagnosticSeverity.Hint,
+}
+
+#: More hints than this per problem (deep recursion) would only bury the error.
+MAX_FRAME_HINTS = 32
+
+
+def to_range(spot: Spot, target: Target, encoding: str = "utf-16") -> lsp.Range:
+    """An LSP range of a mapped spot in the client's position encoding."""
+    text = target.lines[spot.line] if 0 <= spot.line < len(target.lines) else ""
+    return lsp.Range(
+        lsp.Position(spot.line, encode_column(text, spot.start, encoding)),
+        lsp.Position(spot.line, encode_column(text, spot.end, encoding)),
+    )
+
+
+def _function_label(name: str | None) -> str:
+    if not name:
+        return "top level"
+    if name.startswith("<") or name.endswith(")"):
+        return name
+    return f"{name}()"
+
+
+def _headline(problem: Problem) -> str:
+    return problem.message.split("\n", 1)[0]
+
+
+def _primary(problem: Problem, target: Target) -> tuple[Spot, list[MappedFrame]]:
+    frames = buffer_frames(problem, target)
+    if frames:
+        return frames[0].spot, frames
+    return excerpt_spot(problem, target) or file_spot(target), []
+
+
+def to_diagnostics(
+    problems: list[Problem], target: Target, encoding: str = "utf-16"
+) -> dict[str, list[lsp.Diagnostic]]:
+    """Diagnostics per URI (the buffer's), primary first then its frame and related hints."""
+    out: list[lsp.Diagnostic] = []
+    seen: set[tuple[int, int, int, int, str, int]] = set()
+    for number, problem in enumerate(problems):
+        for diagnostic in _problem_diagnostics(problem, number, target, encoding):
+            rng = diagnostic.range
+            key = (
+                rng.start.line,
+                rng.start.character,
+                rng.end.line,
+                rng.end.character,
+                diagnostic.message,
+                int(diagnostic.severity or 0),
+            )
+            if key not in seen:
+                seen.add(key)
+                out.append(diagnostic)
+    return {target.uri: out} if out else {}
+
+
+def _data(problem: Problem, number: int, frame: int, target: Target) -> dict[str, Any]:
+    data: dict[str, Any] = {"problem": number, "frame": frame, "traceback": problem.text}
+    if target.run_id:
+        data["runId"] = target.run_id
+    return data
+
+
+def _problem_diagnostics(
+    problem: Problem, number: int, target: Target, encoding: str
+) -> list[lsp.Diagnostic]:
+    spot, frames = _primary(problem, target)
+    primary_range = to_range(spot, target, encoding)
+    primary_location = lsp.Location(target.uri, primary_range)
+    headline = _headline(problem)
+    total = len(frames)
+    related_info: list[lsp.DiagnosticRelatedInformation] = []
+    hints: list[lsp.Diagnostic] = []
+    back_link = [lsp.DiagnosticRelatedInformation(primary_location, headline)]
+
+    for position, mapped in enumerate(frames[1 : MAX_FRAME_HINTS + 1], start=2):
+        callee = frames[position - 2].frame.function
+        where = _function_label(mapped.frame.function)
+        message = f"frame {position}/{total}: in {where}"
+        if callee:
+            message += f", calls {_function_label(callee)}"
+        message += f" ({headline})"
+        location_range = to_range(mapped.spot, target, encoding)
+        related_info.append(
+            lsp.DiagnosticRelatedInformation(
+                lsp.Location(target.uri, location_range), f"frame {position}/{total}: {where}"
+            )
+        )
+        hints.append(
+            lsp.Diagnostic(
+                range=location_range,
+                message=message,
+                severity=lsp.DiagnosticSeverity.Hint,
+                code=problem.code,
+                source=SOURCE,
+                related_information=back_link,
+                data=_data(problem, number, mapped.index, target),
+            )
+        )
+
+    for other in problem.related:
+        other_frames = buffer_frames(other, target)
+        if not other_frames:
+            continue
+        label = "note" if other.severity in ("info", "hint") else "related"
+        other_range = to_range(other_frames[0].spot, target, encoding)
+        related_info.append(
+            lsp.DiagnosticRelatedInformation(
+                lsp.Location(target.uri, other_range), f"{label}: {_headline(other)}"
+            )
+        )
+        hints.append(
+            lsp.Diagnostic(
+                range=other_range,
+                message=f"{label}: {_headline(other)}",
+                severity=lsp.DiagnosticSeverity.Hint,
+                code=other.code,
+                source=SOURCE,
+                related_information=back_link,
+                data=_data(problem, number, -1, target),
+            )
+        )
+
+    primary = lsp.Diagnostic(
+        range=primary_range,
+        message=problem.message,
+        severity=_SEVERITY.get(problem.severity, lsp.DiagnosticSeverity.Error),
+        code=problem.code,
+        source=SOURCE,
+        related_information=related_info or None,
+        data=_data(problem, number, frames[0].index if frames else -1, target),
+    )
+    return [primary, *hints]

@@ -1,0 +1,194 @@
+"""Where problems land in the buffer that was run, without knowing where the sandbox put it.
+
+A frame belongs to the buffer when its basename is the name the code was submitted under or
+the client file's own name, when it follows the language's main-script conventions
+(`main.<ext>`, `Main.java`, `Main.kt`, `<stdin>`, `<string>`, `-`), or when it is the only file
+of the output that is not a runtime internal. Internal frames (standard libraries,
+site-packages, `node:` modules, `/rustc/<hash>/`, GOROOT, JDK modules …) never do.
+
+Lines are shifted by the line offset of a selection or cell run and clamped into the document;
+columns (1-based code points from the parsers) become 0-based code points here and are converted
+to the client's position encoding by `encode_column`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .model import Frame, Problem
+
+_MAIN_NAMES = frozenset({"<stdin>", "<string>", "-", "main", "Main", "MainKt", "Main.kt"})
+_MAIN_STEMS = frozenset({"main", "Main", "MainKt"})
+
+_INTERNAL = re.compile(
+    r"^(?:node:|internal/|<frozen |\[C\]|\[builtin|native|bun:|ext:|\(\w[\w. -]*\d\) )"
+    r"|/lib/python\d|site-packages/|dist-packages/|/rustc/[0-9a-f]{6,}|/\.cargo/registry/"
+    r"|/\.rustup/|/usr/lib/go[^/]*/src/|/usr/local/go/src/|^/usr/include/|/usr/lib/gcc/"
+    r"|^(?:java|javax|jdk|sun|kotlin|kotlinx)\.[\w.]*/|/usr/share/|/usr/lib/ruby/|/gems/"
+    r"|^<internal:|/lib/node_modules/|/node_modules/|^/usr/lib/(?:x86_64|aarch64)-linux-gnu/"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The buffer a run came from.
+
+    `path` is the local file (None for an untitled buffer), `uri` the client's URI, `lines` the
+    document's lines at the time of the run, `line_offset` the 0-based document line of the first
+    line that was sent (a selection or cell), and `submitted_name` the file name the code was sent
+    under (such as `main.py`), when known.
+    """
+
+    uri: str
+    lines: tuple[str, ...] | list[str]
+    path: str | None = None
+    line_offset: int = 0
+    submitted_name: str | None = None
+    run_id: str | None = None
+    extra_names: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def basename(self) -> str | None:
+        """The local file's name (`script.py`), or None for an untitled buffer."""
+        source = self.path or (self.uri if self.uri.startswith("file:") else None)
+        if not source:
+            return None
+        return basename(source)
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A mapped position: 0-based document line and 0-based code-point columns (end exclusive)."""
+
+    line: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class MappedFrame:
+    """A frame of a problem that lies in the buffer, with where it lands."""
+
+    frame: Frame
+    spot: Spot
+    index: int  # position among the problem's frames, innermost first
+
+
+def basename(path: str) -> str:
+    """The last component of a path or `file://` URL (`/a/b/main.py:3` is not expected here)."""
+    path = path.removeprefix("file://")
+    return re.split(r"[/\\]", path)[-1]
+
+
+def is_internal(frame: Frame) -> bool:
+    """A runtime, standard-library or third-party frame: shown in messages, never a location."""
+    return frame.internal or _INTERNAL.search(frame.path) is not None
+
+
+def _names(target: Target) -> set[str]:
+    names = set(target.extra_names)
+    if target.submitted_name:
+        names.add(basename(target.submitted_name))
+    if target.basename:
+        names.add(target.basename)
+    return names
+
+
+def _is_main_name(name: str) -> bool:
+    if name in _MAIN_NAMES:
+        return True
+    stem = name.split(".", 1)[0]
+    return stem in _MAIN_STEMS and "." in name
+
+
+def buffer_frames(problem: Problem, target: Target) -> list[MappedFrame]:
+    """The problem's frames that belong to the buffer, innermost first, with their spots."""
+    names = _names(target)
+    candidates = [(i, f) for i, f in enumerate(problem.frames) if not is_internal(f)]
+    only_file = len({f.path for _, f in candidates}) == 1
+    mapped: list[MappedFrame] = []
+    for index, frame in candidates:
+        name = basename(frame.path)
+        if only_file or name in names or _is_main_name(name):
+            mapped.append(MappedFrame(frame, frame_spot(frame, target), index))
+    return mapped
+
+
+def clamp_line(target: Target, line: int) -> int:
+    """A 0-based document line kept inside the document."""
+    last = max(len(target.lines) - 1, 0)
+    return min(max(line, 0), last)
+
+
+def _line_text(target: Target, line: int) -> str:
+    return target.lines[line] if 0 <= line < len(target.lines) else ""
+
+
+def _resolve_line(frame: Frame, target: Target) -> int:
+    """The 0-based document line of a frame, resolving definition-relative lines (Tcl procs)."""
+    line = frame.line - 1 + target.line_offset
+    if frame.relative_to:
+        pattern = re.compile(r"\s*proc\s+:{0,2}" + re.escape(frame.relative_to) + r"(?:\s|$)")
+        for number, text in enumerate(target.lines):
+            if pattern.match(text):
+                return clamp_line(target, number + frame.line - 1)
+    return clamp_line(target, line)
+
+
+def frame_spot(frame: Frame, target: Target) -> Spot:
+    """Where in the document a frame lands: the marked span, else the rest of the line from the
+    column, else the line's non-blank text."""
+    line = _resolve_line(frame, target)
+    text = _line_text(target, line)
+    body_start = len(text) - len(text.lstrip())
+    body_end = len(text.rstrip())
+    if frame.column is None:
+        return Spot(line, body_start, max(body_end, body_start))
+    shift = 0
+    if frame.echo is not None:
+        echo_body = frame.echo.strip()
+        echo_lead = len(frame.echo) - len(frame.echo.lstrip())
+        found = text.find(echo_body) if echo_body else -1
+        shift = (found if found >= 0 else body_start) - echo_lead
+    start = min(max(frame.column - 1 + shift, 0), len(text))
+    if frame.end_column is not None and frame.end_column > frame.column:
+        end = min(frame.end_column - 1 + shift, len(text))
+    else:
+        end = body_end
+    return Spot(line, start, max(end, start))
+
+
+def excerpt_spot(problem: Problem, target: Target) -> Spot | None:
+    """For a problem without a line: the first document line containing its excerpt."""
+    if not problem.excerpt:
+        return None
+    needle = problem.excerpt.strip()
+    if not needle:
+        return None
+    first = clamp_line(target, target.line_offset)
+    for number in range(first, len(target.lines)):
+        column = target.lines[number].find(needle)
+        if column >= 0:
+            return Spot(number, column, column + len(needle))
+    return None
+
+
+def file_spot(target: Target) -> Spot:
+    """File level: the non-blank text of the first line that was run."""
+    line = clamp_line(target, target.line_offset)
+    text = _line_text(target, line)
+    start = len(text) - len(text.lstrip())
+    return Spot(line, start, max(len(text.rstrip()), start))
+
+
+def encode_column(text: str, column: int, encoding: str = "utf-16") -> int:
+    """A 0-based code-point column of `text` in the client's units (utf-16, utf-8 or utf-32)."""
+    column = min(max(column, 0), len(text))
+    encoding = str(getattr(encoding, "value", encoding)).lower()
+    if encoding == "utf-32":
+        return column
+    prefix = text[:column]
+    if encoding == "utf-8":
+        return len(prefix.encode("utf-8", "surrogatepass"))
+    return column + sum(1 for char in prefix if ord(char) > 0xFFFF)

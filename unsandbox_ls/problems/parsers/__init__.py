@@ -1,0 +1,17 @@
+"""One parser module per language family; each exposes `parse(lines) -> list[Problem]`.
+
+`PARSERS` maps an API language id to the modules tried, in order, on the cleaned output. The
+generic `file:line[:col]` parser is the fallback for languages without a module.
+"""
+
+from __future__ import annotations
+
+#: API language id → parser module names under this package, tried in order.
+PARSERS: dict[str, tuple[str, ...]] = {
+    "python": ("python",),
+}
+
+#: Languages whose runtime can print diagnostics on stdout as well as stderr.
+BOTH_STREAMS: frozenset[str] = frozenset({"php"})
+
+FALLBACK: tuple[str, ...] = ("generic",)

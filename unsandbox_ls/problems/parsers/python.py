@@ -1,0 +1,180 @@
+r"""CPython tracebacks, syntax errors, exception groups and warnings.
+
+A real sample (CPython 3.11), chained, with 3.11 column markers::
+
+    Traceback (most recent call last):
+      File "/tmp/pp/main.py", line 4, in load
+        return json.loads(s)["key"]
+               ~~~~~~~~~~~~~^^^^^^^
+    KeyError: 'key'
+
+    The above exception was the direct cause of the following exception:
+
+    Traceback (most recent call last):
+      File "/tmp/pp/main.py", line 15, in <module>
+        main()
+    ValueError: wrapped
+
+and a syntax error, which has no `Traceback` header and no `, in`::
+
+      File "/tmp/pp/s.py", line 2
+        x = (1,
+            ^
+    SyntaxError: '(' was never closed
+
+Exception groups box their lines (`  | `, `  +-+---- 1 ----`); the boxes are stripped and the
+sub-exceptions become related problems of the group. Python prints the most recent call last, so
+frames are reversed here. Columns count within the echoed (re-indented) source line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import Frame, Problem
+
+_HEADER = re.compile(r"(?:Exception Group )?Traceback \(most recent call last\):$")
+_FRAME = re.compile(
+    r'\s*File "(?P<file>[^"]{1,1024})", line (?P<line>\d{1,9})(?:, in (?P<func>.+))?$'
+)
+_MARKERS = re.compile(r"(?P<lead>\s*)(?P<marks>[~^]*\^[~^]*)\s*$")
+_EXCEPTION = re.compile(r"(?P<type>[A-Za-z_][\w.]{0,200})(?:: (?P<msg>.*))?$")
+_WARNING = re.compile(
+    r"(?P<file>\S[^:]{0,1024}):(?P<line>\d{1,9}): (?P<cat>\w{0,100}Warning): (?P<msg>.*)$"
+)
+_BOX = re.compile(r"\s*[+|][-+]*\s?")
+_BOX_RULE = re.compile(r"\s*\+?-[-+]*( \d+ -+| and \d+ more exceptions -+)?\s*$")
+_CHAIN = (
+    "The above exception was the direct cause of the following exception:",
+    "During handling of the above exception, another exception occurred:",
+)
+
+
+@dataclass
+class _Record:
+    """One exception's block while it is being read."""
+
+    frames: list[Frame] = field(default_factory=list)
+    start: int = 0
+    depth: int = 0  # exception-group nesting level (box depth)
+
+
+def _box_depth(line: str) -> tuple[int, str]:
+    """How deep in an exception group's boxes a line sits, and the line without the box."""
+    stripped = line.lstrip()
+    if not stripped.startswith(("|", "+")):
+        return 0, line
+    match = _BOX.match(line)
+    assert match is not None
+    return (len(line) - len(stripped)) // 2, line[match.end() :]
+
+
+def parse(lines: list[str]) -> list[Problem]:
+    grouped = any(line.lstrip().startswith("+ Exception Group Traceback") for line in lines)
+    problems: list[Problem] = []
+    records: list[tuple[int, Problem]] = []  # (depth, problem) in printed order
+    current: _Record | None = None
+    i = 0
+    n = len(lines)
+    while i < n:
+        raw = lines[i]
+        depth, line = _box_depth(raw) if grouped else (0, raw)
+        if grouped and _BOX_RULE.match(raw) and raw.strip().startswith("+"):
+            i += 1
+            continue
+        if _HEADER.match(line.strip()) and (line.startswith("Traceback") or grouped):
+            current = _Record(start=i, depth=depth)
+            i += 1
+            continue
+        frame_match = _FRAME.match(line)
+        if frame_match and line.startswith("  File "):
+            if current is None:
+                current = _Record(start=i, depth=depth)
+            i, frame = _read_frame(lines, i, frame_match, grouped)
+            current.frames.append(frame)
+            continue
+        if current is not None and line and not line[0].isspace():
+            exc = _EXCEPTION.match(line)
+            if exc:
+                message = line if exc["msg"] is not None else exc["type"]
+                text = "\n".join(lines[current.start : i + 1])
+                frames = tuple(reversed(current.frames))
+                records.append(
+                    (current.depth, Problem(message, "error", frames, exc["type"], text))
+                )
+                current = None
+                i += 1
+                continue
+        if current is None:
+            warning = _WARNING.match(line)
+            if warning:
+                echo = lines[i + 1] if i + 1 < n and lines[i + 1].startswith("  ") else None
+                frame = Frame(warning["file"], int(warning["line"]), echo=echo)
+                message = f"{warning['cat']}: {warning['msg']}"
+                text = raw if echo is None else f"{raw}\n{echo}"
+                problems.append(Problem(message, "warning", (frame,), warning["cat"], text))
+        i += 1
+    return problems + _combine(records, lines)
+
+
+def _read_frame(lines: list[str], i: int, match: re.Match[str], grouped: bool) -> tuple[int, Frame]:
+    """Read a `File …` line, its echoed source line and an optional marker line."""
+    path, line_no, func = match["file"], int(match["line"]), match["func"]
+    i += 1
+    echo: str | None = None
+    start = end = None
+    if i < len(lines):
+        _, candidate = _box_depth(lines[i]) if grouped else (0, lines[i])
+        if (
+            candidate.startswith("    ")
+            and not _FRAME.match(candidate)
+            and not _MARKERS.match(candidate)
+        ):
+            echo = candidate
+            i += 1
+            if i < len(lines):
+                _, marker = _box_depth(lines[i]) if grouped else (0, lines[i])
+                found = _MARKERS.match(marker)
+                if found:
+                    start = len(found["lead"]) + 1
+                    end = start + len(found["marks"])
+                    i += 1
+    return i, Frame(path, line_no, start, end, func, echo)
+
+
+def _combine(records: list[tuple[int, Problem]], lines: list[str]) -> list[Problem]:
+    """A chain becomes one problem: the last exception, the earlier ones related. The deeper
+    records that follow an exception group are its sub-exceptions, related to the group."""
+    if not records:
+        return []
+    top_depth = min(depth for depth, _ in records)
+    tops: list[tuple[Problem, list[Problem]]] = []
+    for depth, problem in records:
+        if depth > top_depth and tops:
+            tops[-1][1].append(problem)
+        else:
+            tops.append((problem, []))
+    chain = [_with_group(problem, members) for problem, members in tops]
+    *earlier, last = chain
+    whole = "\n".join(lines).strip("\n")
+    related = tuple(p for e in earlier for p in (*e.related, _without_related(e)))
+    return [
+        Problem(
+            last.message, last.severity, last.frames, last.code, whole, (*related, *last.related)
+        )
+    ]
+
+
+def _without_related(problem: Problem) -> Problem:
+    return Problem(problem.message, problem.severity, problem.frames, problem.code, problem.text)
+
+
+def _with_group(group: Problem, members: list[Problem]) -> Problem:
+    if not members:
+        return group
+    summary = "; ".join(member.message for member in members)
+    message = f"{group.message}: {summary}" if summary else group.message
+    return Problem(
+        message, group.severity, group.frames, group.code, group.text, (*group.related, *members)
+    )

@@ -1,0 +1,35 @@
+"""Problems → compiler-style terminal lines (`PATH:LINE:COL: error: MESSAGE`), 1-based."""
+
+from __future__ import annotations
+
+from .mapping import Spot, Target, buffer_frames, excerpt_spot, file_spot
+from .model import Problem
+
+_WORD = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
+
+
+def _location(target: Target, spot: Spot) -> str:
+    path = target.path or target.uri
+    return f"{path}:{spot.line + 1}:{spot.start + 1}"
+
+
+def to_terminal_lines(problems: list[Problem], target: Target) -> list[str]:
+    """One line per problem at its primary location, then one `note:` line per other frame."""
+    out: list[str] = []
+    for problem in problems:
+        frames = buffer_frames(problem, target)
+        headline = problem.message.split("\n", 1)[0]
+        spot = frames[0].spot if frames else excerpt_spot(problem, target) or file_spot(target)
+        out.append(f"{_location(target, spot)}: {_WORD[problem.severity]}: {headline}")
+        total = len(frames)
+        for position, mapped in enumerate(frames[1:], start=2):
+            where = mapped.frame.function or "top level"
+            out.append(
+                f"{_location(target, mapped.spot)}: note: frame {position}/{total}: in {where}"
+            )
+        for other in problem.related:
+            other_frames = buffer_frames(other, target)
+            if other_frames:
+                note = other.message.split("\n", 1)[0]
+                out.append(f"{_location(target, other_frames[0].spot)}: note: {note}")
+    return out
