@@ -1,13 +1,16 @@
 """The client's exceptions: one small tree, each message saying what to do.
 
     UnsandboxError
-    ├── ConfigurationError      no credentials, a plain-http remote base URL … (nothing was sent)
+    ├── ConfigurationError      a plain-http remote base URL, a bad setting … (nothing was sent)
+    │   └── MissingCredentialsError  no keys found, or half a pair (says how to set them)
     ├── ValidationError         the request breaks a documented limit (nothing was sent)
     ├── NetworkError            connection refused/reset, DNS, read timeout
     ├── JobTimeoutError         the job hit its ttl, or the client gave up waiting
     └── ApiError                the API answered with an error (has .status)
         ├── AuthenticationError 401/403 (ClockSkewError: 401 that mentions the timestamp)
         ├── RateLimitedError    429 (has .retry_after)
+        ├── RequestRejectedError 400 or 413: the request itself was refused (fix it, no retry)
+        ├── RedirectRefusedError 3xx: credentials are only sent to the base URL, never followed
         ├── JobNotFoundError    404 for a job
         ├── ServerError         5xx after the retries
         └── BadResponseError    not JSON, wrong shape, too large
@@ -28,6 +31,10 @@ class UnsandboxError(Exception):
 
 class ConfigurationError(UnsandboxError):
     kind = "configuration"
+
+
+class MissingCredentialsError(ConfigurationError):
+    kind = "credentials"
 
 
 class ValidationError(UnsandboxError):
@@ -74,6 +81,14 @@ class RateLimitedError(ApiError):
         self.retry_after = retry_after
 
 
+class RequestRejectedError(ApiError):
+    kind = "rejected"
+
+
+class RedirectRefusedError(ApiError):
+    kind = "redirect"
+
+
 class JobNotFoundError(ApiError):
     kind = "not_found"
 
@@ -94,8 +109,11 @@ __all__ = [
     "ConfigurationError",
     "JobNotFoundError",
     "JobTimeoutError",
+    "MissingCredentialsError",
     "NetworkError",
     "RateLimitedError",
+    "RedirectRefusedError",
+    "RequestRejectedError",
     "ServerError",
     "UnsandboxError",
     "ValidationError",

@@ -9,6 +9,7 @@ unknown fields are ignored.
 from __future__ import annotations
 
 import base64
+import contextlib
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -227,12 +228,10 @@ def _artifacts(data: dict[str, Any]) -> tuple[Artifact, ...]:
     if isinstance(legacy, dict) and legacy.get("type") == "base64":
         payload = legacy.get("data")
         if isinstance(payload, str):
-            try:
+            with contextlib.suppress(ValueError):
                 found.append(
                     Artifact(_text(legacy.get("filename")) or "a.out", base64.b64decode(payload))
                 )
-            except ValueError:
-                pass
     return tuple(found)
 
 
@@ -343,3 +342,37 @@ class KeyInfo:
     rate_per_minute: int | None = None
     concurrency: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> KeyInfo:
+        def text(name: str) -> str | None:
+            value = data.get(name)
+            return value if isinstance(value, str) and value else None
+
+        def whole(name: str) -> int | None:
+            number = _number(data.get(name))
+            return int(number) if number is not None else None
+
+        valid = data.get("valid")
+        return cls(
+            valid=valid is True or (valid is None and text("status") in ("active", "valid")),
+            reason=text("reason"),
+            public_key=text("public_key"),
+            tier=text("tier") if text("tier") else _text(data.get("tier")) or None,
+            rate_per_minute=whole("rate_per_minute"),
+            concurrency=whole("concurrency"),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    """What `wait(on_update=…)` gets after each poll: the job, seconds since submission, polls."""
+
+    job: Job
+    elapsed: float
+    polls: int
+
+    @property
+    def status(self) -> str:
+        return self.job.status

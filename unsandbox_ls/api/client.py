@@ -1,0 +1,618 @@
+"""`UnsandboxClient`: every endpoint a one-shot run needs, with retries, polling and cancel.
+
+    async with UnsandboxClient(resolve_base_url(), find_credentials()) as client:
+        result = await client.run_request(ExecuteRequest("python", "print(1)"))
+
+Transport. httpx, with an injectable `transport=`. Redirects are never followed: credentials go
+only to the configured base URL, and a 3xx is reported (naming the target host) instead.
+Response bodies are streamed and reading stops past `max_response_bytes` (64 MiB by default).
+JSON bodies are serialised once and sent with `content=` so the signed bytes are the sent bytes.
+
+Retries (delays in `RetryPolicy`, see `policy.py`). Reads (`GET`) and `DELETE` are retried after
+a connection failure, a timeout, a connection reset, 429 and any 5xx. The submissions
+(`POST /execute`, `/execute/async`, `/run`, `/run/async`) are not idempotent: a retry could start
+the program twice. They are retried only when the request certainly did not start a job: the
+connection could not be opened (`ConnectError`, connect timeout, no free pooled connection), or
+the API answered 429, 502 or 503 (not accepted: rate limited, or the proxy in front could not
+reach the API). They are never retried after a read or write timeout, a connection reset once
+the request was on its way, or a 500 or 504: the job may already be running.
+
+Polling (`wait`): the delays of `poll_schedule` (see `policy.py`), re-signed at each poll. A 404
+right after submission is retried `RetryPolicy.not_found_retries` times; a 404 after a server
+error means the API restarted and lost the job. Cancelling the task that awaits `wait` (or
+`run_request`) sends `DELETE /jobs/{id}`, shielded and bounded by `cancel_timeout`, before the
+`CancelledError` propagates; so does giving up after the wait's own timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import httpx
+
+from unsandbox_ls import __version__
+from unsandbox_ls.api.auth import auth_for
+from unsandbox_ls.api.credentials import Credentials, is_loopback_host
+from unsandbox_ls.api.errors import (
+    ApiError,
+    BadResponseError,
+    ConfigurationError,
+    JobNotFoundError,
+    JobTimeoutError,
+    NetworkError,
+    RateLimitedError,
+    RequestRejectedError,
+    ServerError,
+    UnsandboxError,
+    ValidationError,
+)
+from unsandbox_ls.api.models import (
+    TERMINAL_STATUSES,
+    ExecuteRequest,
+    Job,
+    JobUpdate,
+    KeyInfo,
+    RawRunRequest,
+    RunResult,
+)
+from unsandbox_ls.api.policy import (
+    DEFAULT_POLL_SCHEDULE,
+    RetryPolicy,
+    parse_retry_after,
+    poll_delays,
+)
+from unsandbox_ls.api.responses import (
+    error_for_status,
+    expect_object,
+    parse_json,
+)
+
+log = logging.getLogger("unsandbox_ls.api")
+
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+#: seconds added to the job's ttl for the synchronous `/execute` and for `wait`'s own timeout
+TTL_GRACE = 30.0
+LANGUAGES_CACHE_SECONDS = 3600.0
+
+OnUpdate = Callable[[JobUpdate], "Awaitable[object] | object"]
+
+_languages_cache: dict[str, tuple[float, list[str]]] = {}
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return str(self.headers.get("content-type", ""))
+
+
+def _json_bytes(payload: Any) -> bytes:
+    try:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "the code or an environment value holds text that is not valid Unicode "
+            "(a lone surrogate); save the file as UTF-8"
+        ) from None
+
+
+def _is_submission(method: str, path: str) -> bool:
+    return method == "POST" and path in ("/execute", "/execute/async", "/run", "/run/async")
+
+
+class UnsandboxClient:
+    """An async client of one unsandbox API (hosted or the local sandbox)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials | None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        poll_schedule: Sequence[float] = DEFAULT_POLL_SCHEDULE,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        cancel_timeout: float = 5.0,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials
+        self.retry = retry or RetryPolicy()
+        self.poll_schedule = tuple(poll_schedule)
+        next(poll_delays(self.poll_schedule))  # raises ValueError on an empty schedule
+        self.cancel_timeout = cancel_timeout
+        self.max_response_bytes = max_response_bytes
+        self._connect_timeout = connect_timeout
+        self._auth = auth_for(credentials, clock=clock) if credentials else None
+        host = httpx.URL(self.base_url).host
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            headers={"User-Agent": f"unsandbox-ls/{__version__}", "Accept": "application/json"},
+            trust_env=not is_loopback_host(host),
+        )
+        self._secrets: tuple[str, ...] = ()
+        if credentials is not None:
+            self._secrets = tuple(s for s in (credentials.secret_key, credentials.api_key) if s)
+
+    def __repr__(self) -> str:
+        scheme = self.credentials.scheme if self.credentials else "none"
+        return f"UnsandboxClient(base_url={self.base_url!r}, auth={scheme!r})"
+
+    async def __aenter__(self) -> UnsandboxClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # ------------------------------------------------------------------ transport boundary
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<hidden>")
+        return text
+
+    def _scrubbed(self, error: UnsandboxError) -> UnsandboxError:
+        text = str(error)
+        clean = self._scrub(text)
+        if clean != text:
+            error.args = (clean,)
+        return error
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        timeout: httpx.Timeout | None,
+        authenticated: bool,
+    ) -> _Answer:
+        if authenticated and self._auth is None:
+            raise ConfigurationError(f"{method} {path} needs API credentials, and none were given")
+        request = self._http.build_request(
+            method,
+            path,
+            content=content,
+            params=params,
+            headers=headers,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+        )
+        response = await self._http.send(
+            request,
+            auth=self._auth if authenticated else None,
+            stream=True,
+            follow_redirects=False,
+        )
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_response_bytes:
+                raise self._too_large(method, path)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise self._too_large(method, path)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return _Answer(response.status_code, response.headers, b"".join(chunks))
+
+    def _too_large(self, method: str, path: str) -> BadResponseError:
+        return BadResponseError(
+            f"the API's answer to {method} {path} is larger than "
+            f"{self.max_response_bytes // (1024 * 1024)} MiB and was not read; the program "
+            f"probably printed too much: print less"
+        )
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+        authenticated: bool = True,
+        job_id: str | None = None,
+        ok_statuses: Sequence[int] = (),
+    ) -> _Answer:
+        """Send with bounded retries; a 2xx answer (or one in `ok_statuses`), else raise."""
+        what = f"{method} {path}"
+        submission = _is_submission(method, path)
+        retries = rate_retries = 0
+        had_failure = False
+        while True:
+            failure: UnsandboxError
+            retryable: bool
+            delay: float | None = None
+            try:
+                answer = await self._send_once(
+                    method,
+                    path,
+                    content=content,
+                    params=params,
+                    headers=headers,
+                    timeout=timeout,
+                    authenticated=authenticated,
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                failure = NetworkError(
+                    f"cannot connect to the API at {self.base_url} ({_describe(exc)}); check "
+                    f"the network and the base URL"
+                )
+                retryable = True
+            except httpx.TimeoutException as exc:
+                failure = NetworkError(
+                    f"the API did not answer {what} in time ({_describe(exc)})"
+                    + ("; the job may still be running" if submission else "")
+                )
+                retryable = not submission
+            except httpx.TransportError as exc:
+                failure = NetworkError(
+                    f"the connection to the API broke during {what} ({_describe(exc)})"
+                    + ("; the job may still be running" if submission else "")
+                )
+                retryable = not submission
+            except httpx.HTTPError as exc:  # pragma: no cover - other request errors
+                failure = NetworkError(f"{what} failed: {_describe(exc)}")
+                retryable = False
+            else:
+                if 200 <= answer.status < 300 or answer.status in ok_statuses:
+                    log.debug("%s -> %d (%d bytes)", what, answer.status, len(answer.body))
+                    return answer
+                retry_after = parse_retry_after(answer.headers.get("retry-after"))
+                failure = error_for_status(
+                    answer.status,
+                    answer.body,
+                    answer.headers,
+                    what=what,
+                    job_id=job_id,
+                    base_url=self.base_url,
+                    credentials_source=self.credentials.source if self.credentials else None,
+                    retry_after=retry_after,
+                    after_failure=had_failure,
+                )
+                if isinstance(failure, RateLimitedError):
+                    retryable = rate_retries < self.retry.max_rate_limit_retries
+                    if retryable:
+                        delay = self.retry.rate_limit_delay(rate_retries, retry_after)
+                        rate_retries += 1
+                elif isinstance(failure, ServerError):
+                    retryable = not submission or answer.status in (502, 503)
+                else:
+                    retryable = False
+            if isinstance(failure, (NetworkError, ServerError)):
+                had_failure = True
+                if retryable and retries < self.retry.max_retries:
+                    delay = self.retry.backoff_delay(retries)
+                    retries += 1
+                else:
+                    retryable = False
+            if not retryable or delay is None:
+                raise self._scrubbed(failure)
+            log.info("%s failed (%s); retrying in %.2f s", what, failure.kind, delay)
+            await asyncio.sleep(delay)
+
+    async def _json_object(self, answer: _Answer, what: str) -> dict[str, Any]:
+        return expect_object(parse_json(answer.body, answer.content_type, what), what)
+
+    # ------------------------------------------------------------------ endpoints
+
+    async def execute(self, request: ExecuteRequest) -> RunResult:
+        """`POST /execute`: run and wait in one request (polls if the API answers `pending`)."""
+        request.validate()
+        data = await self._submit_json("/execute", request, self._run_timeout(request.options.ttl))
+        return await self._result_or_poll(data, "POST /execute", request.options.ttl)
+
+    async def submit(self, request: ExecuteRequest) -> Job:
+        """`POST /execute/async`: start a job; poll it with `wait`."""
+        request.validate()
+        data = await self._submit_json("/execute/async", request, None)
+        return self._job_from_submission(data, "POST /execute/async")
+
+    async def run(self, request: RawRunRequest) -> RunResult:
+        """`POST /run`: raw source, language from the shebang; waits for the result."""
+        request.validate()
+        answer = await self._request(
+            "POST",
+            "/run",
+            content=request.code.encode("utf-8", errors="replace"),
+            params=self._run_params(request),
+            headers={"Content-Type": "text/plain"},
+            timeout=self._run_timeout(request.options.ttl),
+        )
+        data = await self._json_object(answer, "POST /run")
+        return await self._result_or_poll(data, "POST /run", request.options.ttl)
+
+    async def submit_raw(self, request: RawRunRequest) -> Job:
+        """`POST /run/async`: start a shebang run; poll it with `wait`."""
+        request.validate()
+        answer = await self._request(
+            "POST",
+            "/run/async",
+            content=request.code.encode("utf-8", errors="replace"),
+            params=self._run_params(request),
+            headers={"Content-Type": "text/plain"},
+        )
+        data = await self._json_object(answer, "POST /run/async")
+        return self._job_from_submission(data, "POST /run/async")
+
+    async def get_job(self, job_id: str) -> Job:
+        """`GET /jobs/{id}`."""
+        path = f"/jobs/{_job_path(job_id)}"
+        answer = await self._request("GET", path, job_id=job_id)
+        data = await self._json_object(answer, f"GET {path}")
+        job = Job.from_wire(data)
+        return job if job.job_id else Job.from_wire({**data, "job_id": job_id})
+
+    async def list_jobs(self) -> list[Job]:
+        """`GET /jobs`: the account's recent jobs."""
+        answer = await self._request("GET", "/jobs")
+        data = parse_json(answer.body, answer.content_type, "GET /jobs")
+        items = data.get("jobs") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise BadResponseError("the API answered GET /jobs without a list of jobs")
+        return [Job.from_wire(item) for item in items if isinstance(item, dict)]
+
+    async def cancel_job(self, job_id: str) -> Job | None:
+        """`DELETE /jobs/{id}`; the job as the API reports it when it says so, else None."""
+        path = f"/jobs/{_job_path(job_id)}"
+        answer = await self._request("DELETE", path, job_id=job_id)
+        if not answer.body.strip():
+            return None
+        try:
+            data = json.loads(answer.body)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        status = data.get("status")
+        if not isinstance(status, str) or status not in TERMINAL_STATUSES:
+            data = {**data, "status": "cancelled"}
+        return Job.from_wire({"job_id": job_id, **data})
+
+    async def languages(self, *, refresh: bool = False) -> list[str]:
+        """`GET /languages`, cached for an hour per base URL."""
+        cached = _languages_cache.get(self.base_url)
+        if cached and not refresh and time.monotonic() - cached[0] < LANGUAGES_CACHE_SECONDS:
+            return list(cached[1])
+        answer = await self._request("GET", "/languages", authenticated=self._auth is not None)
+        data = parse_json(answer.body, answer.content_type, "GET /languages")
+        items = data.get("languages") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise BadResponseError("the API answered GET /languages without a list of languages")
+        names: list[str] = []
+        for item in items:
+            if isinstance(item, str) and item:
+                names.append(item)
+            elif isinstance(item, dict):
+                name = item.get("id", item.get("name"))
+                if isinstance(name, str) and name:
+                    names.append(name)
+        _languages_cache[self.base_url] = (time.monotonic(), names)
+        return list(names)
+
+    async def health(self) -> dict[str, Any]:
+        """`GET /health` (no credentials sent); its JSON, or `{"status": <text>}`."""
+        answer = await self._request("GET", "/health", authenticated=False)
+        try:
+            data = json.loads(answer.body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            return data
+        text = answer.body.decode("utf-8", errors="replace").strip()[:200]
+        return {"status": text or "ok"}
+
+    async def validate_key(self) -> KeyInfo | None:
+        """`POST /keys/validate` (empty body, still signed); None if the API cannot validate."""
+        try:
+            answer = await self._request(
+                "POST", "/keys/validate", content=b"", ok_statuses=(401, 403)
+            )
+        except ApiError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        try:
+            data = json.loads(answer.body)
+        except ValueError:
+            data = None
+        if answer.status in (401, 403) and not (isinstance(data, dict) and "valid" in data):
+            raise self._scrubbed(
+                error_for_status(
+                    answer.status,
+                    answer.body,
+                    answer.headers,
+                    what="POST /keys/validate",
+                    credentials_source=self.credentials.source if self.credentials else None,
+                )
+            )
+        if data is None:
+            data = parse_json(answer.body, answer.content_type, "POST /keys/validate")
+        return KeyInfo.from_wire(expect_object(data, "POST /keys/validate"))
+
+    # ------------------------------------------------------------------ waiting
+
+    async def wait(
+        self,
+        job: Job | str,
+        *,
+        on_update: OnUpdate | None = None,
+        timeout: float | None = None,
+        poll_schedule: Sequence[float] | None = None,
+    ) -> RunResult:
+        """Poll `GET /jobs/{id}` until the job is terminal; its result.
+
+        `timeout` (seconds) bounds the whole wait: past it the job is cancelled and
+        `JobTimeoutError` raised. Cancelling the awaiting task cancels the job first.
+        """
+        if isinstance(job, str):
+            job = Job(job_id=job, status="pending")
+        if job.done:
+            return job.result or RunResult(status=job.status, exit_code=None, job_id=job.job_id)
+        started = time.monotonic()
+        delays = poll_delays(tuple(poll_schedule) if poll_schedule else self.poll_schedule)
+        not_found = polls = 0
+        seen = False
+        try:
+            while True:
+                delay = next(delays)
+                if timeout is not None:
+                    remaining = timeout - (time.monotonic() - started)
+                    if remaining <= 0:
+                        await self._cancel_quietly(job.job_id)
+                        raise JobTimeoutError(
+                            f"gave up waiting for job {job.job_id} after {timeout:.0f} s; "
+                            f"it was cancelled"
+                        )
+                    delay = min(delay, remaining)
+                await asyncio.sleep(delay)
+                try:
+                    current = await self.get_job(job.job_id)
+                except JobNotFoundError:
+                    if seen or not_found >= self.retry.not_found_retries:
+                        raise
+                    not_found += 1
+                    await asyncio.sleep(self.retry.not_found_delay)
+                    continue
+                seen = True
+                polls += 1
+                if on_update is not None:
+                    outcome = on_update(JobUpdate(current, time.monotonic() - started, polls))
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                if current.done:
+                    assert current.result is not None
+                    return current.result
+        except asyncio.CancelledError:
+            await self._cancel_quietly(job.job_id)
+            raise
+
+    async def _cancel_quietly(self, job_id: str) -> None:
+        """`DELETE /jobs/{id}`, shielded from cancellation and bounded by `cancel_timeout`."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self.cancel_job(job_id)), self.cancel_timeout)
+            log.info("cancelled job %s", job_id)
+        except (asyncio.TimeoutError, asyncio.CancelledError, UnsandboxError) as exc:
+            log.warning("could not cancel job %s: %s", job_id, exc.__class__.__name__)
+
+    async def run_request(
+        self,
+        request: ExecuteRequest | RawRunRequest,
+        *,
+        mode: Literal["async", "sync"] = "async",
+        on_update: OnUpdate | None = None,
+    ) -> RunResult:
+        """Run a request to the end: submit + poll (`async`, cancellable) or one call (`sync`)."""
+        request.validate()
+        ttl = request.options.ttl
+        if mode == "sync":
+            if isinstance(request, RawRunRequest):
+                return await self.run(request)
+            return await self.execute(request)
+        if isinstance(request, RawRunRequest):
+            job = await self.submit_raw(request)
+        else:
+            job = await self.submit(request)
+        if on_update is not None:
+            outcome = on_update(JobUpdate(job, 0.0, 0))
+            if inspect.isawaitable(outcome):
+                await outcome
+        result = await self.wait(job, on_update=on_update, timeout=ttl + TTL_GRACE)
+        if result.detected_language is None and job.detected_language:
+            result = replace(result, detected_language=job.detected_language)
+        return result
+
+    # ------------------------------------------------------------------ helpers
+
+    def _run_timeout(self, ttl: int) -> httpx.Timeout:
+        return httpx.Timeout(ttl + TTL_GRACE, connect=self._connect_timeout)
+
+    @staticmethod
+    def _run_params(request: RawRunRequest) -> dict[str, str]:
+        options = request.options
+        params = {"ttl": str(options.ttl), "network_mode": options.network_mode}
+        if options.env:
+            params["env"] = json.dumps(options.env, separators=(",", ":"), ensure_ascii=False)
+        return params
+
+    async def _submit_json(
+        self, path: str, request: ExecuteRequest, timeout: httpx.Timeout | None
+    ) -> dict[str, Any]:
+        payload = request.to_wire()
+
+        async def post() -> _Answer:
+            return await self._request(
+                "POST",
+                path,
+                content=_json_bytes(payload),
+                headers={"Content-Type": "application/json"},
+                timeout=timeout,
+            )
+
+        try:
+            answer = await post()
+        except RequestRejectedError as exc:
+            if exc.status != 400 or not payload.get("input_files"):
+                raise
+            # Some deployments name the field `content_base64`: try that spelling once.
+            log.info("POST %s: 400 with input files; retrying with content_base64", path)
+            payload["input_files"] = [
+                {"filename": f["filename"], "content_base64": f["content"]}
+                for f in payload["input_files"]
+            ]
+            answer = await post()
+        return await self._json_object(answer, f"POST {path}")
+
+    def _job_from_submission(self, data: dict[str, Any], what: str) -> Job:
+        job = Job.from_wire(data)
+        if not job.job_id:
+            raise BadResponseError(f"the API answered {what} without a job id")
+        return job
+
+    async def _result_or_poll(self, data: dict[str, Any], what: str, ttl: int) -> RunResult:
+        status = data.get("status")
+        if data.get("job_id") and isinstance(status, str) and status in ("pending", "running"):
+            return await self.wait(Job.from_wire(data), timeout=ttl + TTL_GRACE)
+        if not any(k in data for k in ("stdout", "stderr", "exit_code", "success", "status")):
+            raise BadResponseError(f"the API answered {what} without a result")
+        return RunResult.from_wire(data)
+
+
+def _job_path(job_id: str) -> str:
+    if not job_id or "/" in job_id or "?" in job_id or "#" in job_id or len(job_id) > 200:
+        raise ValidationError(f"not a job id: {job_id[:40]!r}")
+    return job_id
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    name = exc.__class__.__name__
+    return f"{name}: {text[:160]}" if text else name
+
+
+__all__ = ["MAX_RESPONSE_BYTES", "TTL_GRACE", "UnsandboxClient"]
