@@ -1,0 +1,32 @@
+---@brief
+---
+--- unsandbox-ls runs the file you are editing in an unsandbox sandbox (the hosted API or a local
+--- `unsandbox-ls sandbox`) and turns the program's stderr into diagnostics.
+---
+--- Install the server with `pip install unsandbox-ls`, put this folder on 'runtimepath', then:
+---
+--- ```lua
+--- vim.lsp.enable('unsandbox')
+--- ```
+---
+--- Credentials come from the `UNSANDBOX_PUBLIC_KEY` / `UNSANDBOX_SECRET_KEY` (or `UNSANDBOX_API_KEY`)
+--- environment variables, from `~/.unsandbox/accounts.csv`, or from `settings.unsandbox`.
+--- No `filetypes`: the server runs any language the API knows, so it attaches to every filetype.
+
+---@type vim.lsp.Config
+return {
+  cmd = { 'unsandbox-ls' },
+  root_markers = { '.git' },
+  -- Sent as initializationOptions and served to workspace/configuration (section "unsandbox").
+  -- Keys: baseUrl, account, networkMode, ttl, env, inputFiles, returnArtifact, artifactDirectory,
+  -- mode, runOnSave, clearOnChange, openOutputLog, languageMap (see editors/README.md).
+  settings = { unsandbox = {} },
+  init_options = {},
+  before_init = function(params, config)
+    params.initializationOptions = vim.tbl_deep_extend(
+      'force',
+      params.initializationOptions or {},
+      { unsandbox = (config.settings or {}).unsandbox or {} }
+    )
+  end,
+}

@@ -1,0 +1,409 @@
+--- Neovim client side of unsandbox-ls: the :Unsandbox command, the output split fed by the
+--- `unsandbox/runFinished` notification, code lens refresh and progress messages.
+---
+--- Works with the server config in lsp/unsandbox.lua (`vim.lsp.enable('unsandbox')`) or any other
+--- name: the client is found by the commands it offers, not by its name.
+local M = {}
+
+---@class unsandbox.Config
+---@field open_output 'always'|'on_error'|'never' when to show the output split after a run
+---@field output_height integer height of the output split
+---@field codelens boolean refresh code lenses on BufEnter/InsertLeave/BufWritePost and after runs
+---@field progress boolean echo the server's $/progress messages
+M.config = {
+  open_output = 'always',
+  output_height = 12,
+  codelens = true,
+  progress = true,
+}
+
+local RUN_FILE = 'unsandbox.runFile'
+local OUTPUT_NAME = 'unsandbox://output'
+
+local state = {
+  output_buf = nil, ---@type integer?
+  last = nil, ---@type table? last runFinished params
+  running = {}, ---@type table<string, string> runId -> uri
+  progress = nil, ---@type string? last progress message
+}
+
+---@param opts? unsandbox.Config
+function M.setup(opts)
+  M.config = vim.tbl_deep_extend('force', M.config, opts or {})
+end
+
+---@param client vim.lsp.Client
+---@return boolean
+function M.is_unsandbox(client)
+  local provider = client.server_capabilities and client.server_capabilities.executeCommandProvider
+  return type(provider) == 'table' and vim.list_contains(provider.commands or {}, RUN_FILE)
+end
+
+--- The unsandbox client attached to `bufnr`, else any running unsandbox client.
+---@param bufnr? integer
+---@return vim.lsp.Client?
+function M.get_client(bufnr)
+  bufnr = vim._resolve_bufnr(bufnr)
+  for _, client in ipairs(vim.lsp.get_clients({ bufnr = bufnr })) do
+    if M.is_unsandbox(client) then
+      return client
+    end
+  end
+  for _, client in ipairs(vim.lsp.get_clients()) do
+    if M.is_unsandbox(client) then
+      return client
+    end
+  end
+  return nil
+end
+
+--- Send `workspace/executeCommand` through `client:exec_cmd`.
+---@param command string e.g. 'unsandbox.runFile'
+---@param arguments table
+---@param bufnr? integer
+---@param on_result? fun(result: any)
+---@return boolean sent
+function M.exec(command, arguments, bufnr, on_result)
+  bufnr = vim._resolve_bufnr(bufnr)
+  local client = M.get_client(bufnr)
+  if not client then
+    vim.notify(
+      'unsandbox: the language server is not running (see :checkhealth unsandbox)',
+      vim.log.levels.ERROR
+    )
+    return false
+  end
+  client:exec_cmd(
+    { title = command, command = command, arguments = arguments },
+    { bufnr = bufnr },
+    function(err, result)
+      if err then
+        vim.notify(('unsandbox: %s: %s'):format(command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      elseif on_result then
+        on_result(result)
+      end
+    end
+  )
+  return true
+end
+
+-- Output split ------------------------------------------------------------------------------------
+
+--- `420` -> `0.42 s` (the same text as the VS Code output channel).
+---@param ms any
+---@return string
+local function format_duration(ms)
+  if type(ms) ~= 'number' or ms < 0 then
+    return ''
+  end
+  local s = ms / 1000
+  if s < 10 then
+    return ('%.2f s'):format(s)
+  elseif s < 60 then
+    return ('%.1f s'):format(s)
+  end
+  return ('%d s'):format(math.floor(s + 0.5))
+end
+
+---@param run table runFinished params
+---@return string
+local function outcome(run)
+  if run.error and run.error ~= vim.NIL then
+    return 'error'
+  elseif run.status == 'cancelled' then
+    return 'cancelled'
+  elseif run.status == 'timeout' then
+    return 'timed out'
+  elseif type(run.exitCode) == 'number' then
+    return 'exit ' .. run.exitCode
+  end
+  return run.status or 'finished'
+end
+
+---@param value any
+---@return string?
+local function str(value)
+  if type(value) == 'string' and value ~= '' then
+    return value
+  end
+  return nil
+end
+
+--- Lines of the output split for one finished run.
+---@param run table runFinished params
+---@return string[]
+function M.format_run(run)
+  local parts = { str(run.language) or 'unknown language', outcome(run) }
+  local duration = format_duration(run.durationMs)
+  if duration ~= '' then
+    table.insert(parts, duration)
+  end
+  if str(run.kind) and run.kind ~= 'file' then
+    table.insert(parts, run.kind)
+  end
+  local lines = { '[Running] ' .. table.concat(parts, ' · ') }
+  if str(run.uri) then
+    local ok, fname = pcall(vim.uri_to_fname, run.uri)
+    table.insert(lines, '[File] ' .. (ok and fname or run.uri))
+  end
+  if str(run.error) then
+    vim.list_extend(lines, vim.split('[Error] ' .. run.error, '\n', { plain = true }))
+  end
+  for _, stream in ipairs({ run.stdout, run.stderr }) do
+    if str(stream) then
+      vim.list_extend(lines, vim.split(stream:gsub('\n$', ''), '\n', { plain = true }))
+    end
+  end
+  for _, artifact in ipairs(type(run.artifacts) == 'table' and run.artifacts or {}) do
+    table.insert(lines, '[Artifact] ' .. (str(artifact.path) or str(artifact.filename) or '?'))
+  end
+  local tail = {}
+  for _, item in ipairs({ str(run.summary), str(run.jobId) and ('job ' .. run.jobId), str(run.logPath) and ('log ' .. run.logPath) }) do
+    if item then
+      table.insert(tail, item)
+    end
+  end
+  table.insert(lines, '[Done] ' .. (#tail > 0 and table.concat(tail, ' · ') or outcome(run)))
+  table.insert(lines, '')
+  return lines
+end
+
+---@return integer bufnr
+function M.output_buffer()
+  if state.output_buf and vim.api.nvim_buf_is_valid(state.output_buf) then
+    return state.output_buf
+  end
+  local buf = vim.fn.bufnr(OUTPUT_NAME)
+  if buf == -1 then
+    buf = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_name(buf, OUTPUT_NAME)
+  end
+  vim.bo[buf].buftype = 'nofile'
+  vim.bo[buf].bufhidden = 'hide'
+  vim.bo[buf].swapfile = false
+  vim.bo[buf].filetype = 'unsandbox-output'
+  vim.bo[buf].modifiable = false
+  state.output_buf = buf
+  return buf
+end
+
+---@param lines string[]
+local function append_output(lines)
+  local buf = M.output_buffer()
+  vim.bo[buf].modifiable = true
+  local count = vim.api.nvim_buf_line_count(buf)
+  local empty = count == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
+  vim.api.nvim_buf_set_lines(buf, empty and 0 or count, -1, false, lines)
+  vim.bo[buf].modifiable = false
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(buf), 0 })
+  end
+end
+
+--- Show the output split (below, without moving the cursor). Returns its window.
+---@return integer winid
+function M.open_output()
+  local buf = M.output_buffer()
+  local wins = vim.fn.win_findbuf(buf)
+  if #wins > 0 then
+    return wins[1]
+  end
+  local current = vim.api.nvim_get_current_win()
+  local win = vim.api.nvim_open_win(buf, false, {
+    split = 'below',
+    win = -1,
+    height = M.config.output_height,
+  })
+  vim.wo[win].number = false
+  vim.wo[win].relativenumber = false
+  vim.wo[win].wrap = false
+  vim.wo[win].winfixheight = true
+  vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(buf), 0 })
+  vim.api.nvim_set_current_win(current)
+  return win
+end
+
+-- Notifications -----------------------------------------------------------------------------------
+
+---@param uri any
+local function refresh_lenses_for(uri)
+  if not M.config.codelens or type(uri) ~= 'string' then
+    return
+  end
+  local ok, buf = pcall(vim.uri_to_bufnr, uri)
+  if ok and vim.api.nvim_buf_is_loaded(buf) then
+    vim.lsp.codelens.refresh({ bufnr = buf })
+  end
+end
+
+--- Handler of `unsandbox/runStarted`.
+---@type lsp.Handler
+function M.on_run_started(_, params)
+  if type(params) ~= 'table' then
+    return
+  end
+  state.running[tostring(params.runId or params.uri)] = params.uri
+  refresh_lenses_for(params.uri)
+end
+
+--- Handler of `unsandbox/runFinished`.
+---@type lsp.Handler
+function M.on_run_finished(_, params)
+  if type(params) ~= 'table' then
+    return
+  end
+  state.last = params
+  if params.runId then
+    state.running[tostring(params.runId)] = nil
+  else
+    for id, uri in pairs(state.running) do
+      if uri == params.uri then
+        state.running[id] = nil
+      end
+    end
+  end
+  append_output(M.format_run(params))
+  local failed = (str(params.error) ~= nil) or params.exitCode ~= 0
+  if M.config.open_output == 'always' or (M.config.open_output == 'on_error' and failed) then
+    M.open_output()
+  end
+  refresh_lenses_for(params.uri)
+  vim.api.nvim_exec_autocmds('User', { pattern = 'UnsandboxRunFinished', data = params, modeline = false })
+end
+
+--- The last runFinished params, or nil.
+function M.last_run()
+  return state.last
+end
+
+--- Statusline text: the running job count or the last progress message.
+---@return string
+function M.status()
+  local n = vim.tbl_count(state.running)
+  if n > 0 then
+    return state.progress and ('unsandbox: ' .. state.progress) or ('unsandbox: running ' .. n)
+  end
+  return ''
+end
+
+---@param ev {data: {client_id: integer, params: lsp.ProgressParams}}
+function M.on_progress(ev)
+  local client = vim.lsp.get_client_by_id(ev.data.client_id)
+  if not client or not M.is_unsandbox(client) then
+    return
+  end
+  local value = ev.data.params.value
+  if type(value) ~= 'table' then
+    return
+  end
+  local text = table.concat(vim.tbl_filter(function(s)
+    return type(s) == 'string' and s ~= ''
+  end, { value.title, value.message }), ': ')
+  state.progress = value.kind ~= 'end' and text or nil
+  if M.config.progress and text ~= '' then
+    vim.api.nvim_echo({ { 'unsandbox: ' .. text, value.kind == 'end' and 'MoreMsg' or 'Normal' } }, false, {})
+  end
+  vim.cmd.redrawstatus()
+end
+
+---@param bufnr integer
+function M.on_attach(bufnr)
+  if not M.config.codelens then
+    return
+  end
+  local group = vim.api.nvim_create_augroup('unsandbox.codelens.' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      vim.lsp.codelens.refresh({ bufnr = bufnr })
+    end,
+  })
+  vim.lsp.codelens.refresh({ bufnr = bufnr })
+end
+
+-- :Unsandbox --------------------------------------------------------------------------------------
+
+---@param bufnr integer
+---@return table {uri}
+local function file_arg(bufnr)
+  return { uri = vim.uri_from_bufnr(bufnr) }
+end
+
+---@param result any
+local function show_result(result)
+  if result == nil or result == vim.NIL then
+    return
+  end
+  local text = type(result) == 'string' and result or vim.inspect(result)
+  append_output(vim.list_extend(vim.split(text, '\n', { plain = true }), { '' }))
+  M.open_output()
+end
+
+--- Subcommands of :Unsandbox: each gets the buffer and the command's range (1-based lines).
+---@type table<string, fun(bufnr: integer, line1: integer, line2: integer, has_range: boolean)>
+M.subcommands = {
+  run = function(bufnr)
+    M.exec('unsandbox.runFile', { file_arg(bufnr) }, bufnr)
+  end,
+  shebang = function(bufnr)
+    M.exec('unsandbox.runShebang', { file_arg(bufnr) }, bufnr)
+  end,
+  selection = function(bufnr, line1, line2)
+    local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
+    local arg = file_arg(bufnr)
+    arg.range = {
+      start = { line = line1 - 1, character = 0 },
+      ['end'] = { line = line2 - 1, character = #last },
+    }
+    M.exec('unsandbox.runSelection', { arg }, bufnr)
+  end,
+  cell = function(bufnr)
+    local cursor = vim.api.nvim_win_get_cursor(0)
+    local pos = { line = cursor[1] - 1, character = 0 }
+    local arg = file_arg(bufnr)
+    arg.range = { start = pos, ['end'] = pos }
+    M.exec('unsandbox.runCell', { arg }, bufnr)
+  end,
+  cancel = function(bufnr)
+    M.exec('unsandbox.cancel', { file_arg(bufnr) }, bufnr)
+  end,
+  jobs = function(bufnr)
+    M.exec('unsandbox.listJobs', {}, bufnr, show_result)
+  end,
+  output = function(bufnr)
+    M.open_output()
+    M.exec('unsandbox.showOutput', { file_arg(bufnr) }, bufnr)
+  end,
+}
+
+---@param opts vim.api.keyset.create_user_command.command_args
+function M.command(opts)
+  local name = opts.fargs[1] or 'run'
+  local fn = M.subcommands[name]
+  if not fn then
+    vim.notify(
+      ('unsandbox: unknown subcommand %q (one of: %s)'):format(name, table.concat(vim.tbl_keys(M.subcommands), ', ')),
+      vim.log.levels.ERROR
+    )
+    return
+  end
+  local bufnr = vim.api.nvim_get_current_buf()
+  if name == 'selection' and opts.range == 0 then
+    vim.notify('unsandbox: give a range, e.g. :\'<,\'>Unsandbox selection', vim.log.levels.ERROR)
+    return
+  end
+  fn(bufnr, opts.line1, opts.line2, opts.range > 0)
+end
+
+---@param arg_lead string
+---@return string[]
+function M.complete(arg_lead)
+  local names = vim.tbl_keys(M.subcommands)
+  table.sort(names)
+  return vim.tbl_filter(function(n)
+    return vim.startswith(n, arg_lead)
+  end, names)
+end
+
+return M
