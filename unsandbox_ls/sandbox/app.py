@@ -1,0 +1,228 @@
+"""The Starlette application of the local sandbox: the hosted API's endpoints and shapes.
+
+| Endpoint | Answer |
+|---|---|
+| `POST /execute`, `POST /run` | the finished job object (flat result fields) |
+| `POST /execute/async`, `/run/async` | `{job_id, status: "pending"}` (+ `detected_language`) |
+| `GET /jobs/{id}` | the job object; result fields appear once the status is terminal |
+| `GET /jobs` | `{"jobs": [{job_id, status, language, created_at, …}]}` |
+| `DELETE /jobs/{id}` | kills the job, answers its (now `cancelled`) job object |
+| `GET /languages` | `{"languages": [...]}`: the languages whose toolchain was found |
+| `GET /health` | `{"status": "ok", …}`, no authentication |
+| `POST /keys/validate` | `{valid, public_key, tier, status, concurrency, …}` |
+
+Errors are JSON `{"error": code, "message": text}`: 400 bad request, 401 authentication
+(a skewed clock's message mentions the timestamp), 404 unknown job or path, 413 body too large,
+429 `concurrency_limit_reached` with `active_executions` and `concurrency_limit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from unsandbox_ls import __version__
+from unsandbox_ls.sandbox.auth import AuthError, Keys, verify
+from unsandbox_ls.sandbox.executor import Executor, JobSpec
+from unsandbox_ls.sandbox.jobs import Job, JobStore, QueueFull
+from unsandbox_ls.sandbox.parsing import BadRequest, parse_execute, parse_run
+
+#: largest accepted body: 10 MB of input files in base64 plus the code
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    keys: Keys
+    executor: Executor
+    max_jobs: int = 4
+    max_queued: int = 64
+    sandboxed: bool = True
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
+
+
+def _path_with_query(request: Request) -> str:
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
+    query = request.scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
+async def _read_body(request: Request) -> bytes:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        raise HTTPException(413, "request body is larger than 16 MB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, "request body is larger than 16 MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+Handler = Callable[[Request, bytes], Awaitable[Response]]
+
+
+def create_app(config: AppConfig) -> Starlette:
+    """The ASGI app; the job store is created on start-up inside the server's event loop."""
+    languages = sorted(config.executor.toolchains)
+    language_set = set(languages)
+    state: dict[str, JobStore] = {}
+
+    def store() -> JobStore:
+        return state["store"]
+
+    def authed(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            body = await _read_body(request)
+            try:
+                verify(
+                    config.keys,
+                    authorization=request.headers.get("authorization"),
+                    timestamp=request.headers.get("x-timestamp"),
+                    signature=request.headers.get("x-signature"),
+                    method=request.method,
+                    path_with_query=_path_with_query(request),
+                    body=body,
+                )
+            except AuthError as exc:
+                return error(401, exc.code, str(exc))
+            try:
+                return await handler(request, body)
+            except BadRequest as exc:
+                return error(400, exc.code, str(exc))
+            except QueueFull as exc:
+                return error(
+                    429,
+                    "concurrency_limit_reached",
+                    f"{exc}; retry later",
+                    active_executions=exc.active,
+                    concurrency_limit=config.max_jobs,
+                )
+
+        return endpoint
+
+    def find(request: Request) -> Job:
+        job = store().get(request.path_params["job_id"])
+        if job is None:
+            raise HTTPException(404, "no such job (unknown, expired, or lost in a restart)")
+        return job
+
+    async def finished(job: Job) -> Response:
+        await job.done.wait()
+        return JSONResponse(job.to_wire())
+
+    async def execute(request: Request, body: bytes) -> Response:
+        return await finished(store().submit(parse_execute(body, language_set)))
+
+    async def execute_async(request: Request, body: bytes) -> Response:
+        job = store().submit(parse_execute(body, language_set))
+        return JSONResponse({"job_id": job.job_id, "status": job.status})
+
+    def submit_raw(request: Request, body: bytes) -> Job:
+        spec: JobSpec = parse_run(body, dict(request.query_params), language_set)
+        return store().submit(spec, detected_language=spec.language)
+
+    async def run(request: Request, body: bytes) -> Response:
+        return await finished(submit_raw(request, body))
+
+    async def run_async(request: Request, body: bytes) -> Response:
+        job = submit_raw(request, body)
+        return JSONResponse(
+            {"job_id": job.job_id, "detected_language": job.detected_language, "status": job.status}
+        )
+
+    async def get_job(request: Request, body: bytes) -> Response:
+        return JSONResponse(find(request).to_wire())
+
+    async def list_jobs(request: Request, body: bytes) -> Response:
+        return JSONResponse({"jobs": [job.summary() for job in store().list()]})
+
+    async def delete_job(request: Request, body: bytes) -> Response:
+        job = find(request)
+        store().cancel(job)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(job.done.wait(), timeout=10)
+        return JSONResponse(job.to_wire())
+
+    async def validate_key(request: Request, body: bytes) -> Response:
+        return JSONResponse(
+            {
+                "valid": True,
+                "public_key": config.keys.public_key,
+                "tier": "local",
+                "status": "active",
+                "valid_through_datetime": None,
+                "rate_per_minute": None,
+                "burst": None,
+                "concurrency": config.max_jobs,
+            }
+        )
+
+    async def list_languages(request: Request) -> Response:
+        return JSONResponse({"languages": languages})
+
+    async def health(request: Request) -> Response:
+        s = state.get("store")
+        return JSONResponse(
+            {
+                "status": "ok",
+                "version": __version__,
+                "sandboxed": config.sandboxed,
+                "active_executions": s.active_count() if s else 0,
+                "concurrency_limit": config.max_jobs,
+                "time": time.time(),
+            }
+        )
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+        return error(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return error(500, "internal_error", f"internal error: {type(exc).__name__}")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state["store"] = JobStore(
+            config.executor, max_jobs=config.max_jobs, max_queued=config.max_queued
+        )
+        try:
+            yield
+        finally:
+            await state["store"].shutdown()
+            config.executor.close()
+
+    routes = [
+        Route("/execute", authed(execute), methods=["POST"]),
+        Route("/execute/async", authed(execute_async), methods=["POST"]),
+        Route("/run", authed(run), methods=["POST"]),
+        Route("/run/async", authed(run_async), methods=["POST"]),
+        Route("/jobs", authed(list_jobs), methods=["GET"]),
+        Route("/jobs/{job_id}", authed(get_job), methods=["GET"]),
+        Route("/jobs/{job_id}", authed(delete_job), methods=["DELETE"]),
+        Route("/languages", list_languages, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/keys/validate", authed(validate_key), methods=["POST"]),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, Exception: internal_error},
+    )

@@ -1,0 +1,106 @@
+"""Request authentication of the local sandbox: HMAC-SHA256 signatures and legacy bearer keys.
+
+HMAC (`Authorization: Bearer <public key>`, `X-Timestamp`, `X-Signature`): the signature is
+recomputed with `api.signing.sign` over the exact body bytes received and the path with its raw
+query string, and compared in constant time. The timestamp must be within ±300 s of the server's
+clock. Legacy bearer: `Authorization: Bearer <api key>` alone, when an api key is configured.
+
+Failure messages say what is wrong (unknown key, bad signature, skewed clock, missing header)
+and never contain a key or a signature.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+
+from unsandbox_ls.api.signing import sign
+
+MAX_SKEW_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Keys:
+    public_key: str | None = None
+    secret_key: str | None = None
+    api_key: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Keys(hmac={'yes' if self.public_key and self.secret_key else 'no'}, "
+            f"bearer={'yes' if self.api_key else 'no'})"
+        )
+
+    @property
+    def any(self) -> bool:
+        return bool((self.public_key and self.secret_key) or self.api_key)
+
+
+class AuthError(Exception):
+    """401 with `{"error": code, "message": str(self)}`."""
+
+    def __init__(self, message: str, code: str = "unauthorized") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def verify(
+    keys: Keys,
+    *,
+    authorization: str | None,
+    timestamp: str | None,
+    signature: str | None,
+    method: str,
+    path_with_query: str,
+    body: bytes,
+    now: float | None = None,
+) -> str:
+    """Check one request; return the scheme used ("hmac" or "bearer") or raise `AuthError`."""
+    if not authorization:
+        raise AuthError("missing Authorization header: send 'Authorization: Bearer <public key>'")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("the Authorization header must be 'Bearer <key>'")
+    if timestamp is None and signature is None:
+        if keys.api_key and _equal(token, keys.api_key):
+            return "bearer"
+        if keys.public_key and _equal(token, keys.public_key):
+            raise AuthError(
+                "missing X-Timestamp and X-Signature headers: HMAC-sign the request",
+                code="missing_signature",
+            )
+        raise AuthError("invalid API key", code="invalid_key")
+    if not keys.public_key or not keys.secret_key or not _equal(token, keys.public_key):
+        raise AuthError("invalid API key", code="invalid_key")
+    if not timestamp or not signature:
+        raise AuthError(
+            "both X-Timestamp and X-Signature headers are required", code="missing_signature"
+        )
+    try:
+        ts = int(timestamp.strip())
+    except ValueError:
+        raise AuthError(
+            "X-Timestamp must be unix seconds as a decimal integer (check the timestamp)",
+            code="invalid_timestamp",
+        ) from None
+    current = time.time() if now is None else now
+    if abs(current - ts) > MAX_SKEW_SECONDS:
+        raise AuthError(
+            f"request timestamp is {int(current - ts)} s away from the server's clock "
+            f"(allowed: ±{MAX_SKEW_SECONDS} s); check your system clock",
+            code="invalid_timestamp",
+        )
+    expected = sign(keys.secret_key, timestamp.strip(), method, path_with_query, body)
+    if not _equal(signature.strip().lower(), expected):
+        raise AuthError(
+            "signature mismatch: sign '{timestamp}:{METHOD}:{path?query}:{body}' with the "
+            "secret key over the exact bytes sent",
+            code="invalid_signature",
+        )
+    return "hmac"

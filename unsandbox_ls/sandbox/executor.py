@@ -1,0 +1,231 @@
+"""Turns a validated job spec into one sandboxed process and its result.
+
+The code and the input files are written into memfds that bwrap copies (`--file`) into the
+job's tmpfs working directory; the host file system only holds an artifact directory (when the
+job asks for its compiled binary) and, for a root server, empty staging mount points. Both live
+in a per-job directory under the server's private scratch directory and are removed afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import mimetypes
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unsandbox_ls.sandbox import isolation
+from unsandbox_ls.sandbox.runner import OUTPUT_LIMIT, Outcome, run_process
+from unsandbox_ls.sandbox.toolchains import Toolchain, script_for, search_path, source_name
+
+DEFAULT_ENV = {
+    "NO_COLOR": "1",
+    "TERM": "dumb",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "HOME": isolation.SANDBOX_DIR,
+    "TMPDIR": "/tmp",
+    "USER": "sandbox",
+}
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything needed to run one job, already validated."""
+
+    language: str
+    code: str
+    ttl: int
+    network_mode: str = "zerotrust"
+    env: dict[str, str] = field(default_factory=dict)
+    input_files: tuple[tuple[str, bytes], ...] = ()
+    return_artifact: bool = False
+
+
+@dataclass
+class ExecResult:
+    outcome: Outcome
+    artifacts: list[dict[str, Any]]
+
+
+class Executor:
+    """Runs jobs with bubblewrap (or, unsafely, without): one instance per server."""
+
+    def __init__(
+        self,
+        *,
+        toolchains: dict[str, Toolchain],
+        layout: isolation.HostLayout,
+        sandboxed: bool,
+        limits: isolation.Limits | None = None,
+        output_limit: int = OUTPUT_LIMIT,
+    ) -> None:
+        self.toolchains = toolchains
+        self.layout = layout
+        self.sandboxed = sandboxed
+        self.limits = limits or isolation.Limits()
+        self.output_limit = output_limit
+        self.path = search_path(list(layout.path_dirs))
+        self.drop_tools = (
+            isolation.privilege_drop_tools()
+            if sandboxed and isolation.needs_privilege_drop()
+            else None
+        )
+        self.scratch = Path(tempfile.mkdtemp(prefix="unsandbox-ls-"))
+        # a root server's jobs run as an unprivileged uid that must reach the staging dirs
+        self.scratch.chmod(0o711)
+
+    def close(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _job_env(self, spec: JobSpec, chain: Toolchain) -> dict[str, str]:
+        env = {"PATH": self.path, **DEFAULT_ENV, **self.layout.env, **chain.env}
+        env.update(spec.env)
+        return env
+
+    async def execute(self, job_id: str, spec: JobSpec, cancel: asyncio.Event) -> ExecResult:
+        chain = self.toolchains[spec.language]
+        job_dir = Path(tempfile.mkdtemp(prefix=f"{job_id[:8]}-", dir=self.scratch))
+        job_dir.chmod(0o711)
+        fds: list[int] = []
+        try:
+            return await self._execute(job_dir, fds, spec, chain, cancel)
+        finally:
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            await asyncio.to_thread(shutil.rmtree, job_dir, True)
+
+    async def _execute(
+        self,
+        job_dir: Path,
+        fds: list[int],
+        spec: JobSpec,
+        chain: Toolchain,
+        cancel: asyncio.Event,
+    ) -> ExecResult:
+        files = {source_name(spec.language): spec.code.encode("utf-8")}
+        files.update(dict(spec.input_files))
+        artifact_dir: Path | None = None
+        if spec.return_artifact and chain.artifacts:
+            artifact_dir = job_dir / "artifacts"
+            artifact_dir.mkdir(mode=0o700)
+            if self.drop_tools is not None:
+                os.chown(artifact_dir, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
+        script_dir = "/artifacts" if self.sandboxed else str(artifact_dir)
+        script = (
+            self.limits.ulimit_line(spec.ttl + 1)
+            + "\n"
+            + script_for(chain, artifact_dir=script_dir if artifact_dir else None)
+        )
+        env = self._job_env(spec, chain)
+        if self.sandboxed:
+            argv, pass_fds = self._sandbox_argv(
+                job_dir, fds, files, artifact_dir, spec, env, script
+            )
+            outcome = await run_process(
+                argv,
+                ttl=spec.ttl,
+                cancel=cancel,
+                pass_fds=pass_fds,
+                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                output_limit=self.output_limit,
+            )
+        else:
+            work = job_dir / "work"
+            work.mkdir()
+            for name, content in files.items():
+                (work / name).write_bytes(content)
+            env["HOME"] = str(work)
+            outcome = await run_process(
+                ["/bin/bash", "-c", script],
+                ttl=spec.ttl,
+                cancel=cancel,
+                env=env,
+                cwd=work,
+                output_limit=self.output_limit,
+            )
+        artifacts = collect_artifacts(artifact_dir, chain) if artifact_dir else []
+        return ExecResult(outcome, artifacts)
+
+    def _sandbox_argv(
+        self,
+        job_dir: Path,
+        fds: list[int],
+        files: dict[str, bytes],
+        artifact_dir: Path | None,
+        spec: JobSpec,
+        env: dict[str, str],
+        script: str,
+    ) -> tuple[list[str], tuple[int, ...]]:
+        file_fds: dict[str, int] = {}
+        for name, content in files.items():
+            fd = os.memfd_create(f"job-{name}", 0)
+            fds.append(fd)
+            _write_all(fd, content)
+            os.lseek(fd, 0, os.SEEK_SET)
+            file_fds[name] = fd
+        staging: dict[str, str] = {}
+        if self.drop_tools is not None:
+            for i, d in enumerate(self.layout.toolchains):
+                point = job_dir / f"toolchain-{i}"
+                point.mkdir(mode=0o755)
+                staging[d] = str(point)
+        mounts = isolation.JobMounts(file_fds, artifact_dir, staging)
+        argv = isolation.bwrap_argv(
+            self.layout,
+            mounts,
+            network=spec.network_mode == "semitrusted",
+            env=env,
+            script=script,
+        )
+        if self.drop_tools is not None:
+            argv = isolation.privileged_prefix(self.drop_tools, staging) + argv
+        return argv, tuple(fds)
+
+
+def _write_all(fd: int, content: bytes) -> None:
+    view = memoryview(content)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def collect_artifacts(artifact_dir: Path, chain: Toolchain) -> list[dict[str, Any]]:
+    """`[{filename, content_base64, mime_type, size}]` for the files the compile step left."""
+    found: list[dict[str, Any]] = []
+    for name in chain.artifacts:
+        path = artifact_dir / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        data = path.read_bytes()
+        mime = (
+            "application/x-executable"
+            if data[:4] == b"\x7fELF"
+            else mimetypes.guess_type(name)[0] or "application/octet-stream"
+        )
+        found.append(
+            {
+                "filename": name,
+                "content_base64": base64.b64encode(data).decode("ascii"),
+                "mime_type": mime,
+                "size": len(data),
+            }
+        )
+    return found
+
+
+def unsafe_warning() -> None:
+    print(
+        "WARNING: --unsafe-no-sandbox: jobs run WITHOUT ANY ISOLATION, as this user, with full "
+        "access to this machine's files and network. Use only for code you trust.",
+        file=sys.stderr,
+    )

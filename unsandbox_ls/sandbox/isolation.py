@@ -1,0 +1,192 @@
+"""The isolation model of the local sandbox: how one job is wrapped in bubblewrap.
+
+What a job sees (built by `bwrap_argv`):
+
+* New user, PID, mount, IPC, UTS and cgroup namespaces (`--unshare-all`) and, in the default
+  `zerotrust` mode, a new network namespace with only a loopback interface: no route anywhere.
+  `semitrusted` shares the host's network namespace (`--share-net`); the local server has no
+  egress proxy, so that mode means "the host's network", no more.
+* A new root: the system directories (`/usr`, `/etc`, `/lib*`, `/bin`, `/sbin`) and the toolchain
+  directories found at start-up (a Python installation outside `/usr`, rustup and cargo homes)
+  bound **read-only** at their usual paths; fresh `/proc`, minimal `/dev`, a size-limited tmpfs
+  `/tmp`, and a size-limited tmpfs working directory `/sandbox` holding the code and input files
+  (copied in through memfds, so nothing of the host's file system is writable).
+* It runs as uid/gid 65534 inside, `--die-with-parent`, `--new-session` (no terminal injection),
+  `--disable-userns` (no nested user namespaces) and with a cleared environment.
+
+Fork bombs: RLIMIT_NPROC is counted per user namespace and per uid, so a limit set inside the
+sandbox caps that job's own processes. The kernel does not enforce RLIMIT_NPROC on host root,
+so when the server runs as root it starts each job as the unprivileged host uid 65534 (via
+`setpriv`) in a private mount namespace (`unshare --mount`), where toolchain directories that
+uid cannot traverse to (e.g. under root's home) are first bind-mounted onto empty directories
+inside the job's private staging directory. As a normal user, bwrap runs as that user.
+
+Limits and what is *not* contained: memory is limited per process (RLIMIT_DATA), not per job,
+so NPROC times DATA bounds a job's memory; CPU time per process (RLIMIT_CPU) and the wall clock
+(the server kills the whole tree at the ttl, see `runner`); file size (RLIMIT_FSIZE) and the two
+tmpfs sizes bound disk use (tmpfs is memory). There is no seccomp filter and no cgroup: the
+kernel's attack surface is that of an unprivileged user in its own namespaces.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SANDBOX_DIR = "/sandbox"
+SANDBOX_UID = 65534
+TMPFS_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-job resource limits, applied with bash's `ulimit` inside the sandbox."""
+
+    processes: int = 256
+    data_bytes: int = 1024 * 1024 * 1024
+    file_bytes: int = 64 * 1024 * 1024
+    open_files: int = 1024
+
+    def ulimit_line(self, cpu_seconds: int) -> str:
+        return (
+            f"ulimit -u {self.processes} -d {self.data_bytes // 1024} "
+            f"-f {self.file_bytes // 1024} -n {self.open_files} -t {cpu_seconds} -c 0"
+        )
+
+
+@dataclass(frozen=True)
+class HostLayout:
+    """What of the host is bound into every sandbox, found once at start-up."""
+
+    #: system directories bound read-only (or re-created as the same symlinks)
+    system: tuple[str, ...]
+    #: toolchain directories outside /usr, bound read-only at the same path
+    toolchains: tuple[str, ...]
+    #: directories put in front of the sandbox PATH
+    path_dirs: tuple[str, ...]
+    #: environment the toolchains need (RUSTUP_HOME, CARGO_HOME)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _is_under(path: str, parents: tuple[str, ...]) -> bool:
+    return any(path == p or path.startswith(p.rstrip("/") + "/") for p in parents)
+
+
+def discover_layout() -> HostLayout:
+    """The system directories, the Python in use and the rustup/cargo homes."""
+    system = tuple(
+        d
+        for d in ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt")
+        if os.path.lexists(d)
+    )
+    toolchains: list[str] = []
+    path_dirs: list[str] = []
+    env: dict[str, str] = {}
+
+    base = os.path.realpath(sys.base_prefix)
+    if not _is_under(base, ("/usr",)):
+        toolchains.append(base)
+        path_dirs.append(os.path.join(base, "bin"))
+
+    home = os.path.expanduser("~")
+    rustup = os.environ.get("RUSTUP_HOME") or os.path.join(home, ".rustup")
+    cargo = os.environ.get("CARGO_HOME") or os.path.join(home, ".cargo")
+    if os.path.isdir(os.path.join(cargo, "bin")) and os.path.isdir(rustup):
+        rustup, cargo = os.path.realpath(rustup), os.path.realpath(cargo)
+        for d in (rustup, cargo):
+            if not _is_under(d, system):
+                toolchains.append(d)
+        path_dirs.append(os.path.join(cargo, "bin"))
+        env["RUSTUP_HOME"] = rustup
+        env["CARGO_HOME"] = cargo
+    return HostLayout(tuple(system), tuple(toolchains), tuple(path_dirs), env)
+
+
+def bwrap_available() -> str | None:
+    return shutil.which("bwrap")
+
+
+def needs_privilege_drop() -> bool:
+    """True when the server runs as root: jobs must not run as host uid 0 (see module doc)."""
+    return os.geteuid() == 0
+
+
+def privilege_drop_tools() -> tuple[str, str] | None:
+    """(`unshare`, `setpriv`) from util-linux, or None when either is missing."""
+    unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
+    if unshare is None or setpriv is None:
+        return None
+    return unshare, setpriv
+
+
+@dataclass
+class JobMounts:
+    """Per-job inputs of `bwrap_argv`: files to copy in (name → fd) and the artifact dir."""
+
+    files: dict[str, int]
+    artifact_dir: Path | None = None
+    #: when dropping privileges: toolchain dir → staging mount point (an empty host dir)
+    staging: dict[str, str] = field(default_factory=dict)
+
+
+def bwrap_argv(
+    layout: HostLayout,
+    mounts: JobMounts,
+    *,
+    network: bool,
+    env: dict[str, str],
+    script: str,
+) -> list[str]:
+    """The bwrap command line of one job (without any privilege-dropping prefix)."""
+    argv = [
+        "bwrap",
+        "--unshare-all",
+        "--unshare-user",
+        "--die-with-parent",
+        "--new-session",
+        "--disable-userns",
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--hostname",
+        "sandbox",
+        "--clearenv",
+    ]
+    if network:
+        argv.append("--share-net")
+    for d in layout.system:
+        if os.path.islink(d):
+            argv += ["--symlink", os.readlink(d), d]
+        else:
+            argv += ["--ro-bind", d, d]
+    for d in layout.toolchains:
+        argv += ["--ro-bind", mounts.staging.get(d, d), d]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+    argv += ["--size", str(TMPFS_BYTES), "--perms", "0755", "--tmpfs", SANDBOX_DIR]
+    for name, fd in mounts.files.items():
+        argv += ["--perms", "0644", "--file", str(fd), f"{SANDBOX_DIR}/{name}"]
+    if mounts.artifact_dir is not None:
+        argv += ["--bind", str(mounts.artifact_dir), "/artifacts"]
+    argv += ["--chdir", SANDBOX_DIR]
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    argv += ["--", "/bin/bash", "-c", script]
+    return argv
+
+
+def privileged_prefix(tools: tuple[str, str], staging: dict[str, str]) -> list[str]:
+    """`unshare --mount … sh -c 'bind toolchains; exec setpriv … "$@"'` for a root server."""
+    unshare, setpriv = tools
+    binds = "".join(
+        f'mount --bind -o ro "{src}" "{dst}" || exit 125; ' for src, dst in staging.items()
+    )
+    script = (
+        f"{binds}exec {setpriv} --reuid={SANDBOX_UID} --regid={SANDBOX_UID} "
+        '--clear-groups --inh-caps=-all -- "$@"'
+    )
+    return [unshare, "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh"]

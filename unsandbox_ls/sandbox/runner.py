@@ -1,0 +1,146 @@
+"""Runs one job to completion: spawn the sandbox, drain and cap its output, enforce the ttl.
+
+The job is one process tree started with `start_new_session=True` (its own process group). Its
+stdout and stderr are read concurrently until EOF; each keeps its first `output_limit` bytes (1 MiB
+by default) and counts the rest, which is read and thrown away so the program never blocks on a
+full pipe. A truncated stream ends with a line `[… N more bytes of stdout were discarded]`.
+
+The wall clock: when the ttl expires, or when the job is cancelled, the process group is sent
+SIGKILL. Under bubblewrap the process the server started is bwrap itself; killing it kills the
+sandbox's PID 1 (`--die-with-parent`), and the end of PID 1 ends every process in the job's PID
+namespace, daemons and double-forks included. Without the sandbox (`--unsafe-no-sandbox`) only the
+process group is killed: a program that calls setsid() can escape that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OUTPUT_LIMIT = 1024 * 1024
+
+
+@dataclass
+class Capture:
+    """One output stream: the kept prefix and how many bytes were thrown away."""
+
+    limit: int
+    data: bytearray = field(default_factory=bytearray)
+    dropped: int = 0
+
+    def feed(self, chunk: bytes) -> None:
+        room = self.limit - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
+        self.dropped += max(0, len(chunk) - max(room, 0))
+
+    def text(self, name: str) -> str:
+        out = self.data.decode("utf-8", errors="replace")
+        if self.dropped:
+            if not out.endswith("\n"):
+                out += "\n"
+            out += f"[… {self.dropped} more bytes of {name} were discarded]\n"
+        return out
+
+
+@dataclass
+class Outcome:
+    """What the runner reports back: exit code (None when killed), output and timings."""
+
+    exit_code: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool
+    cancelled: bool
+    started_at: float
+    finished_at: float
+    truncated: bool = False
+    error: str | None = None
+
+
+async def _drain(stream: asyncio.StreamReader | None, capture: Capture) -> None:
+    if stream is None:
+        return
+    while True:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return
+        capture.feed(chunk)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+async def run_process(
+    argv: list[str],
+    *,
+    ttl: float,
+    cancel: asyncio.Event,
+    pass_fds: tuple[int, ...] = (),
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    output_limit: int = OUTPUT_LIMIT,
+) -> Outcome:
+    """Run `argv`, killing its process group at `ttl` seconds or when `cancel` is set."""
+    started = time.time()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            pass_fds=pass_fds,
+            env=env if env is not None else {"PATH": "/usr/bin:/bin"},
+            cwd=cwd,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        now = time.time()
+        return Outcome(None, "", "", False, False, started, now, error=f"could not start: {exc}")
+    out, err = Capture(output_limit), Capture(output_limit)
+    drains = asyncio.gather(_drain(proc.stdout, out), _drain(proc.stderr, err))
+    waiter = asyncio.ensure_future(proc.wait())
+    cancelled_wait = asyncio.ensure_future(cancel.wait())
+    timed_out = cancelled = False
+    try:
+        done, _ = await asyncio.wait(
+            {waiter, cancelled_wait}, timeout=ttl, return_when=asyncio.FIRST_COMPLETED
+        )
+        if waiter not in done:
+            cancelled = cancelled_wait in done
+            timed_out = not cancelled
+            _kill_group(proc.pid)
+    finally:
+        cancelled_wait.cancel()
+        if not waiter.done():
+            # cancellation of this coroutine itself (server shutting down): kill and reap
+            _kill_group(proc.pid)
+    returncode = await waiter
+    finished = time.time()
+    # Everything in the group is dead now (or never forked); the pipes reach EOF soon. A
+    # sandbox-less grandchild that left the group could keep them open: bound the wait.
+    try:
+        await asyncio.wait_for(drains, timeout=2.0)
+    except asyncio.TimeoutError:
+        drains.cancel()
+    _kill_group(proc.pid)
+    exit_code = None if (timed_out or cancelled) else returncode
+    if exit_code is not None and exit_code < 0:
+        exit_code = 128 - exit_code  # killed by a signal: report it the way shells do
+    return Outcome(
+        exit_code=exit_code,
+        stdout=out.text("stdout"),
+        stderr=err.text("stderr"),
+        timed_out=timed_out,
+        cancelled=cancelled,
+        started_at=started,
+        finished_at=finished,
+        truncated=bool(out.dropped or err.dropped),
+    )

@@ -1,0 +1,118 @@
+"""`unsandbox-ls sandbox`: check the host, then serve the app with uvicorn (loopback by default).
+
+Start-up refuses to run when no key is configured (flags or `UNSANDBOX_PUBLIC_KEY` +
+`UNSANDBOX_SECRET_KEY`, or `UNSANDBOX_API_KEY`), and when bubblewrap is missing unless
+`--unsafe-no-sandbox` is given. It prints the languages found and never prints a key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from unsandbox_ls.sandbox import isolation
+from unsandbox_ls.sandbox.app import AppConfig, create_app
+from unsandbox_ls.sandbox.auth import Keys
+from unsandbox_ls.sandbox.executor import Executor, unsafe_warning
+from unsandbox_ls.sandbox.toolchains import available_toolchains, search_path
+
+#: queued jobs allowed per running slot before 429
+QUEUE_PER_SLOT = 16
+
+
+def keys_from(args: argparse.Namespace) -> Keys:
+    def pick(flag: str | None, env: str) -> str | None:
+        value = flag or os.environ.get(env, "")
+        return value.strip() or None
+
+    return Keys(
+        public_key=pick(getattr(args, "public_key", None), "UNSANDBOX_PUBLIC_KEY"),
+        secret_key=pick(getattr(args, "secret_key", None), "UNSANDBOX_SECRET_KEY"),
+        api_key=pick(getattr(args, "api_key", None), "UNSANDBOX_API_KEY"),
+    )
+
+
+def build_config(args: argparse.Namespace) -> AppConfig | str:
+    """The app configuration, or the message explaining why the server cannot start."""
+    keys = keys_from(args)
+    if bool(keys.public_key) != bool(keys.secret_key):
+        return (
+            "a public key needs its secret key (and the reverse): set both --public-key and "
+            "--secret-key, or UNSANDBOX_PUBLIC_KEY and UNSANDBOX_SECRET_KEY"
+        )
+    if not keys.any:
+        return (
+            "no key configured: the sandbox accepts only signed requests. Set "
+            "UNSANDBOX_PUBLIC_KEY and UNSANDBOX_SECRET_KEY (or pass --public-key/--secret-key), "
+            "and/or UNSANDBOX_API_KEY (--api-key) for bearer authentication. Choose your own "
+            "random values, e.g. unsb-pk-<random> and unsb-sk-<random>."
+        )
+    max_jobs = int(getattr(args, "max_jobs", 4) or 4)
+    if max_jobs < 1:
+        return "--max-jobs must be at least 1"
+    unsafe = bool(getattr(args, "unsafe_no_sandbox", False))
+    if not unsafe and isolation.bwrap_available() is None:
+        return (
+            "bubblewrap (bwrap) was not found: install it (Debian/Ubuntu: apt-get install "
+            "bubblewrap), or pass --unsafe-no-sandbox to run jobs WITHOUT isolation"
+        )
+    layout = isolation.discover_layout()
+    toolchains = available_toolchains(search_path(list(layout.path_dirs)))
+    if not toolchains:
+        return "no language runtime was found on PATH"
+    executor = Executor(toolchains=toolchains, layout=layout, sandboxed=not unsafe)
+    if executor.sandboxed and isolation.needs_privilege_drop() and executor.drop_tools is None:
+        executor.close()
+        return (
+            "running as root needs 'unshare' and 'setpriv' (util-linux) to start jobs as an "
+            "unprivileged user; install util-linux or run the server as a normal user"
+        )
+    return AppConfig(
+        keys=keys,
+        executor=executor,
+        max_jobs=max_jobs,
+        max_queued=QUEUE_PER_SLOT * max_jobs,
+        sandboxed=not unsafe,
+    )
+
+
+def serve_sandbox(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    config = build_config(args)
+    if isinstance(config, str):
+        print(f"unsandbox-ls sandbox: {config}", file=sys.stderr)
+        return 2
+    if not config.sandboxed:
+        unsafe_warning()
+    host = getattr(args, "host", "127.0.0.1") or "127.0.0.1"
+    port = int(getattr(args, "port", 8765))
+    auth = [
+        name
+        for name, on in (
+            ("HMAC", config.keys.public_key),
+            ("bearer", config.keys.api_key),
+        )
+        if on
+    ]
+    print(
+        f"unsandbox-ls sandbox: languages: {', '.join(sorted(config.executor.toolchains))}; "
+        f"auth: {' + '.join(auth)}; max jobs: {config.max_jobs}",
+        file=sys.stderr,
+        flush=True,
+    )
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        print(
+            f"unsandbox-ls sandbox: listening on {host}, not loopback: other machines can reach it",
+            file=sys.stderr,
+        )
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return 0
