@@ -30,6 +30,7 @@ import asyncio
 import inspect
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -83,6 +84,7 @@ LANGUAGES_CACHE_SECONDS = 3600.0
 
 OnUpdate = Callable[[JobUpdate], "Awaitable[object] | object"]
 
+_SECRET_SHAPE = re.compile(r"unsb-sk-[A-Za-z0-9_-]+")
 _languages_cache: dict[str, tuple[float, list[str]]] = {}
 
 
@@ -166,9 +168,10 @@ class UnsandboxClient:
     # ------------------------------------------------------------------ transport boundary
 
     def _scrub(self, text: str) -> str:
+        """Server text with our secrets, and anything shaped like a secret key, hidden."""
         for secret in self._secrets:
             text = text.replace(secret, "<hidden>")
-        return text
+        return _SECRET_SHAPE.sub("<hidden>", text)
 
     def _scrubbed(self, error: UnsandboxError) -> UnsandboxError:
         text = str(error)
@@ -316,8 +319,15 @@ class UnsandboxClient:
             log.info("%s failed (%s); retrying in %.2f s", what, failure.kind, delay)
             await asyncio.sleep(delay)
 
+    def _parse_json(self, answer: _Answer, what: str) -> Any:
+        """The JSON of an answer; errors quote the body, so they are scrubbed of secrets."""
+        try:
+            return parse_json(answer.body, answer.content_type, what)
+        except UnsandboxError as exc:
+            raise self._scrubbed(exc) from None
+
     async def _json_object(self, answer: _Answer, what: str) -> dict[str, Any]:
-        return expect_object(parse_json(answer.body, answer.content_type, what), what)
+        return expect_object(self._parse_json(answer, what), what)
 
     # ------------------------------------------------------------------ endpoints
 
@@ -371,7 +381,7 @@ class UnsandboxClient:
     async def list_jobs(self) -> list[Job]:
         """`GET /jobs`: the account's recent jobs."""
         answer = await self._request("GET", "/jobs")
-        data = parse_json(answer.body, answer.content_type, "GET /jobs")
+        data = self._parse_json(answer, "GET /jobs")
         items = data.get("jobs") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise BadResponseError("the API answered GET /jobs without a list of jobs")
@@ -400,7 +410,7 @@ class UnsandboxClient:
         if cached and not refresh and time.monotonic() - cached[0] < LANGUAGES_CACHE_SECONDS:
             return list(cached[1])
         answer = await self._request("GET", "/languages", authenticated=self._auth is not None)
-        data = parse_json(answer.body, answer.content_type, "GET /languages")
+        data = self._parse_json(answer, "GET /languages")
         items = data.get("languages") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise BadResponseError("the API answered GET /languages without a list of languages")
@@ -452,7 +462,7 @@ class UnsandboxClient:
                 )
             )
         if data is None:
-            data = parse_json(answer.body, answer.content_type, "POST /keys/validate")
+            data = self._parse_json(answer, "POST /keys/validate")
         return KeyInfo.from_wire(expect_object(data, "POST /keys/validate"))
 
     # ------------------------------------------------------------------ waiting
