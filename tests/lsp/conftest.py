@@ -1,0 +1,192 @@
+"""pytest-lsp fixtures: the server over stdio, pointed at the session's local sandbox server.
+
+`start_session` starts one server with a client profile (VS Code, Neovim or Helix), an
+environment and initialization options; `LspSession` wraps the pytest-lsp client with helpers
+to open documents and wait (always with a timeout) for the server's notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+from helix_capabilities import CLIENT_INFO as HELIX_INFO  # noqa: E402
+from helix_capabilities import helix_capabilities  # noqa: E402
+
+PROFILES = ("visual-studio-code", "neovim", "helix")
+WAIT_S = 60.0
+
+
+def capabilities_of(profile: str) -> types.ClientCapabilities:
+    if profile == "helix":
+        return helix_capabilities()
+    return client_capabilities(profile)
+
+
+@dataclass
+class LspSession:
+    """A started server and the pytest-lsp client talking to it."""
+
+    client: LanguageClient
+    profile: str
+    workspace: Path
+    lens_refreshes: list[float] = field(default_factory=list)
+    started: list[Any] = field(default_factory=list)
+    finished: list[Any] = field(default_factory=list)
+
+    def open(
+        self, name: str, text: str, *, language_id: str = "python", disk: str | None = None
+    ) -> str:
+        """Open a buffer; the file on disk holds `disk` (default: the same text)."""
+        path = self.workspace / name
+        path.write_text(text if disk is None else disk, encoding="utf-8")
+        uri = path.as_uri()
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id=language_id, version=1, text=text
+                )
+            )
+        )
+        return uri
+
+    async def execute(self, command: str, *arguments: Any) -> Any:
+        return await asyncio.wait_for(
+            self.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command=command, arguments=list(arguments))
+            ),
+            timeout=WAIT_S,
+        )
+
+    async def wait_finished(self, count: int = 1, timeout: float = WAIT_S) -> Any:
+        """The `count`-th `unsandbox/runFinished` received in this session."""
+
+        async def poll() -> Any:
+            while len(self.finished) < count:
+                await asyncio.sleep(0.02)
+            return self.finished[count - 1]
+
+        return await asyncio.wait_for(poll(), timeout)
+
+    async def wait_for(self, predicate: Any, timeout: float = WAIT_S) -> None:
+        async def poll() -> None:
+            while not predicate():
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(poll(), timeout)
+
+    def messages(self) -> list[str]:
+        return [m.message for m in self.client.messages]
+
+    def error_messages(self) -> list[str]:
+        return [m.message for m in self.client.messages if m.type == types.MessageType.Error]
+
+
+def _read_code_actions_faithfully(client: LanguageClient) -> None:
+    """Read a code action that carries a `command` as a CodeAction, not as a Command.
+
+    lsprotocol's structure hook for `Command | CodeAction` picks `Command` whenever the object has
+    a `command` key, which drops the action's `kind`; editors read the JSON correctly.
+    """
+    converter = client.protocol._converter
+
+    def hook(obj: Any, _: Any) -> types.Command | types.CodeAction:
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, types.Command)
+        return converter.structure(obj, types.CodeAction)
+
+    converter.register_structure_hook(types.Command | types.CodeAction, hook)
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
+
+
+@contextlib.asynccontextmanager
+async def start_session(
+    profile: str,
+    env: dict[str, str],
+    workspace: Path,
+    *,
+    init_options: Any = None,
+) -> AsyncIterator[LspSession]:
+    """Start `python -m unsandbox_ls`, initialize it as `profile`, shut it down afterwards."""
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-m", "unsandbox_ls"],
+        server_env={**env, "XDG_CACHE_HOME": str(workspace / ".cache")},
+    )
+    client = await config.start()
+    _read_code_actions_faithfully(client)
+    session = LspSession(client, profile, workspace)
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def _lens_refresh(params: Any) -> None:
+        session.lens_refreshes.append(asyncio.get_running_loop().time())
+
+    @client.feature("unsandbox/runStarted")
+    def _started(params: Any) -> None:
+        session.started.append(params)
+
+    @client.feature("unsandbox/runFinished")
+    def _finished(params: Any) -> None:
+        session.finished.append(params)
+
+    try:
+        await asyncio.wait_for(
+            client.initialize_session(
+                types.InitializeParams(
+                    capabilities=capabilities_of(profile),
+                    client_info=HELIX_INFO if profile == "helix" else None,
+                    root_uri=workspace.as_uri(),
+                    initialization_options=init_options,
+                )
+            ),
+            timeout=WAIT_S,
+        )
+        yield session
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(client.shutdown_session(), timeout=15)
+        await asyncio.wait_for(client.stop(), timeout=15)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def sandbox_env(sandbox_server: Any, tmp_path: Path) -> dict[str, str]:
+    """The sandbox's UNSANDBOX_* variables, with HOME moved so no real accounts.csv is read."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return {**sandbox_server.env, "HOME": str(home)}
+
+
+@pytest_asyncio.fixture(params=PROFILES)
+async def session(
+    request: pytest.FixtureRequest, sandbox_env: dict[str, str], workspace: Path
+) -> AsyncIterator[LspSession]:
+    """A server for each client profile (VS Code, Neovim, Helix)."""
+    async with start_session(request.param, sandbox_env, workspace) as started:
+        yield started
+
+
+@pytest_asyncio.fixture
+async def vscode(sandbox_env: dict[str, str], workspace: Path) -> AsyncIterator[LspSession]:
+    """A server initialized with the VS Code profile."""
+    async with start_session("visual-studio-code", sandbox_env, workspace) as started:
+        yield started

@@ -1,0 +1,120 @@
+"""A file run from each editor profile: lens or code action → command → progress →
+`unsandbox/runFinished` → diagnostics, against the local sandbox server."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from conftest import LspSession
+from lsprotocol import types
+
+FAILING = """\
+def total(order):
+    return order["price"] * order["qty"]
+
+
+print("starting")
+total({"qty": 2})
+"""
+
+
+def lens_titles(lenses: Any) -> list[str]:
+    return [lens.command.title for lens in lenses or []]
+
+
+async def code_lenses(session: LspSession, uri: str) -> Any:
+    return await session.client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+
+
+async def test_lens_command_progress_result_and_diagnostics(session: LspSession) -> None:
+    uri = session.open("order.py", FAILING)
+    lenses = await code_lenses(session, uri)
+    assert lens_titles(lenses) == ["▶ Run remotely"]
+    run_lens = lenses[0]
+    assert run_lens.range.start.line == 0
+
+    if session.profile == "helix":  # no code lens in Helix: the picker sends no argument
+        answer = await session.execute("unsandbox.runFile")
+    else:
+        answer = await session.execute(run_lens.command.command, *run_lens.command.arguments)
+    assert answer["started"] is True
+    note = await session.wait_finished()
+
+    assert note.uri == uri
+    assert note.runId == answer["runId"]
+    assert note.kind == "file"
+    assert note.language == "python"
+    assert note.status == "completed"
+    assert note.exitCode == 1
+    assert note.stdout == "starting\n"
+    assert "KeyError: 'price'" in note.stderr
+    assert note.error is None
+    assert note.durationMs > 0
+    assert note.summary.startswith("order.py: exit 1 in ")
+    assert note.summary.endswith("KeyError: 'price'")
+
+    with open(note.logPath, encoding="utf-8") as log:
+        assert "KeyError: 'price'" in log.read()
+
+    # diagnostics: the error where it was raised, a hint at the caller
+    diagnostics = session.client.diagnostics[uri]
+    errors = [d for d in diagnostics if d.severity == types.DiagnosticSeverity.Error]
+    assert [d.range.start.line for d in errors] == [1]
+    assert "KeyError" in errors[0].message
+    hints = [d for d in diagnostics if d.severity == types.DiagnosticSeverity.Hint]
+    assert 5 in [d.range.start.line for d in hints]
+
+    # the outcome is shown in a way every editor displays
+    assert any(
+        m.type == types.MessageType.Error and m.message == note.summary
+        for m in session.client.messages
+    )
+    assert any("KeyError: 'price'" in m.message for m in session.client.log_messages)
+
+    # progress: begin … end with a server-created token (all three profiles support it)
+    assert len(session.client.progress_reports) == 1
+    (reports,) = session.client.progress_reports.values()
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert reports[0].cancellable is True
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+    assert reports[-1].message == "exit 1"
+
+    # lens refresh only where the client advertises it; the result lens after the run
+    refresh = session.profile == "visual-studio-code"
+    assert bool(session.lens_refreshes) is refresh
+    titles = lens_titles(await code_lenses(session, uri))
+    assert titles == ["▶ Run remotely", "✗ exit 1 · KeyError: 'price'"]
+    assert session.client.shown_documents == []
+
+
+async def test_code_action_path_and_timing(vscode: LspSession) -> None:
+    uri = vscode.open("hello.py", 'print("hello from the sandbox")\n')
+    actions = await vscode.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=["source.unsandbox.run"]),
+        )
+    )
+    assert actions is not None
+    kinds = {a.kind: a for a in actions}
+    assert set(kinds) == {"source.unsandbox.run.file"}  # no selection, no cell, nothing running
+    command = kinds["source.unsandbox.run.file"].command
+    assert command is not None and command.command == "unsandbox.runFile"
+
+    started = time.monotonic()
+    await vscode.execute(command.command, *command.arguments)
+    note = await vscode.wait_finished()
+    elapsed = time.monotonic() - started
+    print(f"\ncommand → unsandbox/runFinished for a trivial program: {elapsed * 1000:.0f} ms")
+    assert note.exitCode == 0
+    assert note.stdout == "hello from the sandbox\n"
+    assert vscode.client.diagnostics.get(uri, ()) == ()
+    assert any(
+        m.type == types.MessageType.Info and m.message.startswith("hello.py: exit 0 in ")
+        for m in vscode.client.messages
+    )
+    assert elapsed < 15

@@ -1,0 +1,262 @@
+"""Every LSP handler and workspace command of the server, registered by `register`.
+
+Commands are declared `(ls, *args)`: editors send `"arguments": []` (Helix, Neovim) and pygls
+refuses that for a handler with a fixed parameter. They answer at once with
+`{"started": true, "runId": …}` and the run goes on in the background; `{"wait": true}` in the
+argument object makes them wait and answer with the `unsandbox/runFinished` params instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from unsandbox_ls.languages import comment_leader
+from unsandbox_ls.server import lenses
+from unsandbox_ls.server.command_args import CommandTarget, parse_command_args
+from unsandbox_ls.server.diagnostics import same_file
+from unsandbox_ls.server.regions import Region, cell_at, cell_region, selection_region
+from unsandbox_ls.server.server import UnsandboxLanguageServer
+
+logger = logging.getLogger(__name__)
+
+
+def _open_uri(ls: UnsandboxLanguageServer, uri: str) -> str:
+    """The client's own spelling of `uri` when that file is open (paths may be encoded apart)."""
+    if uri in ls.workspace.text_documents:
+        return uri
+    for open_uri in ls.workspace.text_documents:
+        if same_file(open_uri, uri):
+            return str(open_uri)
+    return uri
+
+
+def _leader(ls: UnsandboxLanguageServer, uri: str, text: str, language_id: str | None) -> str:
+    from unsandbox_ls.languages import detect_language
+
+    path = to_fs_path(uri) or uri
+    found = detect_language(
+        path, text, editor_language_id=language_id, overrides=ls.settings.language_map
+    )
+    leader: str = comment_leader(found.language if found else "python")
+    return leader
+
+
+def _target_uri(ls: UnsandboxLanguageServer, target: CommandTarget) -> str | None:
+    if target.uri:
+        return _open_uri(ls, target.uri)
+    return ls.last_active_uri
+
+
+def _refuse(ls: UnsandboxLanguageServer, message: str) -> dict[str, Any]:
+    ls.error(message)
+    return {"started": False, "error": message}
+
+
+async def _run_command(ls: UnsandboxLanguageServer, kind: str, args: tuple[Any, ...]) -> Any:
+    from unsandbox_ls.server import runs
+
+    target = parse_command_args(args)
+    uri = _target_uri(ls, target)
+    if uri is None:
+        return _refuse(
+            ls, "unsandbox: no document to run; open a file first or pass its URI or path"
+        )
+    try:
+        snap = runs.snapshot(ls, uri)
+    except runs.RunRefused as exc:
+        return _refuse(ls, str(exc))
+    if kind in ("file", "shebang"):
+        region = Region(kind, snap.text)
+    elif kind == "selection":
+        if target.start is None or target.end is None or target.start == target.end:
+            return _refuse(ls, "unsandbox: select the code to run first (the selection is empty)")
+        region = selection_region(
+            snap.lines, target.start, target.end, encoding=ls.position_encoding()
+        )
+    else:
+        leader = _leader(ls, uri, snap.text, snap.language_id)
+        line = target.start[0] if target.start is not None else None
+        cell = cell_at(snap.lines, leader, line) if line is not None else None
+        if cell is None:
+            return _refuse(
+                ls,
+                f"unsandbox: put the cursor in a cell (cells start with a '{leader} %%' line)",
+            )
+        region = cell_region(snap.lines, cell)
+    run = runs.start_run(ls, uri, region, snap)
+    if target.wait and run.task is not None:
+        await run.task
+        return run.payload
+    return {"started": True, "runId": run.run_id}
+
+
+def register(server: UnsandboxLanguageServer) -> None:
+    """Register every handler on `server` (the composition root)."""
+
+    @server.feature(types.INITIALIZE)
+    def on_initialize(ls: UnsandboxLanguageServer, params: types.InitializeParams) -> None:
+        ls.client_name = params.client_info.name if params.client_info else ""
+        if params.initialization_options is not None:
+            ls.merge_settings(params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def on_initialized(ls: UnsandboxLanguageServer, params: types.InitializedParams) -> None:
+        await ls.pull_configuration()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def on_configuration(
+        ls: UnsandboxLanguageServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        if isinstance(params.settings, dict) and params.settings:
+            ls.merge_settings(params.settings)
+        await ls.pull_configuration()
+        ls.refresh_code_lenses()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def on_open(ls: UnsandboxLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.last_active_uri = params.text_document.uri
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def on_change(ls: UnsandboxLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.last_active_uri = uri
+        if ls.settings.clear_on_change and uri in ls.touched:
+            ls.clear_run_diagnostics(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    async def on_save(ls: UnsandboxLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.last_active_uri = params.text_document.uri
+        if ls.settings.run_on_save:
+            await _run_command(ls, "file", ({"uri": params.text_document.uri},))
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    def on_code_lens(
+        ls: UnsandboxLanguageServer, params: types.CodeLensParams
+    ) -> list[types.CodeLens]:
+        uri = params.text_document.uri
+        doc = ls.workspace.get_text_document(uri)
+        lines = list(doc.lines)
+        last = ls.last_runs.get(uri)
+        title = last.payload.get("lens") if last and last.payload else None
+        if last and last.payload and title is None:
+            title = "✗ " + str(last.payload.get("status"))
+        return lenses.code_lenses(
+            uri,
+            lines,
+            _leader(ls, uri, doc.source, doc.language_id),
+            uri in ls.active_runs,
+            title,
+        )
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=list(lenses.ACTION_KINDS)),
+    )
+    def on_code_action(
+        ls: UnsandboxLanguageServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        ls.last_active_uri = uri
+        doc = ls.workspace.get_text_document(uri)
+        only = list(params.context.only) if params.context.only else None
+        return lenses.code_actions(
+            uri,
+            list(doc.lines),
+            _leader(ls, uri, doc.source, doc.language_id),
+            params.range,
+            uri in ls.active_runs,
+            only,
+        )
+
+    @server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
+    def on_progress_cancel(
+        ls: UnsandboxLanguageServer, params: types.WorkDoneProgressCancelParams
+    ) -> None:
+        run = ls.progress_runs.get(str(params.token))
+        if run is not None:
+            run.cancel()
+
+    @server.feature(types.SHUTDOWN)
+    async def on_shutdown(ls: UnsandboxLanguageServer, params: None) -> None:
+        await ls.cancel_all_runs()
+
+    @server.feature(types.EXIT)
+    def on_exit(ls: UnsandboxLanguageServer, params: None) -> None:
+        for run in list(ls.active_runs.values()):
+            run.cancel()
+
+    @server.command(lenses.RUN_FILE)
+    async def run_file(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        return await _run_command(ls, "file", args)
+
+    @server.command(lenses.RUN_SHEBANG)
+    async def run_shebang(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        return await _run_command(ls, "shebang", args)
+
+    @server.command(lenses.RUN_SELECTION)
+    async def run_selection(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        return await _run_command(ls, "selection", args)
+
+    @server.command(lenses.RUN_CELL)
+    async def run_cell(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        return await _run_command(ls, "cell", args)
+
+    @server.command(lenses.CANCEL)
+    async def cancel(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        target = parse_command_args(args)
+        if target.uri:
+            uri = _open_uri(ls, target.uri)
+            run = ls.active_runs.get(uri)
+        else:
+            run = ls.active_runs.get(ls.last_active_uri or "") or next(
+                reversed(list(ls.active_runs.values())), None
+            )
+        if run is None:
+            ls.show("unsandbox: nothing is running")
+            return {"cancelled": False}
+        run.cancel()
+        if target.wait and run.task is not None:
+            await run.task
+        return {"cancelled": True, "runId": run.run_id}
+
+    @server.command(lenses.LIST_JOBS)
+    async def list_jobs(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        from unsandbox_ls.server.jobs import list_jobs_summary
+
+        return await list_jobs_summary(ls)
+
+    @server.command(lenses.SHOW_OUTPUT)
+    async def show_output(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        from unsandbox_ls.server import runs
+
+        target = parse_command_args(args)
+        uri = _target_uri(ls, target)
+        run = ls.last_runs.get(uri or "")
+        if run is None and not target.uri and ls.last_runs:
+            run = list(ls.last_runs.values())[-1]
+        if run is None or run.payload is None:
+            ls.show("unsandbox: no finished run to show yet")
+            return None
+        payload = run.payload
+        log_path = payload.get("logPath")
+        shown = False
+        if isinstance(log_path, str) and ls.supports_show_document():
+            shown = await runs.show_log(ls, log_path)
+        if not shown:
+            ls.log(
+                runs.log_text(
+                    str(payload["summary"]),
+                    str(payload["stdout"]),
+                    str(payload["stderr"]),
+                    log_path if isinstance(log_path, str) else None,
+                )
+            )
+            ls.show(
+                str(payload["summary"])
+                + (f" (full output: {log_path})" if isinstance(log_path, str) else "")
+            )
+        return payload

@@ -1,0 +1,97 @@
+"""Code lenses and code actions of a document (pure builders over the server's state)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lsprotocol import types
+
+from unsandbox_ls.server.regions import cell_at, find_cells, has_shebang
+
+RUN_FILE = "unsandbox.runFile"
+RUN_SHEBANG = "unsandbox.runShebang"
+RUN_SELECTION = "unsandbox.runSelection"
+RUN_CELL = "unsandbox.runCell"
+CANCEL = "unsandbox.cancel"
+LIST_JOBS = "unsandbox.listJobs"
+SHOW_OUTPUT = "unsandbox.showOutput"
+COMMANDS = (RUN_FILE, RUN_SHEBANG, RUN_SELECTION, RUN_CELL, CANCEL, LIST_JOBS, SHOW_OUTPUT)
+
+KIND_RUN = "source.unsandbox.run"
+KIND_FILE = f"{KIND_RUN}.file"
+KIND_SHEBANG = f"{KIND_RUN}.shebang"
+KIND_SELECTION = f"{KIND_RUN}.selection"
+KIND_CELL = f"{KIND_RUN}.cell"
+KIND_CANCEL = f"{KIND_RUN}.cancel"
+ACTION_KINDS = (KIND_RUN, KIND_FILE, KIND_SHEBANG, KIND_SELECTION, KIND_CELL, KIND_CANCEL)
+
+
+def _range(start: tuple[int, int], end: tuple[int, int]) -> types.Range:
+    return types.Range(types.Position(*start), types.Position(*end))
+
+
+def _wire_range(rng: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": rng.start.line, "character": rng.start.character},
+        "end": {"line": rng.end.line, "character": rng.end.character},
+    }
+
+
+def code_lenses(
+    uri: str,
+    lines: list[str],
+    leader: str,
+    running: bool,
+    result_title: str | None,
+) -> list[types.CodeLens]:
+    """▶ Run remotely / ▶ Run via shebang / ⏹ Cancel / the last result on line 0; ▶ Run cell."""
+    top = _range((0, 0), (0, 0))
+    arg: list[Any] = [{"uri": uri}]
+
+    def lens(rng: types.Range, title: str, command: str, args: list[Any]) -> types.CodeLens:
+        return types.CodeLens(rng, types.Command(title, command, arguments=args))
+
+    lenses = [lens(top, "▶ Run remotely", RUN_FILE, arg)]
+    if has_shebang("".join(lines[:1])):
+        lenses.append(lens(top, "▶ Run via shebang", RUN_SHEBANG, arg))
+    if running:
+        lenses.append(lens(top, "⏹ Cancel", CANCEL, arg))
+    elif result_title:
+        lenses.append(lens(top, result_title, SHOW_OUTPUT, arg))
+    for cell in find_cells(lines, leader):
+        rng = _range((cell.start, 0), (cell.start, 0))
+        lenses.append(lens(rng, "▶ Run cell", RUN_CELL, [{"uri": uri, "range": _wire_range(rng)}]))
+    return lenses
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    if not only:
+        return True
+    return any(kind == o or kind.startswith(o + ".") for o in only)
+
+
+def code_actions(
+    uri: str,
+    lines: list[str],
+    leader: str,
+    rng: types.Range,
+    running: bool,
+    only: list[str] | None,
+) -> list[types.CodeAction]:
+    """Run file / via shebang / selection (non-empty) / cell (cursor in one) / cancel (running)."""
+    args = [{"uri": uri, "range": _wire_range(rng)}]
+    offers: list[tuple[str, str, str]] = [("Run file remotely (unsandbox)", KIND_FILE, RUN_FILE)]
+    if has_shebang("".join(lines[:1])):
+        offers.append(("Run file via its shebang (unsandbox)", KIND_SHEBANG, RUN_SHEBANG))
+    empty = (rng.start.line, rng.start.character) == (rng.end.line, rng.end.character)
+    if not empty:
+        offers.append(("Run selection remotely (unsandbox)", KIND_SELECTION, RUN_SELECTION))
+    if cell_at(lines, leader, rng.start.line) is not None:
+        offers.append(("Run cell remotely (unsandbox)", KIND_CELL, RUN_CELL))
+    if running:
+        offers.append(("Cancel the unsandbox run", KIND_CANCEL, CANCEL))
+    return [
+        types.CodeAction(title, kind=kind, command=types.Command(title, command, arguments=args))
+        for title, kind, command in offers
+        if _wanted(kind, only)
+    ]

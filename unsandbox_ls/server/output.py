@@ -1,0 +1,139 @@
+"""What a finished run leaves behind: the summary line, the log file, saved artifacts.
+
+Pure formatting plus two small file writers; nothing here talks LSP.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class SavedArtifact:
+    filename: str
+    path: str
+    size: int
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"filename": self.filename, "path": self.path, "size": self.size}
+
+
+def seconds(duration_ms: float | None) -> str:
+    """`0.4 s`, `12 s`, `2 min 5 s`."""
+    if duration_ms is None:
+        return "? s"
+    secs = duration_ms / 1000
+    if secs < 10:
+        return f"{secs:.1f} s" if secs >= 0.1 else f"{secs:.2f} s"
+    if secs < 120:
+        return f"{secs:.0f} s"
+    return f"{int(secs // 60)} min {int(secs % 60)} s"
+
+
+def first_error_line(stderr: str) -> str | None:
+    """The line a reader wants first: the last non-indented non-empty stderr line.
+
+    For a Python traceback that is `KeyError: 'price'`; for most compilers the last line is a
+    count, so parsers' first problem message is preferred by the caller when available.
+    """
+    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if not line[:1].isspace():
+            return line[:200]
+    return lines[-1].strip()[:200] if lines else None
+
+
+def lens_title(
+    status: str, exit_code: int | None, duration_ms: float | None, error: str | None
+) -> str:
+    """The result lens: `✓ exit 0 · 0.4 s` or `✗ exit 1 · KeyError: 'price'`."""
+    if status == "completed" and exit_code == 0:
+        return f"✓ exit 0 · {seconds(duration_ms)}"
+    if status == "cancelled":
+        return "⏹ cancelled"
+    head = f"✗ exit {exit_code}" if exit_code is not None else f"✗ {status}"
+    return f"{head} · {error}" if error else f"{head} · {seconds(duration_ms)}"
+
+
+def summary_line(
+    name: str,
+    status: str,
+    exit_code: int | None,
+    duration_ms: float | None,
+    error_line: str | None,
+) -> str:
+    """One line for `window/showMessage`: `main.py: exit 1 in 0.4 s: KeyError: 'price'`."""
+    if status == "cancelled":
+        return f"{name}: run cancelled after {seconds(duration_ms)}"
+    if status == "timeout":
+        text = f"{name}: timed out after {seconds(duration_ms)}"
+    elif exit_code is not None:
+        text = f"{name}: exit {exit_code} in {seconds(duration_ms)}"
+    else:
+        text = f"{name}: {status} after {seconds(duration_ms)}"
+    if error_line and not (status == "completed" and exit_code == 0):
+        text += f": {error_line}"
+    return text
+
+
+def cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("unsandbox-ls"))
+
+
+def write_log(
+    run_id: str,
+    name: str,
+    header: list[str],
+    stdout: str,
+    stderr: str,
+) -> str | None:
+    """Write the run's full output to `<cache>/runs/…log`; its path, or None if it failed."""
+    directory = cache_dir() / "runs"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = directory / f"{stamp}-{_SAFE.sub('_', name)[:60]}-{run_id}.log"
+    text = "\n".join(header)
+    text += "\n\n=== stdout ===\n" + stdout
+    if stdout and not stdout.endswith("\n"):
+        text += "\n"
+    text += "\n=== stderr ===\n" + stderr
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return str(path)
+
+
+def save_artifacts(
+    artifacts: list[tuple[str, bytes]],
+    directory: str | None,
+    base_dir: str | None,
+    run_id: str,
+) -> list[SavedArtifact]:
+    """Save each (filename, content); a relative `directory` is relative to the file's folder.
+
+    The default is `<cache>/artifacts/<run id>/`. Names are reduced to a plain file name.
+    """
+    if directory:
+        target = Path(os.path.expanduser(directory))
+        if not target.is_absolute() and base_dir:
+            target = Path(base_dir) / target
+    else:
+        target = cache_dir() / "artifacts" / run_id
+    saved: list[SavedArtifact] = []
+    target.mkdir(parents=True, exist_ok=True)
+    for filename, content in artifacts:
+        plain = _SAFE.sub("_", os.path.basename(filename)) or "artifact"
+        path = target / plain
+        path.write_bytes(content)
+        saved.append(SavedArtifact(plain, str(path), len(content)))
+    return saved

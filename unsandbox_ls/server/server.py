@@ -1,0 +1,158 @@
+"""The language server class: typed state and the small services every feature uses.
+
+The handlers are registered in `unsandbox_ls.server.features`; a run itself is carried out by
+`unsandbox_ls.server.runs`. Only pygls, lsprotocol and the standard library are imported here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+
+from unsandbox_ls import __version__
+from unsandbox_ls.server.settings import Settings, apply, problems_message
+from unsandbox_ls.server.state import Run
+
+logger = logging.getLogger(__name__)
+
+
+class UnsandboxLanguageServer(LanguageServer):
+    """pygls server with the state of runs, results, diagnostics and settings."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = Settings()
+        #: the run in progress per document URI
+        self.active_runs: dict[str, Run] = {}
+        #: the last finished run per document URI (for the result lens and showOutput)
+        self.last_runs: dict[str, Run] = {}
+        #: URIs that received diagnostics from the last run of each document
+        self.touched: dict[str, set[str]] = {}
+        #: progress token → run, for window/workDoneProgress/cancel
+        self.progress_runs: dict[str, Run] = {}
+        #: strong references to background tasks
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.last_active_uri: str | None = None
+        self.client_name: str = ""
+
+    # -- client capabilities -------------------------------------------------------------
+    def supports_progress(self) -> bool:
+        return bool(get_capability(self.client_capabilities, "window.work_done_progress", False))
+
+    def supports_configuration(self) -> bool:
+        return bool(get_capability(self.client_capabilities, "workspace.configuration", False))
+
+    def supports_show_document(self) -> bool:
+        if self.client_name.lower() == "helix":
+            return True
+        show = get_capability(self.client_capabilities, "window.show_document", None)
+        return bool(show is not None and show.support)
+
+    def supports_lens_refresh(self) -> bool:
+        return bool(
+            get_capability(self.client_capabilities, "workspace.code_lens.refresh_support", False)
+        )
+
+    def position_encoding(self) -> str:
+        encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        return str(getattr(encoding, "value", encoding))
+
+    # -- messages ------------------------------------------------------------------------
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def error(self, message: str) -> None:
+        logger.warning("%s", message)
+        self.show(message, types.MessageType.Error)
+
+    # -- settings ------------------------------------------------------------------------
+    def merge_settings(self, raw: Any) -> None:
+        """Merge one settings object; report every invalid value in one message."""
+        self.settings, problems = apply(self.settings, raw)
+        if problems:
+            self.error(problems_message(problems))
+
+    async def pull_configuration(self) -> None:
+        """Ask the client for the `unsandbox` section when it supports workspace/configuration."""
+        if not self.supports_configuration():
+            return
+        try:
+            items = await asyncio.wait_for(
+                self.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section="unsandbox")])
+                ),
+                timeout=10,
+            )
+        except Exception as exc:  # the client may refuse or not answer
+            logger.info("workspace/configuration failed: %s", exc)
+            return
+        if items and isinstance(items[0], dict):
+            self.merge_settings({"unsandbox": items[0]})
+
+    # -- lenses and diagnostics ----------------------------------------------------------
+    def refresh_code_lenses(self) -> None:
+        if self.supports_lens_refresh():
+            self.spawn(self._refresh_lenses())
+
+    async def _refresh_lenses(self) -> None:
+        try:
+            await asyncio.wait_for(self.workspace_code_lens_refresh_async(None), timeout=10)
+        except Exception as exc:
+            logger.info("codeLens/refresh failed: %s", exc)
+
+    def publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        doc = self.workspace.text_documents.get(uri)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=diagnostics, version=doc.version if doc else None
+            )
+        )
+
+    def clear_run_diagnostics(self, doc_uri: str) -> None:
+        """Clear every URI the last run of `doc_uri` published to."""
+        for uri in sorted(self.touched.pop(doc_uri, set())):
+            self.publish(uri, [])
+
+    # -- tasks ---------------------------------------------------------------------------
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """Start a background task, keep it referenced and log (never raise) its failure."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("background task failed", exc_info=task.exception())
+
+    async def cancel_all_runs(self, timeout: float = 5.0) -> None:
+        """Cancel every run in flight and wait (bounded) for their jobs to be deleted."""
+        runs = list(self.active_runs.values())
+        for run in runs:
+            run.cancel()
+        pending = [r.task for r in runs if r.task is not None and not r.task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    # -- errors outside requests ---------------------------------------------------------
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log errors outside requests instead of popping up a traceback in the editor."""
+        logger.error("server error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def create_server() -> UnsandboxLanguageServer:
+    """A server with every feature registered (see `features.register`)."""
+    from unsandbox_ls.server.features import register
+
+    server = UnsandboxLanguageServer("unsandbox-ls", __version__)
+    register(server)
+    return server

@@ -1,0 +1,193 @@
+"""The server's settings (section `unsandbox`, camelCase on the wire) and their validation.
+
+Settings arrive as `initializationOptions` (either `{"unsandbox": {...}}` or the flat object),
+through `workspace/configuration` and through `workspace/didChangeConfiguration`. Each source is
+merged over the previous one. A value that does not validate is reported once and the default
+is kept for that key; the other keys still apply.
+
+Credentials and the base URL also come from the `UNSANDBOX_*` environment variables; the API
+client resolves those (`unsandbox_ls.api.credentials`). Key values never appear in messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from unsandbox_ls.languages import API_LANGUAGES
+
+SECTION = "unsandbox"
+NETWORK_MODES = ("zerotrust", "semitrusted")
+RUN_MODES = ("async", "sync")
+TTL_MIN, TTL_MAX = 1, 900
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings; every field has the documented default."""
+
+    base_url: str | None = None
+    public_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    account: int | None = None
+    network_mode: str = "zerotrust"
+    ttl: int = 60
+    env: dict[str, str] = field(default_factory=dict)
+    input_files: tuple[str, ...] = ()
+    return_artifact: bool = False
+    artifact_directory: str | None = None
+    mode: str = "async"
+    run_on_save: bool = False
+    clear_on_change: bool = True
+    open_output_log: bool = False
+    language_map: dict[str, str] = field(default_factory=dict)
+
+
+#: wire name → field name
+WIRE_NAMES: dict[str, str] = {
+    "baseUrl": "base_url",
+    "publicKey": "public_key",
+    "secretKey": "secret_key",
+    "apiKey": "api_key",
+    "account": "account",
+    "networkMode": "network_mode",
+    "ttl": "ttl",
+    "env": "env",
+    "inputFiles": "input_files",
+    "returnArtifact": "return_artifact",
+    "artifactDirectory": "artifact_directory",
+    "mode": "mode",
+    "runOnSave": "run_on_save",
+    "clearOnChange": "clear_on_change",
+    "openOutputLog": "open_output_log",
+    "languageMap": "language_map",
+}
+_SECRET_NAMES = frozenset({"publicKey", "secretKey", "apiKey"})
+
+
+class SettingError(ValueError):
+    """One invalid value; the message names the setting and never shows a key's value."""
+
+
+def section_of(raw: Any) -> dict[str, Any]:
+    """The `unsandbox` section of a settings object, accepting the nested and the flat shapes."""
+    if not isinstance(raw, dict):
+        return {}
+    nested = raw.get(SECTION)
+    if isinstance(nested, dict):
+        return nested
+    return {k: v for k, v in raw.items() if k in WIRE_NAMES}
+
+
+def _optional_str(name: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SettingError(f"{SECTION}.{name} must be a string")
+    return value
+
+
+def _bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SettingError(f"{SECTION}.{name} must be true or false, got {value!r}")
+    return value
+
+
+def _string_map(name: str, value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SettingError(f'{SECTION}.{name} must be an object such as {{"KEY": "value"}}')
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise SettingError(f"{SECTION}.{name}.{key} must be a string, got {item!r}")
+        out[str(key)] = str(item)
+    return out
+
+
+def convert(name: str, value: Any) -> Any:
+    """The field value for wire setting `name`, or `SettingError`."""
+    if name in ("baseUrl", "artifactDirectory", *_SECRET_NAMES):
+        return _optional_str(name, value)
+    if name == "account":
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise SettingError(f"{SECTION}.account must be a row number (0, 1, …), got {value!r}")
+        return value
+    if name == "networkMode":
+        if value not in NETWORK_MODES:
+            raise SettingError(
+                f"{SECTION}.networkMode must be 'zerotrust' or 'semitrusted', got {value!r}"
+            )
+        return value
+    if name == "ttl":
+        if isinstance(value, bool) or not isinstance(value, int) or not TTL_MIN <= value <= TTL_MAX:
+            raise SettingError(
+                f"{SECTION}.ttl must be a whole number of seconds from {TTL_MIN} to {TTL_MAX}, "
+                f"got {value!r}"
+            )
+        return value
+    if name == "env":
+        return _string_map(name, value)
+    if name == "inputFiles":
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingError(f"{SECTION}.inputFiles must be a list of glob patterns")
+        return tuple(value)
+    if name == "mode":
+        if value not in RUN_MODES:
+            raise SettingError(f"{SECTION}.mode must be 'async' or 'sync', got {value!r}")
+        return value
+    if name == "languageMap":
+        mapping = _string_map(name, value)
+        for key, lang in mapping.items():
+            if lang not in API_LANGUAGES:
+                raise SettingError(
+                    f"{SECTION}.languageMap.{key}: {lang!r} is not a language of the API "
+                    f"(for example 'python', 'javascript', 'bash')"
+                )
+        return mapping
+    return _bool(name, value)
+
+
+def apply(settings: Settings, raw: Any) -> tuple[Settings, list[str]]:
+    """Merge one settings object over `settings`; returns the result and the problems found.
+
+    Unknown keys are ignored; an invalid value keeps the previous value of that key.
+    """
+    section = section_of(raw)
+    changes: dict[str, Any] = {}
+    problems: list[str] = []
+    for wire, value in section.items():
+        attr = WIRE_NAMES.get(wire)
+        if attr is None:
+            continue
+        try:
+            changes[attr] = convert(wire, value)
+        except SettingError as exc:
+            problems.append(str(exc))
+    return replace(settings, **changes), problems
+
+
+def problems_message(problems: list[str]) -> str:
+    """One message for every invalid setting."""
+    return "unsandbox: invalid settings, defaults kept for these: " + "; ".join(problems)
+
+
+__all__ = [
+    "SECTION",
+    "SettingError",
+    "Settings",
+    "apply",
+    "convert",
+    "problems_message",
+    "section_of",
+]

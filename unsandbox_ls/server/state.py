@@ -1,0 +1,39 @@
+"""The server's per-run and per-document state (plain data, no LSP calls)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass(eq=False)
+class Run:
+    """One run of (part of) a document, from the command until `unsandbox/runFinished`."""
+
+    uri: str
+    kind: str
+    run_id: str = field(default_factory=new_run_id)
+    started: float = field(default_factory=time.monotonic)
+    status: str = "starting"
+    job_id: str | None = None
+    token: str | None = None
+    task: asyncio.Task[None] | None = None
+    payload: dict[str, Any] | None = None  # the runFinished params once finished
+
+    def elapsed_ms(self) -> float:
+        return (time.monotonic() - self.started) * 1000
+
+    def cancel(self) -> bool:
+        """Cancel the run's task (the API client then deletes the job)."""
+        if self.task is not None and not self.task.done():
+            self.status = "cancelling"
+            self.task.cancel()
+            return True
+        return False
