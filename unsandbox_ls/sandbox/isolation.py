@@ -10,7 +10,8 @@ What a job sees (built by `bwrap_argv`):
   directories found at start-up (a Python installation outside `/usr`, rustup and cargo homes)
   bound **read-only** at their usual paths; fresh `/proc`, minimal `/dev`, a size-limited tmpfs
   `/tmp`, and a size-limited tmpfs working directory `/sandbox` holding the code and input files
-  (copied in through memfds, so nothing of the host's file system is writable).
+  (copied in through memfds, so nothing of the host's file system is writable). The new root
+  itself is remounted read-only: only `/sandbox` and `/tmp` can be written.
 * It runs as uid/gid 65534 inside, `--die-with-parent`, `--new-session` (no terminal injection),
   `--disable-userns` (no nested user namespaces) and with a cleared environment.
 
@@ -172,7 +173,7 @@ def bwrap_argv(
         argv += ["--perms", "0644", "--file", str(fd), f"{SANDBOX_DIR}/{name}"]
     if mounts.artifact_dir is not None:
         argv += ["--bind", str(mounts.artifact_dir), "/artifacts"]
-    argv += ["--chdir", SANDBOX_DIR]
+    argv += ["--remount-ro", "/", "--chdir", SANDBOX_DIR]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv += ["--", "/bin/bash", "-c", script]
