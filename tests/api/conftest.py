@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import secrets
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support.fault_server import FaultServer
 
-_TESTS = str(Path(__file__).resolve().parents[1])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
-
-from support.fault_server import FaultServer  # noqa: E402
-
-from unsandbox_ls.api import Credentials, RetryPolicy, UnsandboxClient  # noqa: E402
+from unsandbox_ls.api import Credentials, RetryPolicy, UnsandboxClient
 
 #: retry delays small enough for fault tests to run in milliseconds
 FAST_RETRY = RetryPolicy(

@@ -1,0 +1,102 @@
+"""`unsandbox-ls doctor`: which credentials and base URL would be used, and do they work.
+
+Prints one line per check: the credentials and where they were found (the public key is shown,
+a secret never), the base URL, `GET /health`, `POST /keys/validate` and `GET /languages`.
+Exit status: 0 all good, 2 a bad setting, 69 the API cannot be reached or fails, 77 the
+credentials are missing or rejected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from unsandbox_ls.run_command import EXIT_NO_PERMISSION, EXIT_UNAVAILABLE, EXIT_USAGE
+
+
+def _line(mark: str, label: str, text: str) -> None:
+    print(f"[{mark}] {label:<12} {text}", flush=True)
+
+
+async def _check(args: argparse.Namespace) -> int:
+    from unsandbox_ls.api import (
+        AuthenticationError,
+        ConfigurationError,
+        Credentials,
+        MissingCredentialsError,
+        UnsandboxClient,
+        UnsandboxError,
+        find_credentials,
+        resolve_base_url,
+    )
+
+    status = 0
+    credentials: Credentials | None = None
+    try:
+        credentials = find_credentials(account=args.account)
+        _line("ok", "credentials", credentials.describe())
+    except MissingCredentialsError as exc:
+        _line("!!", "credentials", str(exc))
+        status = EXIT_NO_PERMISSION
+    except ConfigurationError as exc:
+        _line("!!", "credentials", str(exc))
+        status = EXIT_USAGE
+    try:
+        base_url = resolve_base_url(args.base_url)
+    except ConfigurationError as exc:
+        _line("!!", "base URL", str(exc))
+        return EXIT_USAGE
+    _line("ok", "base URL", base_url)
+
+    async with UnsandboxClient(base_url, credentials, timeout=10.0) as client:
+        try:
+            health = await client.health()
+            _line("ok", "health", str(health.get("status", "ok"))[:80])
+        except UnsandboxError as exc:
+            _line("!!", "health", str(exc))
+            return EXIT_UNAVAILABLE
+        if credentials is not None:
+            try:
+                info = await client.validate_key()
+                if info is None:
+                    _line("--", "key", "this API cannot validate keys (no /keys/validate)")
+                elif info.valid:
+                    extra = ", ".join(
+                        f"{k} {v}"
+                        for k, v in (
+                            ("tier", info.tier),
+                            ("rate/min", info.rate_per_minute),
+                            ("concurrency", info.concurrency),
+                        )
+                        if v is not None
+                    )
+                    _line("ok", "key", "valid" + (f" ({extra})" if extra else ""))
+                else:
+                    _line("!!", "key", f"not valid ({info.reason or 'no reason given'})")
+                    status = status or EXIT_NO_PERMISSION
+            except AuthenticationError as exc:
+                _line("!!", "key", str(exc))
+                status = status or EXIT_NO_PERMISSION
+            except UnsandboxError as exc:
+                _line("!!", "key", str(exc))
+                status = status or EXIT_UNAVAILABLE
+        try:
+            names = await client.languages(refresh=True)
+            shown = " ".join(names[:12]) + (" …" if len(names) > 12 else "")
+            _line("ok", "languages", f"{len(names)}: {shown}")
+        except AuthenticationError as exc:
+            _line("!!", "languages", str(exc))
+            status = status or EXIT_NO_PERMISSION
+        except UnsandboxError as exc:
+            _line("!!", "languages", str(exc))
+            status = status or EXIT_UNAVAILABLE
+    return status
+
+
+def doctor(args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(_check(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

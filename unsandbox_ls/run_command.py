@@ -1,0 +1,269 @@
+"""`unsandbox-ls run FILE`: run a file in the sandbox, print its output, exit with its status.
+
+The program's stdout goes to stdout and its stderr to stderr, unchanged; then, on stderr, one
+`PATH:LINE:COL: error: MESSAGE` line per problem found in the output (the same parsers as the
+language server's diagnostics). Artifacts are saved to `--artifact-dir`. `--json` prints the whole
+result as one JSON object instead.
+
+Exit status: the program's own exit code when it ran to the end; otherwise 2 bad usage or a
+request the API refused, 69 the API or the network failed, 77 credentials missing or rejected,
+124 the job hit its time limit, 130 interrupted (with `--async`, the job is cancelled first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 69
+EXIT_NO_PERMISSION = 77
+EXIT_TIMEOUT = 124
+EXIT_INTERRUPTED = 130
+#: leading bytes of executables: ELF, PE, Mach-O (32/64, both byte orders, fat)
+_EXECUTABLE_MAGIC = (
+    b"\x7fELF",
+    b"MZ",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+)
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit 2); the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    path: Path
+    text: str
+    language: str | None  # None: send to /run, the language comes from the shebang
+    request: Any  # ExecuteRequest | RawRunRequest
+
+
+def _say(message: str) -> None:
+    print(f"unsandbox-ls: {message}", file=sys.stderr, flush=True)
+
+
+def parse_env(pairs: list[str]) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"-e expects KEY=VALUE, got {pair[:60]!r}")
+        env[key] = value
+    return env
+
+
+def prepare(args: argparse.Namespace) -> Prepared:
+    """Read the file and the input files and build the request (nothing is sent)."""
+    from unsandbox_ls.api.models import (
+        TTL_DEFAULT,
+        ExecuteRequest,
+        InputFile,
+        RawRunRequest,
+        RunOptions,
+    )
+    from unsandbox_ls.languages import detect_language, language_from_shebang
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {args.file}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{args.file} is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    files: list[InputFile] = []
+    for name in args.input_files:
+        try:
+            files.append(InputFile(os.path.basename(name), Path(name).read_bytes()))
+        except OSError as exc:
+            raise UsageError(f"cannot read input file {name}: {exc.strerror}") from None
+    options = RunOptions(
+        ttl=args.ttl if args.ttl is not None else TTL_DEFAULT,
+        network_mode=args.network or "zerotrust",
+        env=parse_env(args.env),
+        input_files=tuple(files),
+        return_artifact=bool(args.artifact),
+    )
+    language: str | None
+    if args.shebang:
+        if not text.startswith("#!"):
+            raise UsageError(f"--shebang given but {args.file} does not start with '#!'")
+        language = language_from_shebang(text)
+        request: Any = RawRunRequest(text, options)
+    else:
+        detected = detect_language(str(path), text)
+        language = args.language or (detected.language if detected else None)
+        if language is None:
+            if text.startswith("#!") and not files:
+                request = RawRunRequest(text, options)
+            else:
+                raise UsageError(
+                    f"cannot tell the language of {args.file}; pass --language ID "
+                    f"(for example --language python)"
+                )
+        else:
+            request = ExecuteRequest(language, text, options)
+    if language is None and isinstance(request, RawRunRequest):
+        language = language_from_shebang(text)
+    request.validate()
+    return Prepared(path, text, language, request)
+
+
+def save_artifacts(result: Any, directory: str, source: Path) -> list[Path]:
+    """Write the result's artifacts; executables are named after the source and made 0755."""
+    saved: list[Path] = []
+    if not result.artifacts:
+        return saved
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    for artifact in result.artifacts:
+        name = os.path.basename(artifact.filename.replace("\\", "/")) or "a.out"
+        executable = artifact.content.startswith(_EXECUTABLE_MAGIC)
+        if executable and source.stem:
+            name = source.stem
+        if name in (".", "..") or (folder / name).resolve() == source.resolve():
+            name = f"{name}.artifact"
+        target = folder / name
+        target.write_bytes(artifact.content)
+        if executable:
+            target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        saved.append(target)
+    return saved
+
+
+def problem_lines(prepared: Prepared, result: Any) -> list[str]:
+    """DIAGNOSTICS HOOK: `PATH:LINE:COL: error: MESSAGE` lines for the run's problems.
+
+    The parsers live in `unsandbox_ls.problems`; they are imported here, lazily and guarded, so
+    `run` keeps working (printing no such lines) if they are missing or fail.
+    """
+    language = prepared.language or result.detected_language or result.language
+    if not language:
+        return []
+    try:
+        from unsandbox_ls.problems.fallback import fallback_problem
+        from unsandbox_ls.problems.mapping import Target
+        from unsandbox_ls.problems.parse import parse_output
+        from unsandbox_ls.problems.text import to_terminal_lines
+    except ImportError:
+        return []
+    try:
+        problems = parse_output(language, result.stderr, result.stdout)
+        if not problems:
+            extra = fallback_problem(result.stderr, result.exit_code)
+            problems = [extra] if extra else []
+        target = Target(
+            uri=prepared.path.resolve().as_uri(),
+            lines=prepared.text.splitlines(),
+            path=str(prepared.path),
+        )
+        return to_terminal_lines(problems, target)
+    except Exception as exc:  # a parser bug must not hide the program's own output
+        _say(f"could not read the problems in the output ({exc.__class__.__name__})")
+        return []
+
+
+def program_status(result: Any) -> int:
+    """The exit status that mirrors the program's (0-255)."""
+    if result.exit_code is None:
+        if result.status == "timeout":
+            return EXIT_TIMEOUT
+        if result.status == "cancelled":
+            return EXIT_INTERRUPTED
+        return 1 if result.status == "completed" else EXIT_UNAVAILABLE
+    code = int(result.exit_code)
+    if code < 0:  # killed by a signal, reported as its negative number
+        return min(255, 128 - code)
+    if code > 255:
+        return code % 256 or 1
+    return code
+
+
+def result_json(prepared: Prepared, result: Any, saved: list[Path], lines: list[str]) -> str:
+    data = {
+        "file": str(prepared.path),
+        "language": result.language or prepared.language,
+        "detected_language": result.detected_language,
+        "status": result.status,
+        "exit_code": result.exit_code,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "job_id": result.job_id,
+        "duration_ms": result.duration_ms,
+        "network_mode": result.network_mode,
+        "error": result.error,
+        "artifacts": [str(p) for p in saved],
+        "problems": lines,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def exit_code_for(error: BaseException) -> int:
+    from unsandbox_ls.api import errors
+
+    if isinstance(error, (errors.MissingCredentialsError, errors.AuthenticationError)):
+        return EXIT_NO_PERMISSION
+    if isinstance(error, (errors.ConfigurationError, errors.ValidationError, UsageError)):
+        return EXIT_USAGE
+    if isinstance(error, errors.RequestRejectedError):
+        return EXIT_USAGE
+    if isinstance(error, errors.JobTimeoutError):
+        return EXIT_TIMEOUT
+    return EXIT_UNAVAILABLE
+
+
+async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
+    from unsandbox_ls.api import UnsandboxClient, find_credentials, resolve_base_url
+
+    base_url = resolve_base_url(args.base_url)
+    credentials = find_credentials(account=args.account)
+    async with UnsandboxClient(base_url, credentials) as client:
+        result = await client.run_request(
+            prepared.request, mode="async" if args.use_async else "sync"
+        )
+    saved = save_artifacts(result, args.artifact_dir, prepared.path)
+    lines = problem_lines(prepared, result)
+    if args.json:
+        print(result_json(prepared, result, saved, lines), flush=True)
+    else:
+        sys.stdout.write(result.stdout)
+        sys.stdout.flush()
+        sys.stderr.write(result.stderr)
+        for line in lines:
+            print(line, file=sys.stderr)
+        for path in saved:
+            _say(f"saved artifact {path}")
+        if result.status not in ("completed",) and result.error:
+            _say(f"the job {result.status}: {result.error}")
+        elif result.status == "timeout":
+            _say(f"the job hit its time limit ({prepared.request.options.ttl} s)")
+        sys.stderr.flush()
+    return program_status(result)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from unsandbox_ls.api.errors import UnsandboxError
+
+    try:
+        prepared = prepare(args)
+        return asyncio.run(_run(args, prepared))
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except (UnsandboxError, UsageError) as exc:
+        _say(str(exc))
+        return exit_code_for(exc)
