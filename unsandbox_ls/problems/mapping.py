@@ -36,14 +36,16 @@ class Target:
 
     `path` is the local file (None for an untitled buffer), `uri` the client's URI, `lines` the
     document's lines at the time of the run, `line_offset` the 0-based document line of the first
-    line that was sent (a selection or cell), and `submitted_name` the file name the code was sent
-    under (such as `main.py`), when known.
+    line that was sent (a selection or cell), `column_offset` the code-point column where that
+    first line starts (a selection that starts mid-line), and `submitted_name` the file name the
+    code was sent under (such as `main.py`), when known.
     """
 
     uri: str
     lines: tuple[str, ...] | list[str]
     path: str | None = None
     line_offset: int = 0
+    column_offset: int = 0
     submitted_name: str | None = None
     run_id: str | None = None
     extra_names: frozenset[str] = field(default_factory=frozenset)
@@ -151,6 +153,8 @@ def frame_spot(frame: Frame, target: Target) -> Spot:
         echo_lead = len(frame.echo) - len(frame.echo.lstrip())
         found = text.find(echo_body) if echo_body else -1
         shift = (found if found >= 0 else body_start) - echo_lead
+    if frame.echo is None and line == target.line_offset and frame.line == 1:
+        shift = target.column_offset
     start = min(max(frame.column - 1 + shift, 0), len(text))
     if frame.end_column is not None and frame.end_column > frame.column:
         end = min(frame.end_column - 1 + shift, len(text))
