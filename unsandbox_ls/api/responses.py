@@ -89,6 +89,21 @@ def expect_object(data: Any, what: str) -> dict[str, Any]:
     return data
 
 
+def _about_the_clock(message: str, code: str | None) -> bool:
+    """Whether a 401 is about the timestamp (clock skew) rather than the key or signature.
+
+    An error code decides when there is one (`invalid_timestamp` yes, `invalid_signature` no,
+    even if its message explains how the timestamp is signed); otherwise the message must
+    mention the timestamp or clock and not the signature.
+    """
+    words = ("timestamp", "clock", "skew")
+    if code:
+        lowered = code.lower()
+        return any(w in lowered for w in words) and "signature" not in lowered
+    lowered = message.lower()
+    return any(w in lowered for w in words) and "signature" not in lowered
+
+
 def error_for_status(
     status: int,
     body: bytes,
@@ -116,7 +131,7 @@ def error_for_status(
             status=status,
         )
     if status == 401:
-        if "timestamp" in message.lower() or "clock" in message.lower():
+        if _about_the_clock(message, code):
             return ClockSkewError(
                 f"the API rejected the request's timestamp (HTTP 401{said}); check your system "
                 f"clock: it must be within 5 minutes of the real time",

@@ -1,0 +1,161 @@
+"""The client against the local sandbox server: real HTTP, real jobs, both auth schemes."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from support.sandbox import SandboxServer
+
+from unsandbox_ls.api import (
+    AuthenticationError,
+    ClockSkewError,
+    Credentials,
+    ExecuteRequest,
+    InputFile,
+    JobUpdate,
+    RawRunRequest,
+    RunOptions,
+    UnsandboxClient,
+)
+
+TIMEOUT = 90  # seconds, for any single test's client calls
+
+
+def hmac_credentials(server: SandboxServer) -> Credentials:
+    return Credentials(public_key=server.public_key, secret_key=server.secret_key, source="fixture")
+
+
+@pytest.fixture
+async def client(sandbox_server: SandboxServer) -> AsyncIterator[UnsandboxClient]:
+    async with UnsandboxClient(sandbox_server.base_url, hmac_credentials(sandbox_server)) as c:
+        yield c
+
+
+async def test_execute_returns_the_programs_outcome(client: UnsandboxClient) -> None:
+    code = "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)\n"
+    result = await asyncio.wait_for(client.execute(ExecuteRequest("python", code)), TIMEOUT)
+    assert (result.status, result.exit_code) == ("completed", 3)
+    assert result.stdout == "out\n" and "err\n" in result.stderr
+    assert result.language == "python" and result.job_id
+    assert result.duration_ms is not None and result.duration_ms >= 0
+    assert not result.ok
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_run_request_with_env_and_input_files(client: UnsandboxClient, mode: str) -> None:
+    code = "import os\nprint(os.environ['GREETING'], open('data.txt').read().strip())\n"
+    options = RunOptions(
+        env={"GREETING": "hello wörld"}, input_files=(InputFile("data.txt", b"from a file\n"),)
+    )
+    updates: list[JobUpdate] = []
+    result = await asyncio.wait_for(
+        client.run_request(
+            ExecuteRequest("python", code, options),
+            mode=mode,  # type: ignore[arg-type]
+            on_update=updates.append,
+        ),
+        TIMEOUT,
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "hello wörld from a file\n"
+    if mode == "async":
+        assert updates[0].status == "pending" and updates[-1].status == "completed"
+        assert [u.polls for u in updates] == list(range(len(updates)))
+
+
+async def test_legacy_bearer_key_is_accepted(sandbox_server: SandboxServer) -> None:
+    credentials = Credentials(api_key=sandbox_server.api_key, source="fixture")
+    async with UnsandboxClient(sandbox_server.base_url, credentials) as client:
+        result = await asyncio.wait_for(
+            client.run_request(ExecuteRequest("bash", "echo bearer")), TIMEOUT
+        )
+    assert result.stdout == "bearer\n"
+
+
+async def test_a_wrong_secret_is_rejected_without_leaking_it(
+    sandbox_server: SandboxServer,
+) -> None:
+    wrong = "unsb-sk-" + secrets.token_hex(16)
+    credentials = Credentials(public_key=sandbox_server.public_key, secret_key=wrong, source="x")
+    async with UnsandboxClient(sandbox_server.base_url, credentials) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await client.execute(ExecuteRequest("python", "print(1)"))
+    assert not isinstance(caught.value, ClockSkewError)
+    assert caught.value.status == 401
+    assert wrong not in str(caught.value) and wrong not in repr(caught.value)
+
+
+async def test_a_skewed_clock_is_reported_as_such(sandbox_server: SandboxServer) -> None:
+    async with UnsandboxClient(
+        sandbox_server.base_url,
+        hmac_credentials(sandbox_server),
+        clock=lambda: time.time() - 3600,
+    ) as client:
+        with pytest.raises(ClockSkewError, match="check your system clock"):
+            await client.get_job("does-not-matter")
+
+
+async def test_the_other_endpoints(client: UnsandboxClient, sandbox_server: SandboxServer) -> None:
+    health = await client.health()
+    assert health["status"] == "ok"
+    languages = await client.languages(refresh=True)
+    assert {"python", "bash", "c"} <= set(languages)
+    info = await client.validate_key()
+    assert info is not None and info.valid and info.public_key == sandbox_server.public_key
+    job = await client.submit(ExecuteRequest("python", "print(42)"))
+    assert job.job_id and job.status in ("pending", "running", "completed")
+    listed = await client.list_jobs()
+    assert job.job_id in {j.job_id for j in listed}
+    result = await asyncio.wait_for(client.wait(job), TIMEOUT)
+    assert result.stdout == "42\n"
+    fetched = await client.get_job(job.job_id)
+    assert fetched.done and fetched.result is not None and fetched.result.stdout == "42\n"
+
+
+async def test_cancelling_a_long_job_cancels_it_on_the_server(client: UnsandboxClient) -> None:
+    code = "import time\nprint('started', flush=True)\ntime.sleep(60)\n"
+    seen: list[str] = []
+    task = asyncio.create_task(
+        client.run_request(
+            ExecuteRequest("python", code, RunOptions(ttl=120)),
+            on_update=lambda u: seen.append(u.job.job_id),
+        )
+    )
+    deadline = time.monotonic() + 30
+    while not seen and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert seen, "the job was never submitted"
+    await asyncio.sleep(0.5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 15)
+    job = await client.get_job(seen[0])
+    assert job.status == "cancelled"
+
+
+async def test_artifacts_come_back(client: UnsandboxClient) -> None:
+    code = '#include <stdio.h>\nint main(void) { puts("built"); return 0; }\n'
+    result = await asyncio.wait_for(
+        client.run_request(ExecuteRequest("c", code, RunOptions(return_artifact=True))), TIMEOUT
+    )
+    assert result.stdout == "built\n", result.stderr
+    assert result.artifacts, "no artifact returned"
+    assert result.artifacts[0].content.startswith(b"\x7fELF")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_shebang_run(client: UnsandboxClient, mode: str) -> None:
+    code = "#!/usr/bin/env python3\nimport os, sys\nprint(sys.version_info[0], os.environ['K'])\n"
+    result = await asyncio.wait_for(
+        client.run_request(
+            RawRunRequest(code, RunOptions(env={"K": "a&b=c"})),
+            mode=mode,  # type: ignore[arg-type]
+        ),
+        TIMEOUT,
+    )
+    assert result.stdout == "3 a&b=c\n", result.stderr
+    assert result.detected_language == "python"
