@@ -89,11 +89,15 @@ def selection_region(
     (sl, sc), (el, ec) = sorted([start, end])
     if not lines:
         return Region("selection", "", line_offset=sl)
+    past_end = el >= len(lines)  # a selection up to the end of the buffer
     sl = min(max(sl, 0), len(lines) - 1)
     el = min(max(el, 0), len(lines) - 1)
 
     def index(line: str, char: int) -> int:
         return column_to_index(line, char, encoding)
+
+    if past_end:
+        ec = 10**9  # any offset past the line's end means "to the end of the line"
 
     first, last = lines[sl], lines[el]
     if sl == el:

@@ -1,0 +1,123 @@
+"""Failures are never fatal: missing or rejected credentials and an unreachable API give one clear
+message, end the progress, keep every key out of the messages, and the next run works."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+from conftest import LspSession, start_session
+from lsprotocol import types
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def everything_said(session: LspSession) -> str:
+    said = [m.message for m in session.client.messages]
+    said += [m.message for m in session.client.log_messages]
+    said += [repr(note) for note in session.finished]
+    return "\n".join(said)
+
+
+async def still_serving(session: LspSession, uri: str) -> None:
+    lenses = await session.client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert lenses and lenses[0].command.title == "▶ Run remotely"
+
+
+async def test_missing_credentials_say_how_to_set_them(
+    sandbox_env: dict[str, str], workspace: Path
+) -> None:
+    env = {
+        k: v
+        for k, v in sandbox_env.items()
+        if k not in ("UNSANDBOX_PUBLIC_KEY", "UNSANDBOX_SECRET_KEY", "UNSANDBOX_API_KEY")
+    }
+    async with start_session("helix", env, workspace) as hx:
+        uri = hx.open("hello.py", "print(1)\n")
+        await hx.execute("unsandbox.runFile")
+        note = await hx.wait_finished()
+        assert note.status == "error"
+        assert note.jobId is None
+        assert "UNSANDBOX_PUBLIC_KEY" in note.error
+        assert "unsandbox.publicKey" in note.error
+        assert "nothing was sent" in note.error
+        assert hx.error_messages() == [note.error]
+        await still_serving(hx, uri)
+
+
+async def test_rejected_key_is_reported_without_the_key(
+    sandbox_env: dict[str, str], workspace: Path, sandbox_server: Any
+) -> None:
+    wrong_secret = "wrong-" + sandbox_server.secret_key[::-1]
+    env = {**sandbox_env, "UNSANDBOX_SECRET_KEY": wrong_secret}
+    async with start_session("neovim", env, workspace) as nvim:
+        uri = nvim.open("hello.py", "print(1)\n")
+        await nvim.execute("unsandbox.runFile", uri)
+        note = await nvim.wait_finished()
+        assert note.status == "error"
+        assert note.error and len(nvim.error_messages()) == 1
+        (reports,) = nvim.client.progress_reports.values()
+        assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+        said = everything_said(nvim)
+        assert wrong_secret not in said
+        assert sandbox_server.secret_key not in said
+        await still_serving(nvim, uri)
+
+
+async def test_unreachable_api_then_a_good_run(
+    sandbox_env: dict[str, str], workspace: Path, sandbox_server: Any
+) -> None:
+    options = {"unsandbox": {"baseUrl": f"http://127.0.0.1:{closed_port()}"}}
+    async with start_session(
+        "visual-studio-code", sandbox_env, workspace, init_options=options
+    ) as vscode:
+        uri = vscode.open("hello.py", 'print("second time lucky")\n')
+        await vscode.execute("unsandbox.runFile", uri)
+        note = await vscode.wait_finished()
+        assert note.status == "error"
+        assert note.error in vscode.error_messages()
+        (reports,) = vscode.client.progress_reports.values()
+        assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+        lenses = await vscode.client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        assert "⏹ Cancel" not in [lens.command.title for lens in lenses or []]
+
+        vscode.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"unsandbox": {"baseUrl": sandbox_server.base_url}}
+            )
+        )
+        await vscode.execute("unsandbox.runFile", uri)
+        note = await vscode.wait_finished(2)
+        assert note.status == "completed"
+        assert note.stdout == "second time lucky\n"
+
+
+async def test_list_jobs_and_show_output(sandbox_env: dict[str, str], workspace: Path) -> None:
+    options = {"unsandbox": {"openOutputLog": True}}
+    async with start_session(
+        "visual-studio-code", sandbox_env, workspace, init_options=options
+    ) as vscode:
+        uri = vscode.open("hello.py", 'print("listed")\n')
+        result = await vscode.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+        await vscode.wait_for(lambda: len(vscode.client.shown_documents) == 1)
+        shown = vscode.client.shown_documents[0]
+        assert shown.uri == Path(result["logPath"]).as_uri()
+        assert shown.take_focus is False
+
+        jobs = await vscode.execute("unsandbox.listJobs")
+        assert result["jobId"] in [job["jobId"] for job in jobs["jobs"]]
+        assert jobs["summary"] in vscode.messages()
+
+        output = await vscode.execute("unsandbox.showOutput")
+        assert output["runId"] == result["runId"]
+        assert len(vscode.client.shown_documents) == 2
