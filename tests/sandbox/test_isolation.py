@@ -96,6 +96,36 @@ def test_memory_hog_is_contained(sandbox_server: SandboxServer) -> None:
     assert healthy(sandbox_server)
 
 
+def test_memory_spread_over_processes_is_contained(sandbox_server: SandboxServer) -> None:
+    code = (
+        "import os, time\n"
+        "for _ in range(6):\n"
+        "    if os.fork() == 0:\n"
+        "        block = bytearray(500 * 1024 * 1024)\n"
+        "        time.sleep(30)\n"
+        "        os._exit(0)\n"
+        "os.wait()\n"
+    )
+    started = time.monotonic()
+    data = sandbox_server.execute("python", code, ttl=30)
+    assert time.monotonic() - started < 15
+    assert data["status"] == "failed", data
+    assert "memory" in data["error"]
+    assert healthy(sandbox_server)
+
+
+def test_shared_memory_and_tmp_are_size_limited(sandbox_server: SandboxServer) -> None:
+    code = (
+        "for d in /dev/shm /tmp .; do\n"
+        "  for i in 1 2 3 4 5; do head -c 60000000 /dev/zero > $d/f$i 2>/dev/null || break; done\n"
+        "  du -sm $d | cut -f1\n"
+        "done\n"
+    )
+    data = sandbox_server.execute("bash", code)
+    shm, tmp, work = (int(x) for x in data["stdout"].split())
+    assert shm <= 64 and tmp <= 256 and work <= 256, data
+
+
 def test_huge_output_is_capped(sandbox_server: SandboxServer) -> None:
     code = "import sys\nsys.stdout.write('x' * (20 * 1024 * 1024))\nprint('tail')"
     data = sandbox_server.execute("python", code, ttl=30)

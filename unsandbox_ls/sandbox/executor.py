@@ -67,12 +67,14 @@ class Executor:
         sandboxed: bool,
         limits: isolation.Limits | None = None,
         output_limit: int = OUTPUT_LIMIT,
+        memory_limit: int = isolation.JOB_MEMORY_BYTES,
     ) -> None:
         self.toolchains = toolchains
         self.layout = layout
         self.sandboxed = sandboxed
         self.limits = limits or isolation.Limits()
         self.output_limit = output_limit
+        self.memory_limit = memory_limit
         self.path = search_path(list(layout.path_dirs))
         self.drop_tools = (
             isolation.privilege_drop_tools()
@@ -128,17 +130,26 @@ class Executor:
         )
         env = self._job_env(spec, chain)
         if self.sandboxed:
+            status_read, status_write = os.pipe()
+            fds.append(status_read)
             argv, pass_fds = self._sandbox_argv(
-                job_dir, fds, files, artifact_dir, spec, env, script
+                job_dir, fds, files, artifact_dir, spec, env, script, status_write
             )
             outcome = await run_process(
                 argv,
                 ttl=spec.ttl,
                 cancel=cancel,
-                pass_fds=pass_fds,
+                pass_fds=(*pass_fds, status_write),
                 env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
                 output_limit=self.output_limit,
+                memory_limit=self.memory_limit,
+                close_after_spawn=(status_write,),
             )
+            ended_by_us = outcome.timed_out or outcome.cancelled or outcome.memory_exceeded
+            if not ended_by_us and b'"exit-code"' not in _read_available(status_read):
+                outcome.error = "the sandbox could not be set up: " + (
+                    outcome.stderr.strip() or f"exit status {outcome.exit_code}"
+                )
         else:
             work = job_dir / "work"
             work.mkdir()
@@ -152,6 +163,7 @@ class Executor:
                 env=env,
                 cwd=work,
                 output_limit=self.output_limit,
+                memory_limit=self.memory_limit,
             )
         artifacts = collect_artifacts(artifact_dir, chain) if artifact_dir else []
         return ExecResult(outcome, artifacts)
@@ -165,6 +177,7 @@ class Executor:
         spec: JobSpec,
         env: dict[str, str],
         script: str,
+        status_fd: int,
     ) -> tuple[list[str], tuple[int, ...]]:
         file_fds: dict[str, int] = {}
         for name, content in files.items():
@@ -186,10 +199,21 @@ class Executor:
             network=spec.network_mode == "semitrusted",
             env=env,
             script=script,
+            status_fd=status_fd,
         )
         if self.drop_tools is not None:
             argv = isolation.privileged_prefix(self.drop_tools, staging) + argv
         return argv, tuple(fds)
+
+
+def _read_available(fd: int) -> bytes:
+    """What the (already closed on the writing side) pipe holds."""
+    os.set_blocking(fd, False)
+    chunks: list[bytes] = []
+    with contextlib.suppress(BlockingIOError, OSError):
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _write_all(fd: int, content: bytes) -> None:

@@ -3,30 +3,39 @@
 What a job sees (built by `bwrap_argv`):
 
 * New user, PID, mount, IPC, UTS and cgroup namespaces (`--unshare-all`) and, in the default
-  `zerotrust` mode, a new network namespace with only a loopback interface: no route anywhere.
-  `semitrusted` shares the host's network namespace (`--share-net`); the local server has no
-  egress proxy, so that mode means "the host's network", no more.
-* A new root: the system directories (`/usr`, `/etc`, `/lib*`, `/bin`, `/sbin`) and the toolchain
-  directories found at start-up (a Python installation outside `/usr`, rustup and cargo homes)
-  bound **read-only** at their usual paths; fresh `/proc`, minimal `/dev`, a size-limited tmpfs
-  `/tmp`, and a size-limited tmpfs working directory `/sandbox` holding the code and input files
-  (copied in through memfds, so nothing of the host's file system is writable). The new root
-  itself is remounted read-only: only `/sandbox` and `/tmp` can be written.
-* It runs as uid/gid 65534 inside, `--die-with-parent`, `--new-session` (no terminal injection),
-  `--disable-userns` (no nested user namespaces) and with a cleared environment.
+  `zerotrust` mode, a new network namespace with only a loopback interface: no route anywhere,
+  not even to the host's loopback. `semitrusted` shares the host's network namespace
+  (`--share-net`); the local server has no egress proxy, so that mode means "the host's
+  network", including services listening on the host's loopback.
+* A new root: the system directories (`/usr`, `/etc`, `/lib*`, `/bin`, `/sbin`, `/opt`) and the
+  toolchain directories found at start-up (a Python installation outside `/usr`, the rustup and
+  cargo homes) bound **read-only** at their usual paths; a fresh `/proc`; a minimal `/dev`;
+  size-limited tmpfs `/tmp` and `/dev/shm`; and a size-limited tmpfs working directory
+  `/sandbox` holding the code and the input files (copied in through memfds). The root itself is
+  remounted read-only: only `/sandbox`, `/tmp` and `/dev/shm` can be written, and nothing written
+  survives the job. No host directory is writable, except an empty per-job directory bound at
+  `/artifacts` when the job asked for its compiled binary.
+* It runs as uid/gid 65534 inside, with no capabilities, `--die-with-parent`, `--new-session`
+  (no terminal injection), `--disable-userns` (no nested user namespaces), and a cleared
+  environment (only PATH, the defaults of `executor.DEFAULT_ENV` and the request's `env`).
 
-Fork bombs: RLIMIT_NPROC is counted per user namespace and per uid, so a limit set inside the
-sandbox caps that job's own processes. The kernel does not enforce RLIMIT_NPROC on host root,
-so when the server runs as root it starts each job as the unprivileged host uid 65534 (via
-`setpriv`) in a private mount namespace (`unshare --mount`), where toolchain directories that
-uid cannot traverse to (e.g. under root's home) are first bind-mounted onto empty directories
-inside the job's private staging directory. As a normal user, bwrap runs as that user.
+Fork bombs: RLIMIT_NPROC is counted per user namespace and uid, so the limit set inside the
+sandbox (bash `ulimit -u`, 256) caps that job's own processes, not other jobs'. The kernel does
+not enforce RLIMIT_NPROC on host root, so a server running as root starts each job as the
+unprivileged host uid 65534 (with `setpriv`) inside a private mount namespace (`unshare
+--mount`), where toolchain directories that uid cannot reach (e.g. under root's home) are first
+bind-mounted onto empty directories in the job's staging directory. A server running as a
+normal user simply runs bwrap as that user.
 
-Limits and what is *not* contained: memory is limited per process (RLIMIT_DATA), not per job,
-so NPROC times DATA bounds a job's memory; CPU time per process (RLIMIT_CPU) and the wall clock
-(the server kills the whole tree at the ttl, see `runner`); file size (RLIMIT_FSIZE) and the two
-tmpfs sizes bound disk use (tmpfs is memory). There is no seccomp filter and no cgroup: the
-kernel's attack surface is that of an unprivileged user in its own namespaces.
+Other limits: per process, RLIMIT_DATA (1 GiB), RLIMIT_FSIZE (64 MiB), RLIMIT_CPU (ttl + 1 s),
+RLIMIT_NOFILE; per job, the summed resident memory of its processes (2 GiB, polled by the
+runner) and the wall clock (the runner kills the whole tree at the ttl); tmpfs sizes bound
+what a job can store (tmpfs is memory).
+
+Not contained: there is no seccomp filter and no cgroup, so the kernel's whole syscall surface
+is reachable (as an unprivileged user in its own namespaces); CPU is not shared fairly (a job
+can keep a core busy until its ttl); memory between two watchdog polls can overshoot; a job in
+`semitrusted` mode can reach anything the host can.
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ from pathlib import Path
 SANDBOX_DIR = "/sandbox"
 SANDBOX_UID = 65534
 TMPFS_BYTES = 256 * 1024 * 1024
+SHM_BYTES = 64 * 1024 * 1024
+#: a job's processes together may keep this much resident memory (see `runner`)
+JOB_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -140,8 +152,13 @@ def bwrap_argv(
     network: bool,
     env: dict[str, str],
     script: str,
+    status_fd: int | None = None,
 ) -> list[str]:
-    """The bwrap command line of one job (without any privilege-dropping prefix)."""
+    """The bwrap command line of one job (without any privilege-dropping prefix).
+
+    With `status_fd`, bwrap writes JSON there; `{"exit-code": …}` appears only when the program
+    was started, which tells a sandbox set-up failure from the program's own exit code.
+    """
     argv = [
         "bwrap",
         "--unshare-all",
@@ -159,6 +176,8 @@ def bwrap_argv(
     ]
     if network:
         argv.append("--share-net")
+    if status_fd is not None:
+        argv += ["--json-status-fd", str(status_fd)]
     for d in layout.system:
         if os.path.islink(d):
             argv += ["--symlink", os.readlink(d), d]
@@ -167,6 +186,7 @@ def bwrap_argv(
     for d in layout.toolchains:
         argv += ["--ro-bind", mounts.staging.get(d, d), d]
     argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
     argv += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     argv += ["--size", str(TMPFS_BYTES), "--perms", "0755", "--tmpfs", SANDBOX_DIR]
     for name, fd in mounts.files.items():

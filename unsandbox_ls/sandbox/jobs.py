@@ -155,6 +155,12 @@ class JobStore:
                 out = result.outcome
                 if out.cancelled or job.cancel.is_set():
                     status = "cancelled"
+                elif out.memory_exceeded:
+                    status = "failed"
+                    job.error = (
+                        f"the job's processes used more than "
+                        f"{self.executor.memory_limit // 2**20} MiB of memory and were killed"
+                    )
                 elif out.timed_out:
                     status = "timeout"
                     job.error = f"the job exceeded its ttl of {job.spec.ttl} s and was killed"

@@ -5,6 +5,11 @@ stdout and stderr are read concurrently until EOF; each keeps its first `output_
 by default) and counts the rest, which is read and thrown away so the program never blocks on a
 full pipe. A truncated stream ends with a line `[… N more bytes of stdout were discarded]`.
 
+Memory: a watchdog sums the resident memory of every process in the job's tree twice a second
+and kills the tree when it passes `memory_limit` (per-process RLIMIT_DATA alone would let a job
+multiply its memory by forking). Shared pages are counted once per process, so the sum errs on
+the high side.
+
 The wall clock: when the ttl expires, or when the job is cancelled, the process group is sent
 SIGKILL. Under bubblewrap the process the server started is bwrap itself; killing it kills the
 sandbox's PID 1 (`--die-with-parent`), and the end of PID 1 ends every process in the job's PID
@@ -21,6 +26,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 OUTPUT_LIMIT = 1024 * 1024
 
@@ -61,6 +67,7 @@ class Outcome:
     finished_at: float
     truncated: bool = False
     error: str | None = None
+    memory_exceeded: bool = False
 
 
 async def _drain(stream: asyncio.StreamReader | None, capture: Capture) -> None:
@@ -71,6 +78,53 @@ async def _drain(stream: asyncio.StreamReader | None, capture: Capture) -> None:
         if not chunk:
             return
         capture.feed(chunk)
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of `root` and all its descendants (0 when it is gone)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat.rpartition(b")")[2].split()
+        if len(fields) < 22:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        rss[pid] = int(fields[21]) * _PAGE
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    total, stack, seen = 0, [root], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, ()))
+    return total
+
+
+async def _watch_memory(pid: int, limit: int, exceeded: asyncio.Event) -> None:
+    while True:
+        await asyncio.sleep(0.5)
+        if await asyncio.to_thread(tree_rss, pid) > limit:
+            exceeded.set()
+            return
 
 
 def _kill_group(pid: int) -> None:
@@ -87,8 +141,12 @@ async def run_process(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     output_limit: int = OUTPUT_LIMIT,
+    memory_limit: int | None = None,
+    close_after_spawn: tuple[int, ...] = (),
 ) -> Outcome:
-    """Run `argv`, killing its process group at `ttl` seconds or when `cancel` is set."""
+    """Run `argv`, killing its process group at `ttl` seconds, when `cancel` is set, or when the
+    tree's resident memory passes `memory_limit`. `close_after_spawn` are fds of the child's
+    that the parent closes once it has started (write ends of status pipes)."""
     started = time.time()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -104,21 +162,34 @@ async def run_process(
     except OSError as exc:
         now = time.time()
         return Outcome(None, "", "", False, False, started, now, error=f"could not start: {exc}")
+    finally:
+        for fd in close_after_spawn:
+            with contextlib.suppress(OSError):
+                os.close(fd)
     out, err = Capture(output_limit), Capture(output_limit)
     drains = asyncio.gather(_drain(proc.stdout, out), _drain(proc.stderr, err))
     waiter = asyncio.ensure_future(proc.wait())
     cancelled_wait = asyncio.ensure_future(cancel.wait())
-    timed_out = cancelled = False
+    too_big = asyncio.Event()
+    watchers: list[asyncio.Future[Any]] = [asyncio.ensure_future(too_big.wait())]
+    if memory_limit is not None:
+        watchers.append(asyncio.ensure_future(_watch_memory(proc.pid, memory_limit, too_big)))
+    timed_out = cancelled = memory_exceeded = False
     try:
         done, _ = await asyncio.wait(
-            {waiter, cancelled_wait}, timeout=ttl, return_when=asyncio.FIRST_COMPLETED
+            {waiter, cancelled_wait, watchers[0]},
+            timeout=ttl,
+            return_when=asyncio.FIRST_COMPLETED,
         )
         if waiter not in done:
             cancelled = cancelled_wait in done
-            timed_out = not cancelled
+            memory_exceeded = not cancelled and too_big.is_set()
+            timed_out = not cancelled and not memory_exceeded
             _kill_group(proc.pid)
     finally:
         cancelled_wait.cancel()
+        for watcher in watchers:
+            watcher.cancel()
         if not waiter.done():
             # cancellation of this coroutine itself (server shutting down): kill and reap
             _kill_group(proc.pid)
@@ -132,6 +203,8 @@ async def run_process(
         drains.cancel()
     _kill_group(proc.pid)
     exit_code = None if (timed_out or cancelled) else returncode
+    if memory_exceeded:
+        exit_code = 128 + int(signal.SIGKILL)
     if exit_code is not None and exit_code < 0:
         exit_code = 128 - exit_code  # killed by a signal: report it the way shells do
     return Outcome(
@@ -143,4 +216,5 @@ async def run_process(
         started_at=started,
         finished_at=finished,
         truncated=bool(out.dropped or err.dropped),
+        memory_exceeded=memory_exceeded,
     )
