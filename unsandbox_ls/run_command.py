@@ -179,9 +179,9 @@ def problem_lines(prepared: Prepared, result: Any) -> list[str]:
 
 def program_status(result: Any) -> int:
     """The exit status that mirrors the program's (0-255)."""
+    if result.status == "timeout":
+        return EXIT_TIMEOUT
     if result.exit_code is None:
-        if result.status == "timeout":
-            return EXIT_TIMEOUT
         if result.status == "cancelled":
             return EXIT_INTERRUPTED
         return 1 if result.status == "completed" else EXIT_UNAVAILABLE

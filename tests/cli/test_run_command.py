@@ -1,0 +1,235 @@
+"""`python -m unsandbox_ls run` and `doctor` as subprocesses against the local sandbox server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from support.fault_server import free_port
+from support.sandbox import SandboxServer
+
+TIMEOUT = 120  # seconds for any one command
+
+
+def cli(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = TIMEOUT
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "unsandbox_ls", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def env(sandbox_server: SandboxServer, tmp_path: Path) -> dict[str, str]:
+    """The fixture's UNSANDBOX_* variables, and an empty HOME (no accounts.csv)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return {**sandbox_server.env, "HOME": str(home)}
+
+
+def test_output_streams_and_exit_code_pass_through(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "exits.py"
+    script.write_text("import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
+                      "sys.exit(7)\n")  # fmt: skip
+    done = cli(["run", str(script)], env, tmp_path)
+    assert done.returncode == 7, done.stderr
+    assert done.stdout == "to stdout\n"
+    assert done.stderr.startswith("to stderr\n")
+
+
+def test_env_and_input_files(env: dict[str, str], tmp_path: Path) -> None:
+    data = tmp_path / "numbers.txt"
+    data.write_text("1\n2\n3\n")
+    script = tmp_path / "sum.py"
+    script.write_text("import os\nprint(os.environ['LABEL'], sum(map(int, open('numbers.txt'))))\n")
+    done = cli(["run", str(script), "-e", "LABEL=total=", "-f", str(data)], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "total= 6\n"
+
+
+def test_json_output(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "fails.py"
+    script.write_text("print('partial')\n\nraise ValueError('bad value')\n")
+    done = cli(["run", "--json", "--async", str(script)], env, tmp_path)
+    assert done.returncode == 1, done.stderr
+    data = json.loads(done.stdout)
+    assert data["status"] == "completed" and data["exit_code"] == 1
+    assert data["stdout"] == "partial\n" and "ValueError: bad value" in data["stderr"]
+    assert data["language"] == "python" and data["job_id"]
+    assert any(":3:" in line and "ValueError" in line for line in data["problems"]), data
+
+
+def test_problem_lines_follow_the_output(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "crash.py"
+    script.write_text("def f():\n    return 1 / 0\n\nf()\n")
+    done = cli(["run", str(script)], env, tmp_path)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert f"{script}:2:" in "\n".join(lines) and "ZeroDivisionError" in done.stderr
+    # the traceback comes first, then the compiler-style lines
+    first_problem = next(i for i, line in enumerate(lines) if line.startswith(f"{script}:"))
+    assert any("Traceback" in line for line in lines[:first_problem])
+
+
+def test_artifact_is_saved_executable(env: dict[str, str], tmp_path: Path) -> None:
+    source = tmp_path / "hello.c"
+    source.write_text('#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n')
+    out = tmp_path / "out"
+    done = cli(["run", str(source), "--artifact", "--artifact-dir", str(out)], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    binary = out / "hello"
+    assert binary.read_bytes().startswith(b"\x7fELF")
+    assert os.access(binary, os.X_OK)
+    assert "saved artifact" in done.stderr
+
+
+def test_shebang_run(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "tool"
+    script.write_text('#!/usr/bin/env bash\necho "shebang $1ok"\nexit 4\n')
+    done = cli(["run", "--shebang", str(script)], env, tmp_path)
+    assert done.returncode == 4, done.stderr
+    assert done.stdout == "shebang ok\n"
+
+
+def test_timeout_exits_124(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "slow.py"
+    script.write_text("import time\ntime.sleep(30)\n")
+    done = cli(["run", "--ttl", "1", str(script)], env, tmp_path)
+    assert done.returncode == 124, (done.stdout, done.stderr)
+
+
+def test_missing_credentials_exit_77_and_say_how(env: dict[str, str], tmp_path: Path) -> None:
+    bare = {k: v for k, v in env.items() if not k.startswith("UNSANDBOX_")}
+    bare["UNSANDBOX_BASE_URL"] = env["UNSANDBOX_BASE_URL"]
+    script = tmp_path / "x.py"
+    script.write_text("print(1)\n")
+    done = cli(["run", str(script)], bare, tmp_path)
+    assert done.returncode == 77
+    assert "UNSANDBOX_PUBLIC_KEY" in done.stderr and "accounts.csv" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_accounts_file_in_home_is_used(
+    env: dict[str, str], tmp_path: Path, sandbox_server: SandboxServer
+) -> None:
+    bare = {k: v for k, v in env.items() if not k.startswith("UNSANDBOX_")}
+    bare["UNSANDBOX_BASE_URL"] = env["UNSANDBOX_BASE_URL"]
+    folder = Path(bare["HOME"]) / ".unsandbox"
+    folder.mkdir()
+    (folder / "accounts.csv").write_text(
+        f"# test\n{sandbox_server.public_key},{sandbox_server.secret_key}\n"
+    )
+    script = tmp_path / "x.sh"
+    script.write_text("echo from-accounts\n")
+    done = cli(["run", str(script), "--account", "0"], bare, tmp_path)
+    assert (done.returncode, done.stdout) == (0, "from-accounts\n"), done.stderr
+
+
+def test_wrong_key_exits_77(env: dict[str, str], tmp_path: Path) -> None:
+    wrong = {**env, "UNSANDBOX_SECRET_KEY": "unsb-sk-" + "0f" * 16}
+    script = tmp_path / "x.py"
+    script.write_text("print(1)\n")
+    done = cli(["run", str(script)], wrong, tmp_path)
+    assert done.returncode == 77
+    assert "rejected the credentials" in done.stderr
+    assert wrong["UNSANDBOX_SECRET_KEY"] not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "name", "message"),
+    [
+        (["--ttl", "901"], "x.py", "ttl must be between"),
+        ([], "notes.unknownext", "--language"),
+        (["-e", "NOEQUALS"], "x.py", "KEY=VALUE"),
+        (["-f", "missing.csv"], "x.py", "cannot read input file"),
+        (["--base-url", "http://example.org"], "x.py", "plain http"),
+    ],
+)
+def test_bad_usage_exits_2(
+    env: dict[str, str], tmp_path: Path, extra: list[str], name: str, message: str
+) -> None:
+    script = tmp_path / name
+    script.write_text("print(1)\n")
+    done = cli(["run", str(script), *extra], env, tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+
+
+def test_unreachable_api_exits_69(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "x.py"
+    script.write_text("print(1)\n")
+    down = {**env, "UNSANDBOX_BASE_URL": f"http://127.0.0.1:{free_port()}"}
+    done = cli(["run", str(script)], down, tmp_path)
+    assert done.returncode == 69
+    assert "cannot connect" in done.stderr
+
+
+def test_ctrl_c_cancels_the_job_and_exits_130(
+    env: dict[str, str], tmp_path: Path, sandbox_server: SandboxServer
+) -> None:
+    script = tmp_path / "long.py"
+    script.write_text("import time\ntime.sleep(60)\n")
+    started = time.time()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "unsandbox_ls", "run", "--async", str(script)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        job_id = None
+        deadline = time.monotonic() + 30
+        while job_id is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            for job in sandbox_server.request("GET", "/jobs").json()["jobs"]:
+                if job["status"] == "running" and float(job["created_at"]) >= started - 1:
+                    job_id = job["job_id"]
+        assert job_id, "the job never started"
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 130, stderr
+    status = sandbox_server.request("GET", f"/jobs/{job_id}").json()["status"]
+    assert status == "cancelled"
+
+
+def test_doctor_reports_without_the_secret(
+    env: dict[str, str], tmp_path: Path, sandbox_server: SandboxServer
+) -> None:
+    done = cli(["doctor"], env, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert sandbox_server.public_key in out and "UNSANDBOX_PUBLIC_KEY" in out
+    assert sandbox_server.base_url in out
+    assert "[ok] health" in out and "[ok] key" in out and "python" in out
+    assert sandbox_server.secret_key not in out + done.stderr
+
+
+def test_doctor_without_credentials_exits_77(env: dict[str, str], tmp_path: Path) -> None:
+    bare = {k: v for k, v in env.items() if not k.startswith("UNSANDBOX_")}
+    bare["UNSANDBOX_BASE_URL"] = env["UNSANDBOX_BASE_URL"]
+    done = cli(["doctor"], bare, tmp_path)
+    assert done.returncode == 77
+    assert "UNSANDBOX_SECRET_KEY" in done.stdout and "[ok] health" in done.stdout
+
+
+def test_sandbox_is_reachable(sandbox_server: SandboxServer) -> None:
+    """Guard: the other tests' failures mean something only if the server answers."""
+    assert httpx.get(sandbox_server.base_url + "/health", timeout=5).status_code == 200
