@@ -13,7 +13,13 @@ from unsandbox_ls.api import Credentials, RetryPolicy, UnsandboxClient
 
 #: retry delays small enough for fault tests to run in milliseconds
 FAST_RETRY = RetryPolicy(
-    max_retries=3, max_rate_limit_retries=3, backoff=0.01, max_delay=0.05, not_found_delay=0.01
+    max_retries=3,
+    max_rate_limit_retries=3,
+    backoff=0.01,
+    max_delay=0.05,
+    not_found_delay=0.01,
+    max_failed_polls=2,
+    failed_poll_delay=0.01,
 )
 
 

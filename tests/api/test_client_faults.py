@@ -210,6 +210,35 @@ async def test_404_after_a_server_error_means_the_api_restarted(
     assert len(fault_server.requests_to("GET", "/jobs/j1")) == 3
 
 
+async def test_polling_survives_a_short_outage(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    # 1 + max_retries (3) failures make one failed poll; two failed polls are allowed
+    outage = [Reply(503)] * 8
+    fault_server.on("GET", "/jobs/j1", *outage, Reply(200, DONE))
+    result = await make_client().wait("j1")
+    assert result.stdout == "hi\n"
+    assert len(fault_server.requests_to("GET", "/jobs/j1")) == 9
+
+
+async def test_polling_gives_up_after_a_long_outage(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    fault_server.on("GET", "/jobs/j1", Reply(503))
+    with pytest.raises(ServerError, match="HTTP 503"):
+        await make_client().wait("j1")
+    assert len(fault_server.requests_to("GET", "/jobs/j1")) == 3 * 4  # 3 polls of 4 attempts
+
+
+async def test_404_after_failed_polls_means_the_api_restarted(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    fault_server.on("GET", "/jobs/j1", *[Reply(500)] * 4, Reply(404))
+    with pytest.raises(JobNotFoundError, match="restarted"):
+        await make_client().wait("j1")
+    assert len(fault_server.requests_to("GET", "/jobs/j1")) == 5
+
+
 async def test_execute_answering_pending_is_polled(
     fault_server: FaultServer, make_client: MakeClient
 ) -> None:

@@ -18,10 +18,12 @@ reach the API). They are never retried after a read or write timeout, a connecti
 the request was on its way, or a 500 or 504: the job may already be running.
 
 Polling (`wait`): the delays of `poll_schedule` (see `policy.py`), re-signed at each poll. A 404
-right after submission is retried `RetryPolicy.not_found_retries` times; a 404 after a server
-error means the API restarted and lost the job. Cancelling the task that awaits `wait` (or
-`run_request`) sends `DELETE /jobs/{id}`, shielded and bounded by `cancel_timeout`, before the
-`CancelledError` propagates; so does giving up after the wait's own timeout.
+right after submission is retried `RetryPolicy.not_found_retries` times; a poll that still fails
+after its own retries (5xx, network) is repeated up to `RetryPolicy.max_failed_polls` times in a
+row; a 404 after such failures means the API restarted and lost the job, and is reported so.
+Cancelling the task that awaits `wait` (or `run_request`) sends `DELETE /jobs/{id}`, shielded
+and bounded by `cancel_timeout`, before the `CancelledError` propagates; so does giving up after
+the wait's own timeout.
 """
 
 from __future__ import annotations
@@ -486,8 +488,8 @@ class UnsandboxClient:
             return job.result or RunResult(status=job.status, exit_code=None, job_id=job.job_id)
         started = time.monotonic()
         delays = poll_delays(tuple(poll_schedule) if poll_schedule else self.poll_schedule)
-        not_found = polls = 0
-        seen = False
+        not_found = polls = failed_polls = 0
+        seen = failed_polls_seen = False
         try:
             while True:
                 delay = next(delays)
@@ -503,12 +505,28 @@ class UnsandboxClient:
                 await asyncio.sleep(delay)
                 try:
                     current = await self.get_job(job.job_id)
-                except JobNotFoundError:
+                except JobNotFoundError as exc:
+                    if failed_polls_seen:
+                        raise JobNotFoundError(
+                            f"job {job.job_id} is gone: the API answered 404 after failing, "
+                            f"so it probably restarted and lost the result; run it again",
+                            status=404,
+                        ) from exc
                     if seen or not_found >= self.retry.not_found_retries:
                         raise
                     not_found += 1
                     await asyncio.sleep(self.retry.not_found_delay)
                     continue
+                except (ServerError, NetworkError) as exc:
+                    # get_job already retried; keep polling a while in case the API restarts
+                    failed_polls += 1
+                    failed_polls_seen = True
+                    if failed_polls > self.retry.max_failed_polls:
+                        raise
+                    log.info("polling job %s failed (%s); polling on", job.job_id, exc.kind)
+                    await asyncio.sleep(self.retry.failed_poll_delay)
+                    continue
+                failed_polls = 0
                 seen = True
                 polls += 1
                 if on_update is not None:

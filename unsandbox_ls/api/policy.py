@@ -53,6 +53,10 @@ class RetryPolicy:
     not_found_retries: int = 5
     #: delay before re-polling after such a 404
     not_found_delay: float = 0.3
+    #: polls in a row that may fail (after their own retries) before `wait` gives up
+    max_failed_polls: int = 6
+    #: delay before polling again after such a failure
+    failed_poll_delay: float = 2.0
 
     def backoff_delay(self, retry: int) -> float:
         """Delay before retry number `retry` (0 for the first)."""
