@@ -51,6 +51,17 @@ class Prepared:
     request: Any  # ExecuteRequest | RawRunRequest
 
 
+def _write_raw(stream: Any, text: str) -> None:
+    """The program's output as UTF-8 bytes, whatever the terminal's encoding."""
+    stream.flush()
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+    else:
+        buffer.write(text.encode("utf-8", errors="surrogateescape"))
+        buffer.flush()
+
+
 def _say(message: str) -> None:
     print(f"unsandbox-ls: {message}", file=sys.stderr, flush=True)
 
@@ -240,9 +251,8 @@ async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
     if args.json:
         print(result_json(prepared, result, saved, lines), flush=True)
     else:
-        sys.stdout.write(result.stdout)
-        sys.stdout.flush()
-        sys.stderr.write(result.stderr)
+        _write_raw(sys.stdout, result.stdout)
+        _write_raw(sys.stderr, result.stderr)
         for line in lines:
             print(line, file=sys.stderr)
         for path in saved:

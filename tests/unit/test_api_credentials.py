@@ -153,3 +153,13 @@ def test_base_url_accepted(url: str) -> None:
 def test_base_url_rejected(url: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         resolve_base_url(url, {})
+
+
+def test_client_refuses_plain_http_to_a_remote_host() -> None:
+    from unsandbox_ls.api import UnsandboxClient
+
+    creds = Credentials(public_key="unsb-pk-a", secret_key="unsb-sk-b")
+    with pytest.raises(ConfigurationError, match="plain http"):
+        UnsandboxClient("http://api.unsandbox.com", creds)
+    with pytest.raises(ConfigurationError, match="https://host"):
+        UnsandboxClient("file:///etc", creds)

@@ -141,7 +141,15 @@ class UnsandboxClient:
         self.max_response_bytes = max_response_bytes
         self._connect_timeout = connect_timeout
         self._auth = auth_for(credentials, clock=clock) if credentials else None
-        host = httpx.URL(self.base_url).host
+        url = httpx.URL(self.base_url)
+        host = url.host
+        if url.scheme not in ("http", "https") or not host:
+            raise ConfigurationError(f"the base URL must be https://host[:port]: {base_url!r}")
+        if url.scheme == "http" and not is_loopback_host(host):
+            raise ConfigurationError(
+                f"refusing to send credentials over plain http to {host}; use https:// "
+                f"(plain http is only allowed for loopback hosts)"
+            )
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
