@@ -17,7 +17,8 @@ faulting stack::
         #1 0x559a534b323a in main /tmp/s/asan.c:9
 
 Notes attach to the error before them. Errors located in system headers are attributed to the
-last user location printed before them (the `In file included from`/instantiation lines).
+last user location printed before them (`main.cpp:6:14:   required from here`, or the
+`In file included from`/`from main.cpp:1:` chain).
 """
 
 # ruff: noqa: RUF002, E501
@@ -47,6 +48,10 @@ _SAN_FRAME = re.compile(
 _SWIFT_RUNTIME = re.compile(
     r"(?P<file>[^\s:][^:]{0,1024}\.swift):(?P<line>\d{1,9}): "
     r"(?P<msg>(?:Fatal error|Precondition failed|Assertion failed).*)$"
+)
+_CONTEXT = re.compile(
+    r"(?:In file included from |\s+from )?(?P<file>[^\s:][^:]{0,1024}):(?P<line>\d{1,9})"
+    r"(?::(?P<col>\d{1,9}))?(?::\s+required from .*|[:,])$"
 )
 _SYSTEM = ("/usr/include/", "/usr/lib/gcc/", "/usr/local/include/", "/Library/Developer/")
 
@@ -85,6 +90,13 @@ def parse(lines: list[str]) -> list[Problem]:
                     "\n".join(lines[start:i]),
                 )
             )
+            continue
+        context = _CONTEXT.match(line)
+        if context and not context["file"].startswith(_SYSTEM):
+            # `main.cpp:6:14:   required from here`, `In file included from main.cpp:1:`
+            col = int(context["col"]) if context["col"] else None
+            last_user = Frame(context["file"], int(context["line"]), col)
+            i += 1
             continue
         linker = _LINKER.match(line)
         if linker:

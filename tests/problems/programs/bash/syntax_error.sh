@@ -1,0 +1,4 @@
+count=3
+if [ "$count" -gt 2 ]
+  echo "many"
+fi # expect: error `syntax error`

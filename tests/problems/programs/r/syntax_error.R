@@ -1,0 +1,3 @@
+values <- c(1, 2, 3)
+total <- sum(values))  # expect: error `unexpected ')'`
+print(total)

@@ -1,0 +1,3 @@
+set items {a b c}
+puts [llength $items ;# expect: error `missing close-bracket`
+puts done
