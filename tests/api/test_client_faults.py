@@ -271,6 +271,20 @@ async def test_cancelling_the_waiting_task_deletes_the_job(
     assert len(fault_server.requests_to("DELETE", "/jobs/j9")) == 1
 
 
+async def test_a_failing_update_callback_cancels_the_job(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    fault_server.on("GET", "/jobs/j3", Reply(200, {"job_id": "j3", "status": "running"}))
+    fault_server.on("DELETE", "/jobs/j3", Reply(204))
+
+    def broken(update: object) -> None:
+        raise RuntimeError("callback bug")
+
+    with pytest.raises(RuntimeError, match="callback bug"):
+        await make_client().wait("j3", on_update=broken)
+    assert len(fault_server.requests_to("DELETE", "/jobs/j3")) == 1
+
+
 async def test_giving_up_on_a_job_cancels_it(
     fault_server: FaultServer, make_client: MakeClient
 ) -> None:

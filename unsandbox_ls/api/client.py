@@ -547,6 +547,11 @@ class UnsandboxClient:
         except asyncio.CancelledError:
             await self._cancel_quietly(job.job_id)
             raise
+        except UnsandboxError:
+            raise
+        except Exception:  # an `on_update` callback failed: do not leave the job running
+            await self._cancel_quietly(job.job_id)
+            raise
 
     async def _cancel_quietly(self, job_id: str) -> None:
         """`DELETE /jobs/{id}`, shielded from cancellation and bounded by `cancel_timeout`."""
