@@ -96,6 +96,10 @@ async def drive(path: Path, env: dict[str, str]) -> int:
     def _configuration(params: types.ConfigurationParams) -> list[Any]:
         return [{} for _ in params.items]
 
+    @client.feature("unsandbox/runStarted")
+    def _started(params: Any) -> None:
+        say("[started]", f"run {params.runId} ({params.kind})")
+
     @client.feature("unsandbox/runFinished")
     def _finished(params: Any) -> None:
         if not finished.done():
