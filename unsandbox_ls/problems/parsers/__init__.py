@@ -38,7 +38,8 @@ PARSERS: dict[str, tuple[str, ...]] = {
     "r": ("r",),
 }
 
-#: Languages whose runtime can print diagnostics on stdout as well as stderr.
-BOTH_STREAMS: frozenset[str] = frozenset({"php"})
+#: Languages whose tools can print diagnostics on stdout as well as stderr (PHP with
+#: `display_errors`; tsc and mcs report compile errors on stdout).
+BOTH_STREAMS: frozenset[str] = frozenset({"php", "typescript", "csharp", "dotnet", "fsharp"})
 
 FALLBACK: tuple[str, ...] = ("generic",)

@@ -26,6 +26,7 @@ _FRAME = re.compile(
     r"\s+(?P<app>\([\w .-]{1,200}\) )?(?P<file>[^\s:()][^:]{0,1024}\.(?:exs?|erl)):"
     r"(?P<line>\d{1,9}): (?P<func>.*)$"
 )
+_STARTING = re.compile(r"starting at line (?P<line>\d{1,9})\)")
 _NEW_HEAD = re.compile(r"(?P<sev>error|warning): (?P<msg>.*)$")
 _TREE = re.compile(r"\s*└─ (?P<file>[^:\s]{1,1024}):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?(?::|$)")
 
@@ -42,7 +43,11 @@ def parse(lines: list[str]) -> list[Problem]:
             frames: list[Frame] = []
             if head["file"]:
                 col = int(head["col"]) if head["col"] else None
-                frames.append(Frame(head["file"], int(head["line"]), col))
+                line_no = int(head["line"])
+                opened = _STARTING.search(head["msg"])
+                if opened:  # a missing terminator is reported at the end of the input
+                    line_no, col = int(opened["line"]), None
+                frames.append(Frame(head["file"], line_no, col))
             i += 1
             while i < n and lines[i][:1].isspace():
                 frame = _FRAME.match(lines[i])

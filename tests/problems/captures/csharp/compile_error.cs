@@ -1,0 +1,6 @@
+class Program {
+    static void Main() {
+        int count = "three"; // expect: error `Cannot implicitly convert` at `"three"`
+        System.Console.WriteLine(count);
+    }
+}
