@@ -42,7 +42,7 @@ class RetryPolicy:
     """Bounded retries. Every delay is configurable so tests of failures run fast."""
 
     #: retries of one request after a 5xx or a connection failure
-    max_retries: int = 4
+    max_retries: int = 3
     #: retries of one request answered 429
     max_rate_limit_retries: int = 6
     #: first backoff delay in seconds; doubles at each retry
