@@ -14,9 +14,10 @@ to the client's position encoding by `encode_column`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from .model import Frame, Problem
+from .model import ColumnUnit, Frame, Problem
 
 _MAIN_NAMES = frozenset({"<stdin>", "<string>", "-", "main", "Main", "MainKt", "Main.kt"})
 _MAIN_STEMS = frozenset({"main", "Main", "MainKt"})
@@ -147,6 +148,12 @@ def frame_spot(frame: Frame, target: Target) -> Spot:
     body_end = len(text.rstrip())
     if frame.column is None:
         return Spot(line, body_start, max(body_end, body_start))
+    column, end_column = frame.column, frame.end_column
+    if frame.unit != "char":
+        basis = frame.echo if frame.echo is not None else text
+        column = to_code_points(basis, column, frame.unit)
+        if end_column is not None:
+            end_column = to_code_points(basis, end_column, frame.unit)
     shift = 0
     if frame.echo is not None:
         echo_body = frame.echo.strip()
@@ -155,12 +162,38 @@ def frame_spot(frame: Frame, target: Target) -> Spot:
         shift = (found if found >= 0 else body_start) - echo_lead
     if frame.echo is None and line == target.line_offset and frame.line == 1:
         shift = target.column_offset
-    start = min(max(frame.column - 1 + shift, 0), len(text))
-    if frame.end_column is not None and frame.end_column > frame.column:
-        end = min(frame.end_column - 1 + shift, len(text))
+    start = min(max(column - 1 + shift, 0), len(text))
+    if end_column is not None and end_column > column:
+        end = min(end_column - 1 + shift, len(text))
     else:
         end = body_end
     return Spot(line, start, max(end, start))
+
+
+def _width(char: str, position: int, unit: ColumnUnit) -> int:
+    """How many `unit`s a character takes when it starts at `position` (0-based, in units)."""
+    if unit == "byte":
+        return len(char.encode("utf-8", "surrogatepass"))
+    if unit == "utf-16":
+        return 2 if ord(char) > 0xFFFF else 1
+    if char == "\t":
+        return 8 - position % 8
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def to_code_points(text: str, column: int, unit: ColumnUnit) -> int:
+    """A 1-based column counted in `unit` over `text`, as a 1-based code-point column."""
+    if unit == "char":
+        return column
+    target = column - 1
+    position = 0
+    for index, char in enumerate(text):
+        if position >= target:
+            return index + 1
+        position += _width(char, position, unit)
+    return len(text) + 1 + max(target - position, 0)
 
 
 def excerpt_spot(problem: Problem, target: Target) -> Spot | None:

@@ -12,16 +12,22 @@ from typing import Literal
 
 Severity = Literal["error", "warning", "info", "hint"]
 
+#: What a runtime's columns count: code points, UTF-8 bytes (Go), UTF-16 units (V8, tsc), or
+#: terminal display cells (CPython's markers, gcc: wide characters count 2, tabs go to 8).
+ColumnUnit = Literal["char", "byte", "utf-16", "display"]
+
 
 @dataclass(frozen=True)
 class Frame:
     """One location of a problem: a compiler position or one stack frame.
 
-    `column`/`end_column` are 1-based code points, `end_column` exclusive. When `echo` is set the
-    columns count within that echoed source text (Python re-indents the line it shows), and the
-    mapping re-aligns them with the buffer's line. `relative_to` names a definition the line
-    counts from (Tcl: line 1 is the line of `proc NAME`). `internal` marks runtime or library
-    frames the parser recognised itself (such as Java's `java.base/` module prefix).
+    `column`/`end_column` are 1-based, `end_column` exclusive, counted in `unit` (code points
+    unless the runtime counts otherwise; the mapping converts with the line's text). When
+    `echo` is set the columns count within that echoed source text (Python re-indents the line
+    it shows), and the mapping re-aligns them with the buffer's line. `relative_to` names a
+    definition the line counts from (Tcl: line 1 is the line of `proc NAME`). `internal` marks
+    runtime or library frames the parser recognised itself (such as Java's `java.base/` module
+    prefix).
     """
 
     path: str
@@ -32,6 +38,7 @@ class Frame:
     echo: str | None = None
     relative_to: str | None = None
     internal: bool = False
+    unit: ColumnUnit = "char"
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def parse(lines: list[str]) -> list[Problem]:
         diag = _DIAG.match(line)
         if diag:
             col = int(diag["col"]) if diag["col"] else None
-            frame = Frame(diag["file"], int(diag["line"]), col)
+            frame = Frame(diag["file"], int(diag["line"]), col, unit="display")
             start = i
             i += 1
             while i < n and _GUTTER.match(lines[i]):
@@ -127,7 +127,8 @@ def _with_span(frame: Frame, source: str, marker: str) -> Frame:
     stop = index + 1
     while stop < len(marker) and marker[stop] == "~":
         stop += 1
-    return Frame(frame.path, frame.line, frame.column, frame.column + (stop - index))
+    end = frame.column + (stop - index)
+    return Frame(frame.path, frame.line, frame.column, end, unit=frame.unit)
 
 
 def _flag(message: str) -> str | None:

@@ -41,7 +41,7 @@ def parse(lines: list[str]) -> list[Problem]:
         build = _BUILD.match(line)
         if build:
             col = int(build["col"]) if build["col"] else None
-            frame = Frame(build["file"], int(build["line"]), col)
+            frame = Frame(build["file"], int(build["line"]), col, unit="byte")
             severity = severity_of("warning" if line.startswith("vet: ") else "error")
             problems.append(Problem(build["msg"], severity, (frame,), None, line))
             i += 1

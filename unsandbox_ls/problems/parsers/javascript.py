@@ -61,7 +61,7 @@ def _compile_errors(lines: list[str]) -> list[Problem]:
             row = int(tsc["line"] or tsc["line2"])
             col = int(tsc["col"] or tsc["col2"])
             sev = severity_of(tsc["sev"])
-            frame = Frame(tsc["file"].strip(), row, col)
+            frame = Frame(tsc["file"].strip(), row, col, unit="utf-16")
             problems.append(Problem(tsc["msg"], sev, (frame,), f"TS{tsc['code']}", line))
             continue
         deno = _DENO_CHECK.match(line)
@@ -69,7 +69,7 @@ def _compile_errors(lines: list[str]) -> list[Problem]:
             for offset in range(index + 1, min(index + 12, len(lines))):
                 at = _DENO_AT.match(lines[offset])
                 if at:
-                    frame = Frame(at["file"], int(at["line"]), int(at["col"]))
+                    frame = Frame(at["file"], int(at["line"]), int(at["col"]), unit="utf-16")
                     severity = severity_of(deno["sev"])
                     text = "\n".join(lines[index : offset + 1])
                     problems.append(Problem(deno["msg"], severity, (frame,), deno["code"], text))
@@ -84,6 +84,9 @@ def _runtime_errors(lines: list[str]) -> list[Problem]:
     i = 0
     done = 0  # lines before this index belong to an earlier problem
     while i < n:
+        if not lines[i]:
+            i += 1
+            continue
         header = _HEADER.match(lines[i])
         caret_frame: Frame | None = None
         if header and i + 2 < n and is_marker_line(lines[i + 2]):
@@ -95,6 +98,7 @@ def _runtime_errors(lines: list[str]) -> list[Problem]:
                 span[0] + 1,
                 span[0] + 1 + span[1],
                 echo=lines[i + 1],
+                unit="utf-16",
             )
             start = i
             i += 3
@@ -128,7 +132,13 @@ def _runtime_errors(lines: list[str]) -> list[Problem]:
             at = _AT.match(lines[j])
             if at:
                 frames.append(
-                    Frame(at["file"], int(at["line"]), int(at["col"]), function=at["func"])
+                    Frame(
+                        at["file"],
+                        int(at["line"]),
+                        int(at["col"]),
+                        function=at["func"],
+                        unit="utf-16",
+                    )
                 )
             j += 1
         i = done = max(j, i + 1)
@@ -163,7 +173,10 @@ def _merge_caret(caret: Frame, frames: list[Frame]) -> list[Frame]:
     function = None
     if rest and rest[0].line == caret.line and _same_file(rest[0].path, caret.path):
         function = rest.pop(0).function
-    merged = Frame(caret.path, caret.line, caret.column, caret.end_column, function, caret.echo)
+    merged = Frame(
+        caret.path, caret.line, caret.column, caret.end_column, function, caret.echo,
+        unit="utf-16",
+    )  # fmt: skip
     return [merged, *rest]
 
 

@@ -24,7 +24,8 @@ and a syntax error, which has no `Traceback` header and no `, in`::
 
 Exception groups box their lines (`  | `, `  +-+---- 1 ----`); the boxes are stripped and the
 sub-exceptions become related problems of the group. Python prints the most recent call last, so
-frames are reversed here. Columns count within the echoed (re-indented) source line.
+frames are reversed here. Columns count within the echoed (re-indented) source line, in
+display cells (a wide character takes two marker characters).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def _box_depth(line: str) -> tuple[int, str]:
 
 
 def parse(lines: list[str]) -> list[Problem]:
-    grouped = any(line.lstrip().startswith("+ Exception Group Traceback") for line in lines)
+    grouped = "+ Exception Group Traceback" in "\n".join(lines)
     problems: list[Problem] = []
     records: list[tuple[int, Problem]] = []  # (depth, problem) in printed order
     current: _Record | None = None
@@ -140,7 +141,7 @@ def _read_frame(lines: list[str], i: int, match: re.Match[str], grouped: bool) -
                     start = len(found["lead"]) + 1
                     end = start + len(found["marks"])
                     i += 1
-    return i, Frame(path, line_no, start, end, func, echo)
+    return i, Frame(path, line_no, start, end, func, echo, unit="display")
 
 
 def _combine(records: list[tuple[int, Problem]], lines: list[str]) -> list[Problem]:
