@@ -47,6 +47,12 @@ class LspSession:
     lens_refreshes: list[float] = field(default_factory=list)
     started: list[Any] = field(default_factory=list)
     finished: list[Any] = field(default_factory=list)
+    shut_down: bool = False
+
+    async def shutdown(self) -> None:
+        """Send `shutdown` (the context manager then only sends `exit`)."""
+        self.shut_down = True
+        await asyncio.wait_for(self.client.shutdown_async(None), timeout=15)
 
     def open(
         self, name: str, text: str, *, language_id: str = "python", disk: str | None = None
@@ -156,8 +162,11 @@ async def start_session(
         )
         yield session
     finally:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(client.shutdown_session(), timeout=15)
+        if session.shut_down:
+            client.protocol.notify(types.EXIT, None)
+        else:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.shutdown_session(), timeout=15)
         await asyncio.wait_for(client.stop(), timeout=15)
 
 
