@@ -106,7 +106,12 @@ def _problem_diagnostics(
     hints: list[lsp.Diagnostic] = []
     back_link = [lsp.DiagnosticRelatedInformation(primary_location, headline)]
 
+    shown = {(spot.line, spot.start, spot.end)}
     for position, mapped in enumerate(frames[1 : MAX_FRAME_HINTS + 1], start=2):
+        where_key = (mapped.spot.line, mapped.spot.start, mapped.spot.end)
+        if where_key in shown:  # recursion, or PHP's call line of a built-in: said already
+            continue
+        shown.add(where_key)
         callee = frames[position - 2].frame.function
         where = _function_label(mapped.frame.function)
         message = f"frame {position}/{total}: in {where}"

@@ -127,16 +127,12 @@ def _read_frame(lines: list[str], i: int, match: re.Match[str], grouped: bool) -
     start = end = None
     if i < len(lines):
         _, candidate = _box_depth(lines[i]) if grouped else (0, lines[i])
-        if (
-            candidate.startswith("    ")
-            and not _FRAME.match(candidate)
-            and not _MARKERS.match(candidate)
-        ):
+        if candidate.startswith("    ") and not ("^" in candidate and _MARKERS.match(candidate)):
             echo = candidate
             i += 1
             if i < len(lines):
                 _, marker = _box_depth(lines[i]) if grouped else (0, lines[i])
-                found = _MARKERS.match(marker)
+                found = _MARKERS.match(marker) if "^" in marker else None
                 if found:
                     start = len(found["lead"]) + 1
                     end = start + len(found["marks"])

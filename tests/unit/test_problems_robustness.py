@@ -1,0 +1,115 @@
+"""No output can break the parsers: random and adversarial text never raises, every diagnostic
+stays inside the document, and parsing stays linear (long lines, megabytes of tracebacks).
+
+The building blocks are real: lines of output captured from real runtimes (tests/problems/
+captures) and a traceback produced here by the running interpreter.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unsandbox_ls.problems import Target, parse_output, to_diagnostics, to_terminal_lines
+from unsandbox_ls.problems.parsers import PARSERS
+
+CAPTURES = Path(__file__).resolve().parent.parent / "problems" / "captures"
+LANGUAGES = [*sorted(PARSERS), "unknown-language"]
+
+
+def _real_python_traceback() -> str:
+    code = "import json\ndef f(s):\n    return json.loads(s)['k']\nf('{\"a\": 1}')\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    return result.stderr
+
+
+REAL_LINES: list[str] = sorted(
+    {
+        line
+        for path in CAPTURES.glob("*/*.std*")
+        for line in path.read_text(encoding="utf-8").splitlines()
+    }
+    | set(_real_python_traceback().splitlines())
+)
+
+ADVERSARIAL = [
+    "a:" * 3000,
+    "1:" * 3000,
+    'File "' * 2000,
+    '  File "' + "x" * 5000 + '", line 1',
+    " " * 5000 + "^" * 5000,
+    "at " + "(" * 4000 + "x:1:1",
+    "main.go:" + "9" * 5000 + ":1: x",
+    "\x1b[" + "1;" * 3000 + "m",
+    "thread 'main' panicked at " + "a:" * 2000,
+    "#0 " + "(" * 3000,
+    "** (" + "E" * 3000,
+    "    at " + "a." * 3000 + "(Main.java:1)",
+    "\t" * 4000 + "from x.rb:1:in `f'",
+    "Error in " + "(" * 4000 + " : x",
+]
+
+document_lines = st.lists(st.text(max_size=40), min_size=1, max_size=12)
+output_text = st.lists(
+    st.one_of(st.sampled_from(REAL_LINES), st.sampled_from(ADVERSARIAL), st.text(max_size=80)),
+    max_size=30,
+).map("\n".join)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    language=st.sampled_from(LANGUAGES),
+    stderr=output_text,
+    stdout=output_text,
+    lines=document_lines,
+    offset=st.integers(min_value=-3, max_value=20),
+    encoding=st.sampled_from(["utf-16", "utf-8", "utf-32"]),
+)
+def test_any_output_gives_diagnostics_inside_the_document(
+    language: str, stderr: str, stdout: str, lines: list[str], offset: int, encoding: str
+) -> None:
+    problems = parse_output(language, stderr, stdout)
+    target = Target(
+        uri="file:///p/main.x", lines=lines, path="/p/main.x", line_offset=offset,
+        submitted_name="main.x",
+    )  # fmt: skip
+    for uri, diagnostics in to_diagnostics(problems, target, encoding).items():
+        assert uri == "file:///p/main.x"
+        for diagnostic in diagnostics:
+            start, end = diagnostic.range.start, diagnostic.range.end
+            assert 0 <= start.line == end.line < len(lines)
+            limit = len(lines[start.line].encode("utf-16-le" if encoding == "utf-16" else "utf-8"))
+            assert 0 <= start.character <= end.character <= max(limit, 0) or encoding == "utf-32"
+            if encoding == "utf-32":
+                assert end.character <= len(lines[start.line])
+    assert len(to_terminal_lines(problems, target)) >= len(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_adversarial_lines_parse_in_linear_time(language: str) -> None:
+    text = "\n".join(ADVERSARIAL * 20)  # about 2.5 MB of worst-case lines
+    started = time.perf_counter()
+    parse_output(language, text, text)
+    assert time.perf_counter() - started < 5.0
+
+
+def test_ten_megabytes_of_real_tracebacks_parse_quickly() -> None:
+    traceback = _real_python_traceback()
+    big = traceback * (10_000_000 // len(traceback) + 1)
+    started = time.perf_counter()
+    problems = parse_output("python", big)
+    elapsed = time.perf_counter() - started
+    assert problems and problems[0].code is not None
+    assert elapsed < 5.0, f"10 MB took {elapsed:.2f} s"  # about 0.6 s on a 2-core machine
