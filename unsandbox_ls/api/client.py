@@ -33,6 +33,7 @@ import inspect
 import json
 import logging
 import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -88,6 +89,16 @@ OnUpdate = Callable[[JobUpdate], "Awaitable[object] | object"]
 
 _SECRET_SHAPE = re.compile(r"unsb-sk-[A-Za-z0-9_-]+")
 _languages_cache: dict[str, tuple[float, list[str]]] = {}
+_tls_contexts: dict[bool, ssl.SSLContext] = {}
+
+
+def _tls_context(trust_env: bool) -> ssl.SSLContext:
+    """The verifying TLS context, built once per process: loading the CA bundle takes ~20 ms,
+    which a language server making one client per run would otherwise pay on every run."""
+    context = _tls_contexts.get(trust_env)
+    if context is None:
+        context = _tls_contexts[trust_env] = httpx.create_ssl_context(trust_env=trust_env)
+    return context
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,7 @@ class UnsandboxClient:
             base_url=self.base_url,
             transport=transport,
             follow_redirects=False,
+            verify=_tls_context(not is_loopback_host(host)),
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             headers={"User-Agent": f"unsandbox-ls/{__version__}", "Accept": "application/json"},
             trust_env=not is_loopback_host(host),
