@@ -110,6 +110,9 @@ def test_run_lens_and_cancel_in_headless_nvim(
     assert any("Cancel" in t for t in report["lenses_while_running"])
     cancelled = report["cancelled_run"]
     assert cancelled["status"] == "cancelled", cancelled
+    assert any(
+        line.startswith("[Running] python · cancelled") for line in report["output_after_cancel"]
+    ), report["output_after_cancel"]
     assert report["cancel_seconds"] < 15
     assert report["status_line"] == ""
 

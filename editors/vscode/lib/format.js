@@ -30,22 +30,27 @@ function formatDuration(ms) {
 
 /** `exit 1`, `cancelled`, `timed out`… @param {RunFinished} run */
 function outcome(run) {
-  if (run.error) {
-    return 'error';
-  }
   switch (run.status) {
     case 'cancelled':
       return 'cancelled';
     case 'timeout':
       return 'timed out';
     default:
+      if (run.error) {
+        return 'error';
+      }
       return typeof run.exitCode === 'number' ? `exit ${run.exitCode}` : run.status || 'finished';
   }
 }
 
-/** True when the run did not end with exit code 0. @param {RunFinished} run */
-function failed(run) {
-  return Boolean(run.error) || run.exitCode !== 0;
+/** True when the user cancelled the run. @param {RunFinished} run */
+function cancelled(run) {
+  return run.status === 'cancelled';
+}
+
+/** True when the run did not end with exit code 0 (a cancelled run is not a failure). */
+function failed(/** @type {RunFinished} */ run) {
+  return !cancelled(run) && (Boolean(run.error) || run.exitCode !== 0);
 }
 
 /** `[Running] python · exit 1 · 0.42 s` @param {RunFinished} run */
@@ -91,7 +96,7 @@ function outputBlock(run) {
   if (file) {
     text += `[File] ${file}\n`;
   }
-  if (run.error) {
+  if (run.error && !cancelled(run)) {
     text += withNewline(`[Error] ${run.error}`);
   }
   text += withNewline(run.stdout || '');
@@ -120,11 +125,11 @@ function outputBlock(run) {
  * @returns {{text: string, tooltip: string, error: boolean}}
  */
 function statusItem(run) {
-  const icon = failed(run) ? '$(error)' : '$(check)';
+  const icon = cancelled(run) ? '$(circle-slash)' : failed(run) ? '$(error)' : '$(check)';
   const duration = formatDuration(run.durationMs);
   const text = `${icon} ${outcome(run)}${duration ? ` · ${duration}` : ''}`;
   const tooltip = `unsandbox: ${run.summary || headerLine(run).replace('[Running] ', '')} — click for the output`;
   return { text, tooltip, error: failed(run) };
 }
 
-module.exports = { formatDuration, outcome, failed, headerLine, displayPath, outputBlock, statusItem };
+module.exports = { formatDuration, outcome, cancelled, failed, headerLine, displayPath, outputBlock, statusItem };

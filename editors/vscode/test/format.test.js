@@ -64,6 +64,14 @@ test('an error without output says so', () => {
   assert.equal(statusItem({ exitCode: 0, durationMs: 5 }).text, '$(check) exit 0 · 0.01 s');
 });
 
+test('a cancelled run is neither an error nor a failure', () => {
+  const run = { language: 'python', status: 'cancelled', exitCode: null, error: 'cancelled by the user', durationMs: 1500 };
+  assert.equal(headerLine(run), '[Running] python · cancelled · 1.50 s');
+  assert.doesNotMatch(outputBlock(run), /\[Error\]/);
+  assert.deepEqual(statusItem(run).error, false);
+  assert.match(statusItem(run).text, /^\$\(circle-slash\) cancelled/);
+});
+
 test('server command words and lookup', () => {
   assert.deepEqual(commandWords(undefined), ['unsandbox-ls']);
   assert.deepEqual(commandWords([]), ['unsandbox-ls']);

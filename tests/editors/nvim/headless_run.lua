@@ -197,6 +197,7 @@ vim.cmd('Unsandbox cancel')
 local third = wait_finished(3, 'runFinished after :Unsandbox cancel')
 report.cancel_seconds = (vim.uv.hrtime() - cancel_started) / 1e9
 report.cancelled_run = run_summary(third)
+report.output_after_cancel = vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false)
 -- The server ends a run's progress right after its runFinished notification.
 wait_for('the progress of the three runs to end', function()
   local ended = 0

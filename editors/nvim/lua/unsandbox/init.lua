@@ -109,12 +109,12 @@ end
 ---@param run table runFinished params
 ---@return string
 local function outcome(run)
-  if run.error and run.error ~= vim.NIL then
-    return 'error'
-  elseif run.status == 'cancelled' then
+  if run.status == 'cancelled' then
     return 'cancelled'
   elseif run.status == 'timeout' then
     return 'timed out'
+  elseif run.error and run.error ~= vim.NIL then
+    return 'error'
   elseif type(run.exitCode) == 'number' then
     return 'exit ' .. run.exitCode
   end
@@ -147,7 +147,7 @@ function M.format_run(run)
     local ok, fname = pcall(vim.uri_to_fname, run.uri)
     table.insert(lines, '[File] ' .. (ok and fname or run.uri))
   end
-  if str(run.error) then
+  if str(run.error) and run.status ~= 'cancelled' then
     vim.list_extend(lines, vim.split('[Error] ' .. run.error, '\n', { plain = true }))
   end
   for _, stream in ipairs({ run.stdout, run.stderr }) do
@@ -277,7 +277,7 @@ function M.on_run_finished(_, params)
     end
   end
   append_output(M.format_run(params))
-  local failed = (str(params.error) ~= nil) or params.exitCode ~= 0
+  local failed = params.status ~= 'cancelled' and ((str(params.error) ~= nil) or params.exitCode ~= 0)
   if M.config.open_output == 'always' or (M.config.open_output == 'on_error' and failed) then
     M.open_output()
   end

@@ -1,0 +1,234 @@
+"""The VS Code extension (editors/vscode) in real VS Code: code-server 4.100.3 in Debian's chromium.
+
+code-server starts with a fresh user-data and extensions folder holding the extension folder
+itself (with its node_modules), and with the environment pointing at the local sandbox. The node
+script `vscode/e2e.js` clicks through it with playwright-core and reports what it saw; the
+assertions are made here. The screenshot it takes is kept in the test's folder (and, with
+UNSANDBOX_UPDATE_DOCS_IMAGES=1, copied to docs/images/vscode-run.png).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from editor_env import (
+    CALL_LINE,
+    EDITORS,
+    NODE_PREFIX,
+    RAISE_LINE,
+    REPO,
+    SERVER_COMMAND,
+    make_workspace,
+    require,
+    update_docs_images,
+)
+
+pytestmark = pytest.mark.editor
+
+HERE = Path(__file__).resolve().parent
+CODE_SERVER = NODE_PREFIX / "node_modules" / ".bin" / "code-server"
+PLAYWRIGHT = NODE_PREFIX / "node_modules" / "playwright-core"
+EXTENSION = EDITORS / "vscode"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+USER_SETTINGS: dict[str, Any] = {
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": False,
+    "workbench.enableExperiments": False,
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "extensions.autoCheckUpdates": False,
+    "extensions.autoUpdate": False,
+    "security.workspace.trust.enabled": False,
+    "editor.minimap.enabled": False,
+    "git.enabled": False,
+    "unsandbox.serverCommand": SERVER_COMMAND,
+}
+
+
+@dataclass
+class CodeServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _extension_id() -> str:
+    manifest = json.loads((EXTENSION / "package.json").read_text(encoding="utf-8"))
+    return f"{manifest['publisher']}.{manifest['name']}-{manifest['version']}"
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """A folder with a neutral name: its path shows in the editor and in the screenshot."""
+    folder = Path(tempfile.mkdtemp(prefix="unsandbox-demo-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def code_server(sandbox_server: Any, scratch: Path) -> Iterator[CodeServer]:
+    require(CODE_SERVER.exists(), "code-server 4.100.3 (npm)")
+    require(PLAYWRIGHT.exists(), "playwright-core (npm)")
+    require(Path(CHROMIUM).exists(), "chromium (Debian package chromium)")
+    require(shutil.which("node"), "node")
+    require(
+        (EXTENSION / "node_modules" / "vscode-languageclient").exists(),
+        "the extension's node_modules (npm ci in editors/vscode)",
+    )
+    workspace = make_workspace(scratch / "project")
+    home = scratch / "home"
+    user_data = scratch / "user-data"
+    extensions = scratch / "extensions"
+    for folder in (home, user_data / "User", extensions):
+        folder.mkdir(parents=True)
+    (user_data / "User" / "settings.json").write_text(json.dumps(USER_SETTINGS, indent=2))
+    (extensions / _extension_id()).symlink_to(EXTENSION, target_is_directory=True)
+    port = _free_port()
+    config = scratch / "code-server.yaml"
+    config.write_text(f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\n")
+    env = dict(sandbox_server.env)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+    )
+    log = scratch / "code-server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                str(CODE_SERVER),
+                "--config", str(config),
+                "--bind-addr", f"127.0.0.1:{port}",
+                "--auth", "none",
+                "--disable-telemetry",
+                "--disable-update-check",
+                "--disable-workspace-trust",
+                "--disable-getting-started-override",
+                "--user-data-dir", str(user_data),
+                "--extensions-dir", str(extensions),
+                str(workspace.root),
+            ],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            # its own process group: extension hosts and language servers die with it
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"code-server exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"code-server did not answer /healthz in 60 s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield CodeServer(f"http://127.0.0.1:{port}/?folder={workspace.root}", process, log)
+    finally:
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    # the extension host and the language server are in the same group; make sure they are gone
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_path: Path) -> None:
+    screenshot = tmp_path / "vscode-run.png"
+    env = dict(os.environ)
+    env.update(
+        E2E_URL=code_server.url,
+        E2E_SCREENSHOT=str(screenshot),
+        E2E_CHROMIUM=CHROMIUM,
+        NODE_PATH=str(NODE_PREFIX / "node_modules"),
+    )
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["node", str(HERE / "vscode" / "e2e.js")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    elapsed = time.monotonic() - started
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no report from the browser script:\n{proc.stderr}"
+    report = json.loads(lines[-1])
+    log = code_server.log.read_text(errors="replace")
+    assert report.get("ok"), (
+        f"{report.get('failure')}\n{proc.stderr}\n--- code-server log ---\n{log}"
+    )
+
+    # The output channel: Code Runner-style header, the program's output and its traceback.
+    output = report["output"]
+    assert "[Running] python · exit 1 · " in output, output
+    assert "looking up pear" in output
+    assert "KeyError: 'pear'" in output
+    assert "[File] " in output and "failing.py" in output
+
+    # The error squiggle is on the raising line (1-based in the gutter), a hint on the call.
+    assert report["squiggleLine"] == RAISE_LINE + 1, report
+    assert report["hintLine"] in (None, CALL_LINE + 1), report
+
+    # Status bar, the showMessage toast and the result lens.
+    assert "exit 1" in report["statusBar"]
+    assert "KeyError" in report["toast"], report["toast"]
+    assert "KeyError: 'pear'" in report["hover"] and "unsandbox" in report["hover"], report["hover"]
+    assert any("Run remotely" in lens for lens in report["lenses"]), report["lenses"]
+
+    # The long program was cancelled through "⏹ Cancel" long before its 60 s sleep ended.
+    assert "[Running] python · cancelled" in report["cancelOutput"], report["cancelOutput"]
+    assert report["cancelSeconds"] < 20, report
+
+    assert screenshot.stat().st_size > 10_000
+    if update_docs_images():
+        target = REPO / "docs" / "images" / "vscode-run.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, target)
+    assert elapsed < 150, f"the VS Code end-to-end test took {elapsed:.0f} s"

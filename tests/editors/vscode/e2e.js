@@ -1,0 +1,172 @@
+// Drives VS Code (code-server) in Debian's chromium with playwright-core, the way a user does:
+// open a failing Python file, click "▶ Run remotely", read the "Unsandbox" output channel and the
+// error squiggle, then run a long program and press its "⏹ Cancel" lens.
+//
+// Started by tests/editors/test_vscode_e2e.py, which starts code-server and makes the assertions;
+// this script prints one JSON object of what it saw as its last line, and exits 1 on a timeout.
+//
+// Environment: E2E_URL (code-server's address with ?folder=…), E2E_SCREENSHOT (PNG path),
+// E2E_CHROMIUM (browser binary), NODE_PATH (where playwright-core is installed).
+'use strict';
+
+const { chromium } = require('playwright-core');
+
+const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 60000);
+const report = { steps: [] };
+
+function step(name) {
+  report.steps.push({ name, at: Date.now() });
+  process.stderr.write(`step: ${name}\n`);
+}
+
+/** The 1-based line number shown in the gutter at the height of `box`, or null. */
+async function lineNumberAt(editor, box) {
+  const numbers = editor.locator('.margin-view-overlays .line-numbers');
+  const count = await numbers.count();
+  for (let i = 0; i < count; i += 1) {
+    const other = await numbers.nth(i).boundingBox();
+    if (other && Math.abs(other.y - box.y) < other.height / 2) {
+      return Number((await numbers.nth(i).innerText()).trim());
+    }
+  }
+  return null;
+}
+
+async function openFile(page, name) {
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name });
+  await row.first().waitFor({ timeout: TIMEOUT });
+  await row.first().dblclick();
+  await page
+    .locator('.tabs-container .tab.active', { hasText: name })
+    .waitFor({ timeout: TIMEOUT });
+  // the visible text editor of the editor area (not the output panel)
+  return page.locator('.editor-group-container.active .monaco-editor').first();
+}
+
+/** Click the code lens of the active editor whose text contains `text`. */
+async function clickLens(editor, text) {
+  const lens = editor.locator('.codelens-decoration a', { hasText: text }).first();
+  await lens.waitFor({ timeout: TIMEOUT });
+  await lens.click();
+}
+
+/**
+ * Wait until the output panel shows a line matching `pattern`; returns the panel's visible text.
+ * The channel scrolls to its end as text arrives, so the top and the end are both looked at.
+ */
+async function waitOutput(page, pattern) {
+  const view = page.locator('.part.panel .monaco-editor .view-lines').first();
+  await view.waitFor({ timeout: TIMEOUT });
+  const deadline = Date.now() + TIMEOUT;
+  let text = '';
+  while (Date.now() < deadline) {
+    for (const key of ['End', 'Home']) {
+      await view.click();
+      await page.keyboard.press(`Control+${key}`);
+      await page.waitForTimeout(150);
+      text = (await view.innerText()).replace(/\u00a0/g, ' ');
+      if (pattern.test(text)) {
+        return text;
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the output panel never showed ${pattern}; last seen:\n${text}`);
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    page.setDefaultTimeout(TIMEOUT);
+    step('load');
+    await page.goto(process.env.E2E_URL, { timeout: TIMEOUT });
+
+    // 1. The failing file, run with its code lens.
+    step('open failing.py');
+    const editor = await openFile(page, 'failing.py');
+    step('click ▶ Run remotely');
+    const clicked = Date.now();
+    await clickLens(editor, 'Run remotely');
+    step('wait for the output channel');
+    report.output = await waitOutput(page, /\[Running\]\s+python\s+·\s+exit\s+1/);
+    report.runSeconds = (Date.now() - clicked) / 1000;
+
+    step('wait for the error squiggle');
+    const squiggle = editor.locator('.squiggly-error').first();
+    await squiggle.waitFor({ timeout: TIMEOUT });
+    report.squiggleLine = await lineNumberAt(editor, await squiggle.boundingBox());
+    const hint = editor.locator('.squiggly-hint').first();
+    report.hintLine = (await hint.count()) ? await lineNumberAt(editor, await hint.boundingBox()) : null;
+
+    const status = page.locator('.statusbar-item', { hasText: /exit 1/ }).first();
+    await status.waitFor({ timeout: TIMEOUT });
+    report.statusBar = (await status.innerText()).trim();
+
+    const toast = page.locator('.notification-toast', { hasText: /exit 1/ }).first();
+    await toast.waitFor({ timeout: TIMEOUT });
+    report.toast = (await toast.innerText()).trim();
+    report.lenses = await editor.locator('.codelens-decoration').allInnerTexts();
+
+    step('screenshot');
+    // put the cursor on the squiggle (it lies under the text layer) and ask for the hover
+    const box = await squiggle.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    const hover = page.locator('.monaco-hover', { hasText: 'KeyError' }).first();
+    await hover.waitFor({ timeout: TIMEOUT });
+    report.hover = (await hover.innerText()).trim();
+    await page.waitForTimeout(800); // the toast slides in
+    await page.screenshot({ path: process.env.E2E_SCREENSHOT });
+
+    // 2. A long program, cancelled with its lens.
+    step('open long.py');
+    const longEditor = await openFile(page, 'long.py');
+    await clickLens(longEditor, 'Run remotely');
+    step('wait for ⏹ Cancel');
+    const cancelLens = longEditor.locator('.codelens-decoration a', { hasText: 'Cancel' }).first();
+    await cancelLens.waitFor({ timeout: TIMEOUT });
+    const cancelClicked = Date.now();
+    await cancelLens.click();
+    step('wait for the cancelled run');
+    report.cancelOutput = await waitOutput(page, /\[Running\]\s+python\s+·\s+cancelled/);
+    report.cancelSeconds = (Date.now() - cancelClicked) / 1000;
+    step('done');
+    report.ok = true;
+  } catch (error) {
+    // keep what the page showed when a step timed out
+    await page
+      .screenshot({ path: process.env.E2E_SCREENSHOT.replace(/\.png$/, '-failure.png') })
+      .catch(() => undefined);
+    report.panelText = await page
+      .locator('.part.panel')
+      .first()
+      .innerText({ timeout: 2000 })
+      .catch(() => '');
+    throw error;
+  } finally {
+    await browser.close();
+  }
+}
+
+main()
+  .catch((error) => {
+    report.ok = false;
+    report.failure = String(error && error.stack ? error.stack : error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  });
