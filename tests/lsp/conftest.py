@@ -13,7 +13,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import pytest
 import pytest_asyncio
@@ -95,6 +95,55 @@ class LspSession:
 
         await asyncio.wait_for(poll(), timeout)
 
+    async def code_lenses(self, uri: str) -> list[types.CodeLens]:
+        lenses = await asyncio.wait_for(
+            self.client.text_document_code_lens_async(
+                types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            ),
+            timeout=WAIT_S,
+        )
+        return list(lenses or [])
+
+    async def lens_titles(self, uri: str) -> list[str]:
+        return [lens.command.title for lens in await self.code_lenses(uri) if lens.command]
+
+    async def code_actions(
+        self, uri: str, start: tuple[int, int], end: tuple[int, int], only: list[str] | None = None
+    ) -> dict[str, types.Command]:
+        """The offered code actions: kind → its command."""
+        answer = await asyncio.wait_for(
+            self.client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=uri),
+                    range=types.Range(types.Position(*start), types.Position(*end)),
+                    context=types.CodeActionContext(diagnostics=[], only=only),
+                )
+            ),
+            timeout=WAIT_S,
+        )
+        found: dict[str, types.Command] = {}
+        for action in answer or []:
+            assert isinstance(action, types.CodeAction), action
+            assert action.kind is not None and action.command is not None
+            found[str(action.kind)] = action.command
+        return found
+
+    async def run(self, command: types.Command | None) -> Any:
+        """Execute a lens's or an action's command with its own arguments."""
+        assert command is not None
+        return await self.execute(command.command, *(command.arguments or []))
+
+    def progress_messages(self) -> list[str]:
+        return [
+            r.message or "" for r in self.progress() if isinstance(r, types.WorkDoneProgressReport)
+        ]
+
+    def progress(self, token: Any = None) -> list[Any]:
+        """Every progress value received (Begin, Report, End), of one token or of all."""
+        reports = self.client.progress_reports
+        chosen = [reports[token]] if token is not None else list(reports.values())
+        return [value for values in chosen for value in cast(list[Any], values)]
+
     def messages(self) -> list[str]:
         return [m.message for m in self.client.messages]
 
@@ -132,19 +181,19 @@ async def start_session(
         server_command=[sys.executable, "-m", "unsandbox_ls"],
         server_env={**env, "XDG_CACHE_HOME": str(workspace / ".cache")},
     )
-    client = await config.start()
+    client = cast(LanguageClient, await config.start())
     _read_code_actions_faithfully(client)
     session = LspSession(client, profile, workspace)
 
-    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)  # type: ignore[untyped-decorator]
     def _lens_refresh(params: Any) -> None:
         session.lens_refreshes.append(asyncio.get_running_loop().time())
 
-    @client.feature("unsandbox/runStarted")
+    @client.feature("unsandbox/runStarted")  # type: ignore[untyped-decorator]
     def _started(params: Any) -> None:
         session.started.append(params)
 
-    @client.feature("unsandbox/runFinished")
+    @client.feature("unsandbox/runFinished")  # type: ignore[untyped-decorator]
     def _finished(params: Any) -> None:
         session.finished.append(params)
 
@@ -167,7 +216,7 @@ async def start_session(
         else:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.shutdown_session(), timeout=15)
-        await asyncio.wait_for(client.stop(), timeout=15)
+        await asyncio.wait_for(client.stop(), timeout=15)  # type: ignore[no-untyped-call]
 
 
 @pytest.fixture

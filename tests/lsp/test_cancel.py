@@ -12,18 +12,11 @@ from lsprotocol import types
 SLEEPER = 'import time\nprint("going to sleep", flush=True)\ntime.sleep(60)\n'
 
 
-def progress_messages(session: LspSession) -> list[str]:
-    return [
-        r.message or ""
-        for reports in session.client.progress_reports.values()
-        for r in reports
-        if isinstance(r, types.WorkDoneProgressReport)
-    ]
-
-
 async def wait_running(session: LspSession) -> str:
     """Wait until the job runs on the sandbox; the progress token."""
-    await session.wait_for(lambda: any(m.startswith("running") for m in progress_messages(session)))
+    await session.wait_for(
+        lambda: any(m.startswith("running") for m in session.progress_messages())
+    )
     (token,) = session.client.progress_reports
     return str(token)
 
@@ -40,10 +33,7 @@ async def test_progress_cancel_deletes_the_job(vscode: LspSession, sandbox_serve
     await vscode.execute("unsandbox.runFile", uri)
     token = await wait_running(vscode)
 
-    lenses = await vscode.client.text_document_code_lens_async(
-        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    )
-    assert "⏹ Cancel" in [lens.command.title for lens in lenses or []]
+    assert "⏹ Cancel" in await vscode.lens_titles(uri)
 
     cancelled_at = time.monotonic()
     vscode.client.protocol.notify(
@@ -53,7 +43,7 @@ async def test_progress_cancel_deletes_the_job(vscode: LspSession, sandbox_serve
     assert time.monotonic() - cancelled_at < 5
     assert note.status == "cancelled"
     assert note.jobId
-    reports = vscode.client.progress_reports[token]
+    reports = vscode.progress(token)
     assert isinstance(reports[-1], types.WorkDoneProgressEnd)
     assert reports[-1].message == "cancelled"
     assert job_status(sandbox_server, note.jobId) == "cancelled"

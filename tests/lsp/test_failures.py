@@ -26,10 +26,7 @@ def everything_said(session: LspSession) -> str:
 
 
 async def still_serving(session: LspSession, uri: str) -> None:
-    lenses = await session.client.text_document_code_lens_async(
-        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    )
-    assert lenses and lenses[0].command.title == "▶ Run remotely"
+    assert (await session.lens_titles(uri))[0] == "▶ Run remotely"
 
 
 async def test_missing_credentials_say_how_to_set_them(
@@ -64,8 +61,7 @@ async def test_rejected_key_is_reported_without_the_key(
         note = await nvim.wait_finished()
         assert note.status == "error"
         assert note.error and len(nvim.error_messages()) == 1
-        (reports,) = nvim.client.progress_reports.values()
-        assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+        assert isinstance(nvim.progress()[-1], types.WorkDoneProgressEnd)
         said = everything_said(nvim)
         assert wrong_secret not in said
         assert sandbox_server.secret_key not in said
@@ -84,12 +80,8 @@ async def test_unreachable_api_then_a_good_run(
         note = await vscode.wait_finished()
         assert note.status == "error"
         assert note.error in vscode.error_messages()
-        (reports,) = vscode.client.progress_reports.values()
-        assert isinstance(reports[-1], types.WorkDoneProgressEnd)
-        lenses = await vscode.client.text_document_code_lens_async(
-            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
-        )
-        assert "⏹ Cancel" not in [lens.command.title for lens in lenses or []]
+        assert isinstance(vscode.progress()[-1], types.WorkDoneProgressEnd)
+        assert "⏹ Cancel" not in await vscode.lens_titles(uri)
 
         vscode.client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(

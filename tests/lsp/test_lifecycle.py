@@ -54,15 +54,9 @@ async def test_shutdown_cancels_runs_in_flight(
         uri = vscode.open("long.py", "import time\ntime.sleep(60)\n")
         await vscode.execute("unsandbox.runFile", uri)
 
-        def running() -> bool:
-            return any(
-                isinstance(r, types.WorkDoneProgressReport)
-                and (r.message or "").startswith("running")
-                for reports in vscode.client.progress_reports.values()
-                for r in reports
-            )
-
-        await vscode.wait_for(running)
+        await vscode.wait_for(
+            lambda: any(m.startswith("running") for m in vscode.progress_messages())
+        )
         await vscode.shutdown()
         note = await vscode.wait_finished(timeout=10)
         assert note.status == "cancelled"

@@ -37,23 +37,13 @@ async def test_unsaved_buffer_text_is_what_runs(vscode: LspSession) -> None:
 
 async def test_cell_run_maps_diagnostics_to_buffer_lines(session: LspSession) -> None:
     uri = session.open("cells.py", CELLS)
-    lenses = await session.client.text_document_code_lens_async(
-        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    )
-    cell_lenses = [lens for lens in lenses or [] if lens.command.title == "▶ Run cell"]
+    lenses = await session.code_lenses(uri)
+    cell_lenses = [lens for lens in lenses if lens.command and lens.command.title == "▶ Run cell"]
     assert [lens.range.start.line for lens in cell_lenses] == [0, 4]
 
     # the code action offered with the cursor inside the second cell
-    actions = await session.client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(types.Position(5, 3), types.Position(5, 3)),
-            context=types.CodeActionContext(diagnostics=[]),
-        )
-    )
-    cell_action = next(a for a in actions or [] if a.kind == "source.unsandbox.run.cell")
-    assert cell_action.command is not None
-    await session.execute(cell_action.command.command, *cell_action.command.arguments)
+    actions = await session.code_actions(uri, (5, 3), (5, 3))
+    await session.run(actions["source.unsandbox.run.cell"])
     note = await session.wait_finished()
 
     assert note.kind == "cell"
@@ -70,14 +60,8 @@ async def test_selection_run_keeps_its_line_offset(vscode: LspSession) -> None:
     text = 'print("not selected")\nx = 1\nprint("selected")\nprint(x / 0)\n'
     uri = vscode.open("sel.py", text)
     selection = {"start": {"line": 2, "character": 0}, "end": {"line": 4, "character": 0}}
-    actions = await vscode.client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(types.Position(2, 0), types.Position(4, 0)),
-            context=types.CodeActionContext(diagnostics=[], only=["source.unsandbox.run"]),
-        )
-    )
-    assert "source.unsandbox.run.selection" in {a.kind for a in actions or []}
+    actions = await vscode.code_actions(uri, (2, 0), (4, 0), ["source.unsandbox.run"])
+    assert "source.unsandbox.run.selection" in actions
 
     result = await vscode.execute(
         "unsandbox.runSelection", {"uri": uri, "range": selection, "wait": True}

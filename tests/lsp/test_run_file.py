@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from conftest import LspSession
 from lsprotocol import types
@@ -19,27 +18,16 @@ total({"qty": 2})
 """
 
 
-def lens_titles(lenses: Any) -> list[str]:
-    return [lens.command.title for lens in lenses or []]
-
-
-async def code_lenses(session: LspSession, uri: str) -> Any:
-    return await session.client.text_document_code_lens_async(
-        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    )
-
-
 async def test_lens_command_progress_result_and_diagnostics(session: LspSession) -> None:
     uri = session.open("order.py", FAILING)
-    lenses = await code_lenses(session, uri)
-    assert lens_titles(lenses) == ["▶ Run remotely"]
-    run_lens = lenses[0]
-    assert run_lens.range.start.line == 0
+    lenses = await session.code_lenses(uri)
+    assert await session.lens_titles(uri) == ["▶ Run remotely"]
+    assert lenses[0].range.start.line == 0
 
     if session.profile == "helix":  # no code lens in Helix: the picker sends no argument
         answer = await session.execute("unsandbox.runFile")
     else:
-        answer = await session.execute(run_lens.command.command, *run_lens.command.arguments)
+        answer = await session.run(lenses[0].command)
     assert answer["started"] is True
     note = await session.wait_finished()
 
@@ -76,7 +64,7 @@ async def test_lens_command_progress_result_and_diagnostics(session: LspSession)
 
     # progress: begin … end with a server-created token (all three profiles support it)
     assert len(session.client.progress_reports) == 1
-    (reports,) = session.client.progress_reports.values()
+    reports = session.progress()
     assert isinstance(reports[0], types.WorkDoneProgressBegin)
     assert reports[0].cancellable is True
     assert isinstance(reports[-1], types.WorkDoneProgressEnd)
@@ -85,28 +73,19 @@ async def test_lens_command_progress_result_and_diagnostics(session: LspSession)
     # lens refresh only where the client advertises it; the result lens after the run
     refresh = session.profile == "visual-studio-code"
     assert bool(session.lens_refreshes) is refresh
-    titles = lens_titles(await code_lenses(session, uri))
-    assert titles == ["▶ Run remotely", "✗ exit 1 · KeyError: 'price'"]
+    assert await session.lens_titles(uri) == ["▶ Run remotely", "✗ exit 1 · KeyError: 'price'"]
     assert session.client.shown_documents == []
 
 
 async def test_code_action_path_and_timing(vscode: LspSession) -> None:
     uri = vscode.open("hello.py", 'print("hello from the sandbox")\n')
-    actions = await vscode.client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-            context=types.CodeActionContext(diagnostics=[], only=["source.unsandbox.run"]),
-        )
-    )
-    assert actions is not None
-    kinds = {a.kind: a for a in actions}
-    assert set(kinds) == {"source.unsandbox.run.file"}  # no selection, no cell, nothing running
-    command = kinds["source.unsandbox.run.file"].command
-    assert command is not None and command.command == "unsandbox.runFile"
+    actions = await vscode.code_actions(uri, (0, 0), (0, 0), ["source.unsandbox.run"])
+    assert set(actions) == {"source.unsandbox.run.file"}  # no selection, no cell, nothing running
+    command = actions["source.unsandbox.run.file"]
+    assert command.command == "unsandbox.runFile"
 
     started = time.monotonic()
-    await vscode.execute(command.command, *command.arguments)
+    await vscode.run(command)
     note = await vscode.wait_finished()
     elapsed = time.monotonic() - started
     print(f"\ncommand → unsandbox/runFinished for a trivial program: {elapsed * 1000:.0f} ms")

@@ -141,9 +141,9 @@ def register(server: UnsandboxLanguageServer) -> None:
         doc = ls.workspace.get_text_document(uri)
         lines = list(doc.lines)
         last = ls.last_runs.get(uri)
-        title = last.payload.get("lens") if last and last.payload else None
-        if last and last.payload and title is None:
-            title = "✗ " + str(last.payload.get("status"))
+        title = None
+        if last is not None and last.payload is not None:
+            title = last.lens_title or f"✗ {last.payload['status']}"
         return lenses.code_lenses(
             uri,
             lines,

@@ -108,7 +108,9 @@ def _input_files(patterns: tuple[str, ...], base: str | None, strict: bool) -> l
     if not patterns:
         return []
     if base is None:
-        raise RunRefused("input files need a file saved on disk (this buffer has no folder)")
+        if not strict:
+            return []  # the inputFiles setting does not apply to an untitled buffer
+        raise RunRefused("unsandbox: files= needs a file saved on disk (this buffer has no folder)")
     found: dict[str, InputFile] = {}
     for pattern in patterns:
         matches = sorted(glob.glob(pattern, root_dir=base, recursive=True))
@@ -339,6 +341,7 @@ def _finish_failure(
         "summary": summary,
         "error": error if status != "cancelled" else "cancelled by the user",
     }
+    run.lens_title = "⏹ cancelled" if status == "cancelled" else "✗ not run · show why"
     ls.last_runs[run.uri] = run
     ls.protocol.notify(RUN_FINISHED, run.payload)
 
@@ -404,8 +407,8 @@ def _finish_result(ls: UnsandboxLanguageServer, run: Run, prepared: Prepared, re
         "logPath": log_path,
         "summary": summary,
         "error": None,
-        "lens": output.lens_title(result.status, result.exit_code, duration, error_line),
     }
+    run.lens_title = output.lens_title(result.status, result.exit_code, duration, error_line)
     ls.last_runs[run.uri] = run
     ls.protocol.notify(RUN_FINISHED, run.payload)
     if ls.settings.open_output_log and log_path and ls.supports_show_document():

@@ -26,6 +26,7 @@ class Run:
     token: str | None = None
     task: asyncio.Task[None] | None = None
     payload: dict[str, Any] | None = None  # the runFinished params once finished
+    lens_title: str | None = None  # the result lens once finished
 
     def elapsed_ms(self) -> float:
         return (time.monotonic() - self.started) * 1000
