@@ -31,5 +31,5 @@ def test_every_language_has_three_captures() -> None:
     for program in CAPTURED:
         by_language[program.language] = by_language.get(program.language, 0) + 1
     assert {lang for lang, count in by_language.items() if count >= 3} >= {
-        "elixir", "haskell", "csharp",
+        "elixir", "haskell", "csharp", "kotlin", "typescript",
     }  # fmt: skip

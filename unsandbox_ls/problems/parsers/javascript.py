@@ -18,6 +18,21 @@ A SyntaxError has only the `file:line` header and the caret (0-based column, ver
 tsc (5.x, no TTY) prints `main.ts(1,5): error TS2322: Type 'string' is not assignable to type
 'number'.`, or `main.ts:1:5 - error TS2322: …` with `--pretty`. Deno prefixes `error: Uncaught`
 and uses `file://` URLs; `deno check` prints `TS2322 [ERROR]: …` and a later `at file://…:L:C`.
+Real samples (Deno 2.9.6 `deno run`, then Bun 1.4.5)::
+
+    error: Uncaught (in promise) TypeError: Cannot read properties of undefined (reading 'b')
+      return o.a.b;
+                 ^
+        at f (file:///tmp/jsrt/t/main.ts:2:14)
+        at file:///tmp/jsrt/t/main.ts:4:13
+
+    2 |   return o.a.b;
+                   ^
+    TypeError: undefined is not an object (evaluating 'o.a.b')
+          at f (/tmp/jsrt/t/main.ts:2:12)
+          at /tmp/jsrt/t/main.ts:4:13
+
+    Bun v1.4.5 (Linux x64)
 """
 
 from __future__ import annotations
@@ -71,10 +86,30 @@ def _compile_errors(lines: list[str]) -> list[Problem]:
                 if at:
                     frame = Frame(at["file"], int(at["line"]), int(at["col"]), unit="utf-16")
                     severity = severity_of(deno["sev"])
-                    text = "\n".join(lines[index : offset + 1])
-                    problems.append(Problem(deno["msg"], severity, (frame,), deno["code"], text))
+                    notes, end = _deno_notes(lines, offset + 1)
+                    text = "\n".join(lines[index:end])
+                    problems.append(
+                        Problem(deno["msg"], severity, (frame,), deno["code"], text, notes)
+                    )
                     break
     return problems
+
+
+def _deno_notes(lines: list[str], i: int) -> tuple[tuple[Problem, ...], int]:
+    """`deno check`'s indented related information (`'y' is declared here.` + `at …`)."""
+    notes: list[Problem] = []
+    message: str | None = None
+    stop = min(len(lines), i + 40)
+    while i < stop and not _DENO_CHECK.match(lines[i]) and not lines[i].startswith("error: "):
+        at = _DENO_AT.match(lines[i])
+        if at and message is not None:
+            frame = Frame(at["file"], int(at["line"]), int(at["col"]), unit="utf-16")
+            notes.append(Problem(message, "info", (frame,), None, message))
+            message = None
+        elif lines[i].startswith("    ") and lines[i].strip() and message is None:
+            message = lines[i].strip()
+        i += 1
+    return tuple(notes), i
 
 
 def _runtime_errors(lines: list[str]) -> list[Problem]:
@@ -144,6 +179,10 @@ def _runtime_errors(lines: list[str]) -> list[Problem]:
         i = done = max(j, i + 1)
         if caret_frame is None and not frames:
             continue
+        if message_lines and message_lines[0][:1].isspace() and caret_frame is None:
+            continue  # indented: related information of `deno check`, read with its error
+        if any(_DENO_CHECK.match(line) for line in message_lines):
+            continue  # `deno check` output, read by _compile_errors
         if caret_frame is not None:
             frames = _merge_caret(caret_frame, frames)
         message = _message(message_lines)

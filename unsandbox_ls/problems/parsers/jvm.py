@@ -42,7 +42,7 @@ _AT = re.compile(
     r"\((?P<where>[^()]{0,1024})\)$"
 )
 _WHERE = re.compile(r"(?P<file>[^:]{1,1024}):(?P<line>\d{1,9})$")
-_INTERNAL_MODULE = re.compile(r"(?:java|jdk|javax|sun|kotlin)\.")
+_INTERNAL_MODULE = re.compile(r"(?:java|jdk|javax|sun|kotlin|org\.jetbrains\.kotlin)\.")
 
 
 def parse(lines: list[str]) -> list[Problem]:

@@ -1,0 +1,4 @@
+const values: number[] = [1, 2, 3];
+const total = values.reduce((a, b) => a + b, 0);
+const average: number = ; // expect: error `Unexpected ;` at `;`
+console.log(total, average);
