@@ -12,9 +12,9 @@ A real sample (gcc 12)::
 and AddressSanitizer reports, whose first block of `#N 0x… in func file:line` frames is the
 faulting stack::
 
-    ==15988==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000018 at pc …
-        #0 0x559a534b3203 in get /tmp/s/asan.c:4
-        #1 0x559a534b323a in main /tmp/s/asan.c:9
+    ==11203==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000018 at pc …
+        #0 0x55558f94d203 in read_at /sandbox/main.c:5
+        #1 0x55558f94d23a in main /sandbox/main.c:11
 
 Notes attach to the error before them. Errors located in system headers are attributed to the
 last user location printed before them (`main.cpp:6:14:   required from here`, or the

@@ -1,12 +1,13 @@
 r"""C# and F#: mcs/csc/dotnet build diagnostics and Mono/.NET exception stacks.
 
-A real sample (Mono 6.8, `mcs -debug` then `mono --debug`)::
+A real sample (Mono 6.8, `mcs -debug` then `mono --debug`; see tests/problems/captures)::
 
     Unhandled Exception:
     System.IndexOutOfRangeException: Index was outside the bounds of the array.
-      at Q.Main () [0x00001] in /tmp/s/main.cs:6
-    [ERROR] FATAL UNHANDLED EXCEPTION: System.IndexOutOfRangeException: Index was outside …
-      at Q.Main () [0x00001] in /tmp/s/main.cs:6
+      at Program.Pick (System.Int32[] values, System.Int32 index) [0x00001] in /sandbox/main.cs:7
+      at Program.Third (System.Int32[] values) [0x00003] in /sandbox/main.cs:12
+      at Program.Main () [0x0000b] in /sandbox/main.cs:16
+    [ERROR] FATAL UNHANDLED EXCEPTION: System.IndexOutOfRangeException: Index was outside the …
 
 and `p.cs(1,40): error CS0029: Cannot implicitly convert type `string' to `int'`. .NET frames
 read `at App.Run() in /src/Program.cs:line 156`. Mono prints the exception twice; the

@@ -1,21 +1,22 @@
 r"""Go: build errors, vet findings and panics with goroutine frames.
 
-A real sample (go 1.19.8, `go run main.go`)::
+A real sample (go 1.19.8, built by the local sandbox; `//go:noinline` functions)::
 
-    panic: runtime error: index out of range [3] with length 1
+    panic: runtime error: index out of range [2] with length 1
 
     goroutine 1 [running]:
-    main.f(...)
-        /tmp/s/gp/main.go:6
+    main.pick({0xc00006ef58?, 0x60?, 0x529ac0?}, 0xc000068000?)
+        /sandbox/main.go:7 +0x31
+    main.third({0xc00006ef58?, 0x405359?, 0x60?})
+        /sandbox/main.go:12 +0x25
     main.main()
-        /tmp/s/gp/main.go:10 +0x1d
-    exit status 2
+        /sandbox/main.go:16 +0x38
 
 and build errors such as `./main.go:4:14: cannot use "s" (untyped string constant) as int
 value in variable declaration`. Only the first goroutine block (the panicking one) is read.
 """
 
-# ruff: noqa: E501
+# ruff: noqa: E101, E501
 from __future__ import annotations
 
 import re

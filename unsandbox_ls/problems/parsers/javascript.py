@@ -1,15 +1,15 @@
 r"""JavaScript and TypeScript: Node.js, Deno and Bun runtime errors; tsc and `deno check`.
 
-A real sample (Node.js 20)::
+A real sample (Node.js 20, through the local sandbox; the echoed line's comment cut here)::
 
-    /tmp/s/main.js:2
-      return o.a.b;
-                 ^
+    /sandbox/main.js:2
+      return settings.config.name;
+                             ^
 
-    TypeError: Cannot read properties of undefined (reading 'b')
-        at inner (/tmp/s/main.js:2:14)
-        at outer (/tmp/s/main.js:5:10)
-        at Object.<anonymous> (/tmp/s/main.js:7:1)
+    TypeError: Cannot read properties of undefined (reading 'name')
+        at readName (/sandbox/main.js:2:26)
+        at describe (/sandbox/main.js:6:21)
+        at Object.<anonymous> (/sandbox/main.js:9:13)
         at Module._compile (node:internal/modules/cjs/loader:1521:14)
 
     Node.js v20.20.2
@@ -18,19 +18,21 @@ A SyntaxError has only the `file:line` header and the caret (0-based column, ver
 tsc (5.x, no TTY) prints `main.ts(1,5): error TS2322: Type 'string' is not assignable to type
 'number'.`, or `main.ts:1:5 - error TS2322: …` with `--pretty`. Deno prefixes `error: Uncaught`
 and uses `file://` URLs; `deno check` prints `TS2322 [ERROR]: …` and a later `at file://…:L:C`.
-Real samples (Deno 2.9.6 `deno run`, then Bun 1.4.5)::
+Real samples (Deno 2.9.6 `deno run`, then Bun 1.4.5; see tests/problems/captures)::
 
-    error: Uncaught (in promise) TypeError: Cannot read properties of undefined (reading 'b')
-      return o.a.b;
-                 ^
-        at f (file:///tmp/jsrt/t/main.ts:2:14)
-        at file:///tmp/jsrt/t/main.ts:4:13
+    error: Uncaught (in promise) TypeError: Cannot read properties of undefined (reading 'name')
+      return settings.config!.name;
+                              ^
+        at readName (file:///sandbox/main.ts:6:27)
+        at describe (file:///sandbox/main.ts:10:21)
+        at file:///sandbox/main.ts:13:13
 
-    2 |   return o.a.b;
-                   ^
-    TypeError: undefined is not an object (evaluating 'o.a.b')
-          at f (/tmp/jsrt/t/main.ts:2:12)
-          at /tmp/jsrt/t/main.ts:4:13
+    6 |   return settings.config!.name;
+                          ^
+    TypeError: undefined is not an object (evaluating 'settings.config.name')
+          at readName (/sandbox/main.ts:6:19)
+          at describe (/sandbox/main.ts:10:21)
+          at /sandbox/main.ts:13:13
 
     Bun v1.4.5 (Linux x64)
 """

@@ -1,13 +1,13 @@
 r"""PHP: parse errors, fatal errors with stack traces, warnings and notices (both streams).
 
-A real sample (PHP 8.2, stderr with `log_errors`)::
+A real sample (PHP 8.2, stderr with `log_errors`, through the local sandbox)::
 
-    PHP Fatal error:  Uncaught Error: Call to a member function y() on null in /tmp/s/main.php:3
+    PHP Fatal error:  Uncaught Error: Call to a member function name() on null in /sandbox/main.php:3
     Stack trace:
-    #0 /tmp/s/main.php(6): f()
-    #1 /tmp/s/main.php(8): g()
+    #0 /sandbox/main.php(7): owner_name()
+    #1 /sandbox/main.php(10): describe()
     #2 {main}
-      thrown in /tmp/s/main.php on line 3
+      thrown in /sandbox/main.php on line 3
 
 With `display_errors` the same text goes to stdout without the `PHP ` prefix; `parse_output`
 reads both streams and drops duplicates. `#N file(L): call()` means line L made that call, so

@@ -1,25 +1,33 @@
 r"""CPython tracebacks, syntax errors, exception groups and warnings.
 
-A real sample (CPython 3.11), chained, with 3.11 column markers::
+A real sample (CPython 3.11, through the local sandbox), chained, with 3.11 column markers
+(the echoed lines' trailing comments cut here)::
 
     Traceback (most recent call last):
-      File "/tmp/pp/main.py", line 4, in load
-        return json.loads(s)["key"]
-               ~~~~~~~~~~~~~^^^^^^^
-    KeyError: 'key'
+      File "/sandbox/main.py", line 7, in load_config
+        return parse_port(values["port"])
+               ^^^^^^^^^^^^^^^^^^^^^^^^^^
+      File "/sandbox/main.py", line 2, in parse_port
+        return int(text)
+               ^^^^^^^^^
+    ValueError: invalid literal for int() with base 10: 'eighty'
 
     The above exception was the direct cause of the following exception:
 
     Traceback (most recent call last):
-      File "/tmp/pp/main.py", line 15, in <module>
-        main()
-    ValueError: wrapped
+      File "/sandbox/main.py", line 12, in <module>
+        load_config({"port": "eighty"})
+        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+      File "/sandbox/main.py", line 9, in load_config
+        raise RuntimeError("bad configuration") from error
+        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    RuntimeError: bad configuration
 
 and a syntax error, which has no `Traceback` header and no `, in`::
 
-      File "/tmp/pp/s.py", line 2
-        x = (1,
-            ^
+      File "/sandbox/main.py", line 8
+        print(total([1, 2, 3])
+             ^
     SyntaxError: '(' was never closed
 
 Exception groups box their lines (`  | `, `  +-+---- 1 ----`); the boxes are stripped and the
