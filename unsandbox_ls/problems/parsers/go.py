@@ -16,7 +16,7 @@ and build errors such as `./main.go:4:14: cannot use "s" (untyped string constan
 value in variable declaration`. Only the first goroutine block (the panicking one) is read.
 """
 
-# ruff: noqa: E101, E501
+# ruff: noqa: E501
 from __future__ import annotations
 
 import re

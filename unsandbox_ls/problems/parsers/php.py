@@ -14,6 +14,7 @@ reads both streams and drops duplicates. `#N file(L): call()` means line L made 
 each frame's function is the call printed one frame further out.
 """
 
+# ruff: noqa: E501
 from __future__ import annotations
 
 import re
