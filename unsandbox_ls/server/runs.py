@@ -25,21 +25,25 @@ The `unsandbox/runFinished` notification's params (documented in the README):
 from __future__ import annotations
 
 import asyncio
-import glob
 import logging
 import os
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
-from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
 from unsandbox_ls.server import output
-from unsandbox_ls.server.diagnostics import RunTarget, problems_to_findings
-from unsandbox_ls.server.magic_comment import MagicCommentError, MagicOptions, parse_magic_comment
+from unsandbox_ls.server.diagnostics import problems_to_findings
+from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.regions import Region
+from unsandbox_ls.server.requests import (
+    Prepared,
+    RunRefused,
+    Snapshot,
+    close_client,
+    display_name,
+    make_client,
+    prepare,
+)
 from unsandbox_ls.server.server import UnsandboxLanguageServer
 from unsandbox_ls.server.state import Run
 
@@ -48,186 +52,6 @@ logger = logging.getLogger(__name__)
 RUN_STARTED = "unsandbox/runStarted"
 RUN_FINISHED = "unsandbox/runFinished"
 CANCEL_WAIT_S = 5.0
-
-
-class RunRefused(Exception):
-    """The run cannot be sent (nothing was sent); the message is for the user."""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The buffer as it was when the command arrived: this text is what runs."""
-
-    text: str
-    lines: list[str]
-    version: int | None
-    language_id: str | None
-
-
-def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
-    """The open buffer (unsaved text included), or the file on disk; `RunRefused` if neither."""
-    doc = ls.workspace.get_text_document(uri)
-    try:
-        text = doc.source
-    except OSError as exc:
-        raise RunRefused(f"unsandbox: cannot read {display_name(uri)}: {exc.strerror}") from None
-    return Snapshot(text, list(doc.lines), doc.version, doc.language_id)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Everything needed to send the run."""
-
-    language: str | None
-    name: str
-    path: str | None
-    region: Region
-    target: RunTarget
-    request: Any
-    mode: str
-    version: int | None
-
-
-def display_name(uri: str) -> str:
-    path = to_fs_path(uri)
-    return os.path.basename(path) if path else uri.rsplit("/", 1)[-1] or uri
-
-
-def submitted_name(language: str | None) -> str:
-    if language is None:
-        return "main"
-    if language in MAIN_FILE_NAMES:
-        return MAIN_FILE_NAMES[language]
-    ext = next((e for e, lang in EXTENSIONS.items() if lang == language), language)
-    return f"main.{ext}"
-
-
-def _input_files(patterns: tuple[str, ...], base: str | None, strict: bool) -> list[Any]:
-    from unsandbox_ls.api.models import InputFile
-
-    if not patterns:
-        return []
-    if base is None:
-        if not strict:
-            return []  # the inputFiles setting does not apply to an untitled buffer
-        raise RunRefused("unsandbox: files= needs a file saved on disk (this buffer has no folder)")
-    found: dict[str, InputFile] = {}
-    for pattern in patterns:
-        matches = sorted(glob.glob(pattern, root_dir=base, recursive=True))
-        files = [m for m in matches if os.path.isfile(os.path.join(base, m))]
-        if not files and strict:
-            raise RunRefused(f"input file pattern {pattern!r} matched no file in {base}")
-        for rel in files:
-            name = os.path.basename(rel)
-            with open(os.path.join(base, rel), "rb") as handle:
-                found[name] = InputFile(name, handle.read())
-    return list(found.values())
-
-
-def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> str | None:
-    path = to_fs_path(uri) or display_name(uri)
-    detection = detect_language(
-        path, snap.text, editor_language_id=snap.language_id, overrides=ls.settings.language_map
-    )
-    return detection.language if detection else None
-
-
-def prepare(ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapshot) -> Prepared:
-    """Build the request from the buffer and the settings; `RunRefused` if it cannot be sent."""
-    from unsandbox_ls.api.errors import ValidationError
-    from unsandbox_ls.api.models import ExecuteRequest, RawRunRequest, RunOptions
-
-    path = to_fs_path(run.uri)
-    lines = snap.lines
-    name = display_name(run.uri)
-    settings = ls.settings
-    language = document_language(ls, run.uri, snap)
-    if language is None and run.kind != "shebang":
-        raise RunRefused(
-            f"unsandbox: cannot tell the language of {name}; map its extension or language id "
-            f'in the unsandbox.languageMap setting, e.g. {{"{_map_key(name, snap.language_id)}": '
-            f'"python"}}'
-        )
-    try:
-        magic = parse_magic_comment(lines, comment_leader(language or "python"))
-    except MagicCommentError as exc:
-        raise RunRefused(f"unsandbox: {name}: {exc}; nothing was sent") from None
-    base = os.path.dirname(path) if path else None
-    files = _input_files(settings.input_files, base, strict=False) + _input_files(
-        magic.files, base, strict=True
-    )
-    options = RunOptions(
-        ttl=magic.ttl or settings.ttl,
-        network_mode=magic.network_mode or settings.network_mode,
-        env={**settings.env, **magic.env},
-        input_files=tuple(files),
-        return_artifact=(
-            magic.return_artifact if magic.return_artifact is not None else settings.return_artifact
-        ),
-    )
-    request: Any
-    if run.kind == "shebang":
-        request = RawRunRequest(region.code, options)
-    else:
-        assert language is not None
-        request = ExecuteRequest(language, region.code, options)
-    try:
-        request.validate()
-    except ValidationError as exc:
-        raise RunRefused(f"unsandbox: {name}: {exc}; nothing was sent") from None
-    target = RunTarget(
-        uri=run.uri,
-        path=path,
-        lines=lines,
-        line_offset=region.line_offset,
-        column_offset=region.column_offset,
-        submitted_name=submitted_name(language),
-        run_id=run.run_id,
-    )
-    return Prepared(
-        language, name, path, region, target, request, _mode(magic, settings.mode), snap.version
-    )
-
-
-def _mode(magic: MagicOptions, default: str) -> str:
-    return magic.mode or default
-
-
-def _map_key(name: str, language_id: str | None) -> str:
-    return name.rsplit(".", 1)[1] if "." in name.lstrip(".") else (language_id or "myLanguage")
-
-
-def make_client(ls: UnsandboxLanguageServer) -> Any:
-    """An API client from the settings and the environment; `RunRefused` without credentials."""
-    from unsandbox_ls.api.client import UnsandboxClient
-    from unsandbox_ls.api.credentials import find_credentials, resolve_base_url
-    from unsandbox_ls.api.errors import ConfigurationError
-
-    s = ls.settings
-    try:
-        base_url = resolve_base_url(s.base_url, os.environ)
-        credentials = find_credentials(
-            public_key=s.public_key,
-            secret_key=s.secret_key,
-            api_key=s.api_key,
-            account=s.account,
-            env=os.environ,
-        )
-    except ConfigurationError as exc:
-        raise RunRefused(
-            f"unsandbox: {exc} (in the editor, the unsandbox.publicKey and unsandbox.secretKey "
-            f"settings work too); nothing was sent"
-        ) from None
-    return UnsandboxClient(base_url, credentials)
-
-
-async def close_client(client: Any) -> None:
-    close = getattr(client, "aclose", None)
-    if close is not None:
-        try:
-            await close()
-        except Exception as exc:
-            logger.info("closing the API client failed: %s", exc)
 
 
 def start_run(ls: UnsandboxLanguageServer, uri: str, region: Region, snap: Snapshot) -> Run:
@@ -441,60 +265,3 @@ async def show_log(ls: UnsandboxLanguageServer, log_path: str) -> bool:
         logger.info("showDocument failed: %s", exc)
         return False
     return bool(getattr(result, "success", False))
-
-
-class Progress:
-    """`$/progress` of one run: a fresh server-created token; reports status and elapsed time."""
-
-    TICK_S = 1.0
-
-    def __init__(self, ls: UnsandboxLanguageServer, run: Run) -> None:
-        self.ls = ls
-        self.run = run
-        self.token: str | None = None
-        self.end_message = "done"
-        self._ticker: asyncio.Task[None] | None = None
-        self._ended = False
-
-    async def begin(self, title: str) -> None:
-        if not self.ls.supports_progress():
-            return
-        token = f"unsandbox-{uuid.uuid4()}"
-        try:
-            await asyncio.wait_for(self.ls.work_done_progress.create_async(token), timeout=10)
-        except Exception as exc:  # refused, or no answer
-            logger.info("window/workDoneProgress/create refused: %s", exc)
-            return
-        self.token = token
-        self.run.token = token
-        self.ls.progress_runs[token] = self.run
-        self.ls.work_done_progress.begin(
-            token,
-            types.WorkDoneProgressBegin(title=title, cancellable=True, message="submitting"),
-        )
-        self._ticker = asyncio.ensure_future(self._tick())
-
-    def report(self) -> None:
-        if self.token is None or self._ended:
-            return
-        elapsed = self.run.elapsed_ms() / 1000
-        self.ls.work_done_progress.report(
-            self.token,
-            types.WorkDoneProgressReport(message=f"{self.run.status} · {elapsed:.0f} s"),
-        )
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(self.TICK_S)
-            self.report()
-
-    def end(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-        if self.token is None or self._ended:
-            return
-        self._ended = True
-        self.ls.progress_runs.pop(self.token, None)
-        self.ls.work_done_progress.end(
-            self.token, types.WorkDoneProgressEnd(message=self.end_message)
-        )
