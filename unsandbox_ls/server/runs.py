@@ -67,13 +67,17 @@ def start_run(ls: UnsandboxLanguageServer, uri: str, region: Region, snap: Snaps
 async def _run_task(
     ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapshot, previous: Run | None
 ) -> None:
-    if previous is not None and previous.cancel() and previous.task is not None:
-        await asyncio.wait([previous.task], timeout=CANCEL_WAIT_S)
-    ls.protocol.notify(RUN_STARTED, {"uri": run.uri, "runId": run.run_id, "kind": run.kind})
-    ls.clear_run_diagnostics(run.uri)
-    ls.refresh_code_lenses()
     progress = Progress(ls, run)
     try:
+        if previous is not None and previous.cancel() and previous.task is not None:
+            try:
+                await asyncio.wait([previous.task], timeout=CANCEL_WAIT_S)
+            except asyncio.CancelledError:  # this run too was cancelled before it started
+                _finish_failure(ls, run, None, "cancelled", None, display_name(run.uri))
+                return
+        ls.protocol.notify(RUN_STARTED, {"uri": run.uri, "runId": run.run_id, "kind": run.kind})
+        ls.clear_run_diagnostics(run.uri)
+        ls.refresh_code_lenses()
         await _execute(ls, run, region, snap, progress)
     finally:
         progress.end()
