@@ -4,7 +4,8 @@ It accepts the shape most compilers share, for example (gcc 12, real)::
 
     main.c:4:9: warning: unused variable ‘x’ [-Wunused-variable]
 
-and the colon-free variants `file(line,col): message` and `file, line N: message`. The file must
+and the variants `file(line,col): message`, `file, line N: message` and `file: line N: message`
+(mawk 1.3.4, real: `awk: main.awk: line 2: syntax error at or near {`). The file must
 look like one (an extension, a slash, or `<stdin>`), so that `Error: 12: …` is not taken for a
 location.
 """
@@ -24,7 +25,9 @@ _COLON = re.compile(
 _PAREN = re.compile(
     r"(?P<file>[^\s(][^(]{0,1024})\((?P<line>\d{1,9})(?:,(?P<col>\d{1,9}))?\)\s?:? (?P<msg>.*)$"
 )
-_WORDY = re.compile(r"(?P<file>[^\s,][^,]{0,1024}), line (?P<line>\d{1,9}):? (?P<msg>.*)$")
+_WORDY = re.compile(
+    r"(?:\S{1,64}: )?(?P<file>[^\s,:][^,:]{0,1024})(?:,|:) line (?P<line>\d{1,9}):? (?P<msg>.*)$"
+)
 _SEVERITY = re.compile(r"\s*(?P<sev>fatal error|error|warning|note|info|Error|Warning)\b:?\s*")
 
 
@@ -48,7 +51,7 @@ def parse(lines: list[str]) -> list[Problem]:
         severity = severity_of(word["sev"] if word else "error")
         if word:
             message = message[word.end() :] or message
-        col = int(match["col"]) if match["col"] else None
+        col = int(match["col"]) if match.re.groupindex.get("col") and match["col"] else None
         frame = Frame(match["file"].strip(), int(match["line"]), col)
         problems.append(Problem(message, severity, (frame,), None, line))
     return problems
