@@ -150,3 +150,16 @@ def test_output_lines() -> None:
     assert output.summary_line("a.py", "completed", 1, 420, "boom") == "a.py: exit 1 in 0.4 s: boom"
     assert output.summary_line("a.py", "completed", 0, 42, None) == "a.py: exit 0 in 0.04 s"
     assert output.first_error_line("Traceback:\n  File x\nValueError: v\n") == "ValueError: v"
+
+
+def test_run_logs_are_written_and_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(output, "KEEP_LOGS", 3)
+    paths = [output.write_log(f"run{n}", "a.py", ["# head"], "out\n", "err\n") for n in range(5)]
+    assert all(paths)
+    kept = sorted(p.name for p in (tmp_path / "unsandbox-ls" / "runs").glob("*.log"))
+    assert len(kept) == 3
+    last = paths[-1]
+    assert last is not None
+    text = Path(last).read_text(encoding="utf-8")
+    assert text == "# head\n\n=== stdout ===\nout\n\n=== stderr ===\nerr\n"

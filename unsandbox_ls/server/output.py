@@ -108,9 +108,20 @@ def write_log(
     try:
         directory.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", errors="replace")
+        _prune(directory, KEEP_LOGS)
     except OSError:
         return None
     return str(path)
+
+
+#: run logs kept in the cache; older ones are removed when a new one is written
+KEEP_LOGS = 200
+
+
+def _prune(directory: Path, keep: int) -> None:
+    logs = sorted(directory.glob("*.log"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in logs[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def save_artifacts(
