@@ -62,3 +62,22 @@ def test_rust_compile_error_span(tmp_path: Path) -> None:
     frame = problem.frames[0]
     assert problem.code == "E0308"
     assert (frame.line, frame.column, frame.end_column) == (2, 17, 23)
+
+
+def test_rust_backtrace_keeps_user_frames_only(tmp_path: Path) -> None:
+    code = (
+        "#[inline(never)]\nfn pick(v: &[i32], i: usize) -> i32 {\n    v[i]\n}\n\n"
+        "#[inline(never)]\nfn third(v: &[i32]) -> i32 {\n    pick(v, 2)\n}\n\n"
+        'fn main() {\n    println!("{}", third(&[1]));\n}\n'
+    )
+    build = run(tmp_path, "main.rs", code, "rustc", "-g", "-o", "prog", "main.rs")
+    assert build.returncode == 0, build.stderr
+    result = subprocess.run(
+        ["./prog"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={"RUST_BACKTRACE": "1", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    (problem,) = parse_output("rust", result.stderr)
+    assert problem.message.startswith("panicked: index out of bounds")
+    user = [(f.line, f.function) for f in problem.frames if not f.path.startswith("/rustc/")]
+    assert [line for line, _ in user[:3]] == [3, 8, 12]
+    assert user[0][1] is not None and user[0][1].endswith("pick")

@@ -41,6 +41,7 @@ _AT = re.compile(
     r"\s+at (?:(?P<prefix>[\w.$@-]{1,200})/)?(?P<func>[\w$.<>/-]{1,1024})"
     r"\((?P<where>[^()]{0,1024})\)$"
 )
+_MORE = re.compile(r"\s+\.\.\. (?P<count>\d{1,6}) more$")
 _WHERE = re.compile(r"(?P<file>[^:]{1,1024}):(?P<line>\d{1,9})$")
 _INTERNAL_MODULE = re.compile(r"(?:java|jdk|javax|sun|kotlin|org\.jetbrains\.kotlin)\.")
 
@@ -107,7 +108,9 @@ def _exceptions(lines: list[str]) -> list[Problem]:
                 chain = []
             if not chain:
                 start = i
-            frames, i = _frames(lines, i + 1)
+            frames, i, more = _frames(lines, i + 1)
+            if more and chain:  # `... N more`: the last N frames of the enclosing trace
+                frames = (*frames, *chain[-1].frames[-more:])
             message = (
                 f"{head['type'].rsplit('.', 1)[-1]}: {head['msg']}"
                 if head["msg"]
@@ -129,12 +132,16 @@ def _looks_like_exception(head: re.Match[str], line: str) -> bool:
     )
 
 
-def _frames(lines: list[str], i: int) -> tuple[tuple[Frame, ...], int]:
+def _frames(lines: list[str], i: int) -> tuple[tuple[Frame, ...], int, int]:
+    """The `at` frames from line i, the index after them, and the `... N more` count."""
     frames: list[Frame] = []
+    more = 0
     while i < len(lines):
         at = _AT.match(lines[i])
         if at is None:
-            if lines[i].strip().startswith("... ") and lines[i].strip().endswith(" more"):
+            elided = _MORE.match(lines[i])
+            if elided:
+                more = int(elided["count"])
                 i += 1
                 continue
             break
@@ -147,8 +154,10 @@ def _frames(lines: list[str], i: int) -> tuple[tuple[Frame, ...], int]:
             frames.append(
                 Frame(where["file"], int(where["line"]), function=at["func"], internal=internal)
             )
+        else:  # `(Native Method)`, `(Unknown Source)`: kept so `... N more` counts match
+            frames.append(Frame(at["where"], 0, function=at["func"], internal=True))
         i += 1
-    return tuple(frames), i
+    return tuple(frames), i, more
 
 
 def _finish(chain: list[Problem], lines: list[str], start: int, end: int) -> Problem:
