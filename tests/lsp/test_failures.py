@@ -113,3 +113,18 @@ async def test_list_jobs_and_show_output(sandbox_env: dict[str, str], workspace:
         output = await vscode.execute("unsandbox.showOutput")
         assert output["runId"] == result["runId"]
         assert len(vscode.client.shown_documents) == 2
+
+
+async def test_path_arguments_and_files_that_do_not_exist(vscode: LspSession) -> None:
+    uri = vscode.open("by_path.py", 'print("by path")\n')
+    path = str(vscode.workspace / "by_path.py")
+    result = await vscode.execute("unsandbox.runFile", path, {"wait": True})
+    assert result["uri"] == uri  # the client's own URI, so diagnostics land on the open buffer
+    assert result["stdout"] == "by path\n"
+
+    missing = await vscode.execute("unsandbox.runFile", str(vscode.workspace / "gone.py"))
+    assert missing["started"] is False and "cannot read gone.py" in missing["error"]
+    odd = await vscode.execute("unsandbox.runFile", "untitled:Untitled-9")
+    assert odd["started"] is False
+    assert len(vscode.error_messages()) == 2
+    await still_serving(vscode, uri)

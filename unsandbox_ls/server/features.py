@@ -57,7 +57,7 @@ def _refuse(ls: UnsandboxLanguageServer, message: str) -> dict[str, Any]:
 
 
 async def _run_command(ls: UnsandboxLanguageServer, kind: str, args: tuple[Any, ...]) -> Any:
-    from unsandbox_ls.server import requests, runs
+    from unsandbox_ls.server import request_builder, runs
 
     target = parse_command_args(args)
     uri = _target_uri(ls, target)
@@ -66,8 +66,8 @@ async def _run_command(ls: UnsandboxLanguageServer, kind: str, args: tuple[Any, 
             ls, "unsandbox: no document to run; open a file first or pass its URI or path"
         )
     try:
-        snap = requests.snapshot(ls, uri)
-    except requests.RunRefused as exc:
+        snap = request_builder.snapshot(ls, uri)
+    except request_builder.RunRefused as exc:
         return _refuse(ls, str(exc))
     if kind in ("file", "shebang"):
         region = Region(kind, snap.text)

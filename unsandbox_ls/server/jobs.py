@@ -12,7 +12,7 @@ from unsandbox_ls.server.server import UnsandboxLanguageServer
 
 async def list_jobs_summary(ls: UnsandboxLanguageServer) -> dict[str, Any]:
     from unsandbox_ls.api.errors import UnsandboxError
-    from unsandbox_ls.server.requests import RunRefused, close_client, make_client
+    from unsandbox_ls.server.request_builder import RunRefused, close_client, make_client
 
     try:
         client = make_client(ls)

@@ -43,6 +43,8 @@ def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
         text = doc.source
     except OSError as exc:
         raise RunRefused(f"unsandbox: cannot read {display_name(uri)}: {exc.strerror}") from None
+    except (TypeError, ValueError):  # a URI that is neither open nor a local file
+        raise RunRefused(f"unsandbox: {uri} is not open and is not a local file") from None
     return Snapshot(text, list(doc.lines), doc.version, doc.language_id)
 
 

@@ -35,7 +35,7 @@ from unsandbox_ls.server import output
 from unsandbox_ls.server.diagnostics import problems_to_findings
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.regions import Region
-from unsandbox_ls.server.requests import (
+from unsandbox_ls.server.request_builder import (
     Prepared,
     RunRefused,
     Snapshot,
