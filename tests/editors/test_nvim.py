@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -106,6 +107,19 @@ def test_run_lens_and_cancel_in_headless_nvim(
     assert (lens_run["exitCode"], lens_run["kind"]) == (1, run["kind"]), lens_run
     assert [d["lnum"] for d in report["lens_diagnostics"] if d["severity"] == ERROR] == [RAISE_LINE]
 
+    # Lines 5-6 as a selection: the dict and the first print, which succeed.
+    selection = report["selection_run"]
+    assert (selection["kind"], selection["exitCode"]) == ("selection", 0), selection
+    assert selection["stdout"] == "looking up pear\n", selection
+
+    # :Unsandbox jobs lists the sandbox's jobs (the three runs so far) in the split.
+    jobs = [line for line in report["jobs_lines"] if line.startswith("[Jobs] ")]
+    assert jobs and re.match(r"\[Jobs\] unsandbox: \d+ jobs? ", jobs[0]), report["jobs_lines"]
+    listed = "\n".join(report["jobs_lines"])
+    for run_report in (run, report["lens_run"], selection):
+        assert run_report["jobId"] and run_report["jobId"] in listed, (run_report, listed)
+    assert report["windows_after_split_toggle"] == 0
+
     # The long run shows "⏹ Cancel" while it runs and ends as cancelled, well before its 60 s.
     assert any("Cancel" in t for t in report["lenses_while_running"])
     cancelled = report["cancelled_run"]
@@ -116,9 +130,14 @@ def test_run_lens_and_cancel_in_headless_nvim(
     assert report["cancel_seconds"] < 15
     assert report["status_line"] == ""
 
+    # :Unsandbox output opened the full log of the failing file's last run (the selection).
+    assert "failing" in report["log_name"], report["log_name"]
+    assert "kind: selection" in report["log_text"] and "looking up pear" in report["log_text"]
+    assert report["focus_kept"], "the log opens beside the buffer, without taking the cursor"
+
     # Progress went through LspProgress: each run began and ended.
     kinds = [p["kind"] for p in report["progress"]]
-    assert kinds.count("begin") >= 3 and kinds.count("end") >= 3, report["progress"]
+    assert kinds.count("begin") >= 4 and kinds.count("end") >= 4, report["progress"]
 
     # window/showMessage carries the one-line summary; the plugin itself reported no error.
     messages = [n["msg"] for n in report["notifications"]]
@@ -180,7 +199,8 @@ def test_interactive_nvim_screen_in_tmux(
     )  # fmt: skip
     try:
         screen = _wait_screen(socket, lambda s: "failing.py" in s and "lookup" in s, 30)
-        time.sleep(1.0)  # let the client attach before the command is typed
+        # the plugin draws the code lenses once the client has attached
+        _wait_screen(socket, lambda s: "Run remotely" in s, 30)
         _tmux("send-keys", "-t", "0", ":Unsandbox run", "Enter", socket=socket)
         screen = _wait_screen(
             socket, lambda s: "[Running] python · exit 1" in s and "KeyError" in s, 45

@@ -74,6 +74,7 @@ local function run_summary(run)
     stdout = v(run.stdout),
     stderr = v(run.stderr),
     summary = v(run.summary),
+    jobId = v(run.jobId),
     error = v(run.error),
   }
 end
@@ -180,7 +181,28 @@ end)
 report.lens_run = run_summary(second)
 report.lens_diagnostics = diagnostics(failing)
 
--- 3. A long program, cancelled ------------------------------------------------------------------
+-- 3. Two lines of it as a selection, the job list, the split toggled ------------------------------
+step(':5,6Unsandbox selection')
+vim.cmd('5,6Unsandbox selection')
+report.selection_run = run_summary(wait_finished(3, 'runFinished after :Unsandbox selection'))
+step(':Unsandbox jobs')
+local before = vim.api.nvim_buf_line_count(unsandbox.output_buffer())
+vim.cmd('Unsandbox jobs')
+wait_for('the job list in the output split', function()
+  local lines = vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), before, -1, false)
+  for _, line in ipairs(lines) do
+    if line:find('^%[Jobs%]') then
+      return true
+    end
+  end
+  return false
+end)
+report.jobs_lines = vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), before - 1, -1, false)
+vim.cmd('Unsandbox split')
+report.windows_after_split_toggle = #vim.fn.win_findbuf(unsandbox.output_buffer())
+vim.cmd('Unsandbox split')
+
+-- 4. A long program, cancelled ------------------------------------------------------------------
 step('open long file')
 local long = open(vim.env.UNSANDBOX_TEST_LONG)
 vim.cmd('Unsandbox run')
@@ -194,19 +216,38 @@ report.lenses_while_running = lens_titles(long)
 local cancel_started = vim.uv.hrtime()
 step(':Unsandbox cancel')
 vim.cmd('Unsandbox cancel')
-local third = wait_finished(3, 'runFinished after :Unsandbox cancel')
+local third = wait_finished(4, 'runFinished after :Unsandbox cancel')
 report.cancel_seconds = (vim.uv.hrtime() - cancel_started) / 1e9
 report.cancelled_run = run_summary(third)
 report.output_after_cancel = vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false)
 -- The server ends a run's progress right after its runFinished notification.
-wait_for('the progress of the three runs to end', function()
+wait_for('the progress of the four runs to end', function()
   local ended = 0
   for _, p in ipairs(report.progress) do
     ended = ended + (p.kind == 'end' and 1 or 0)
   end
-  return ended >= 3
+  return ended >= 4
 end, 5000)
 report.status_line = unsandbox.status()
+
+-- 5. :Unsandbox output on the failing file: the server opens its output log (showDocument) -------
+step(':Unsandbox output')
+vim.cmd.buffer(failing)
+vim.cmd('Unsandbox output')
+local log_buf = nil
+wait_for('a window showing the output log', function()
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    local buf = vim.api.nvim_win_get_buf(win)
+    if vim.api.nvim_buf_get_name(buf):match('%.log$') then
+      log_buf = buf
+      return true
+    end
+  end
+  return false
+end)
+report.log_name = vim.fs.basename(vim.api.nvim_buf_get_name(log_buf))
+report.log_text = table.concat(vim.api.nvim_buf_get_lines(log_buf, 0, -1, false), '\n')
+report.focus_kept = vim.api.nvim_get_current_buf() == failing
 
 step('done')
 io.stdout:write(vim.json.encode(report), '\n')

@@ -345,14 +345,35 @@ local function file_arg(bufnr)
   return { uri = vim.uri_from_bufnr(bufnr) }
 end
 
+--- Lines of the output split for an `unsandbox.listJobs` answer.
 ---@param result any
-local function show_result(result)
-  if result == nil or result == vim.NIL then
-    return
+---@return string[]
+function M.format_jobs(result)
+  if type(result) ~= 'table' then
+    return { '[Jobs] ' .. vim.inspect(result), '' }
   end
-  local text = type(result) == 'string' and result or vim.inspect(result)
-  append_output(vim.list_extend(vim.split(text, '\n', { plain = true }), { '' }))
-  M.open_output()
+  local lines = { '[Jobs] ' .. (str(result.summary) or str(result.error) or 'no answer') }
+  for _, job in ipairs(type(result.jobs) == 'table' and result.jobs or {}) do
+    local fields = {}
+    for _, value in ipairs({ job.jobId, job.status, job.language }) do
+      table.insert(fields, str(value) or '-')
+    end
+    table.insert(lines, '  ' .. table.concat(fields, '  '))
+  end
+  table.insert(lines, '')
+  return lines
+end
+
+--- Show the output split, or close it when it is shown.
+function M.toggle_output()
+  local wins = vim.fn.win_findbuf(M.output_buffer())
+  if #wins > 0 then
+    for _, win in ipairs(wins) do
+      vim.api.nvim_win_close(win, false)
+    end
+  else
+    M.open_output()
+  end
 end
 
 --- Subcommands of :Unsandbox: each gets the buffer and the command's range (1-based lines).
@@ -384,11 +405,18 @@ M.subcommands = {
     M.exec('unsandbox.cancel', { file_arg(bufnr) }, bufnr)
   end,
   jobs = function(bufnr)
-    M.exec('unsandbox.listJobs', {}, bufnr, show_result)
+    M.exec('unsandbox.listJobs', {}, bufnr, function(result)
+      append_output(M.format_jobs(result))
+      M.open_output()
+    end)
   end,
+  -- the server opens the full output log of the buffer's last run (window/showDocument)
   output = function(bufnr)
-    M.open_output()
     M.exec('unsandbox.showOutput', { file_arg(bufnr) }, bufnr)
+  end,
+  -- the output split of this plugin, fed by unsandbox/runFinished
+  split = function()
+    M.toggle_output()
   end,
 }
 
