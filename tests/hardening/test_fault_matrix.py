@@ -1,0 +1,103 @@
+"""Every API fault by {sync run, async run, cancel}, through the language server over stdio.
+
+The fault kinds (see `matrix_runner.FAULTS`) run once per session against a loopback
+`FaultServer`, one language server per kind. For each run the server must stay up, the user
+must get exactly one clear message naming the file, the progress must end, the lenses must
+return to idle and nothing stale may remain: no run the server still thinks is going, no
+diagnostics.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from matrix_runner import FAULTS, RUNS, Observed, matrix_results
+
+MESSAGE_MAX = 600
+
+
+@pytest.fixture(scope="session")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Observed]:
+    return matrix_results(tmp_path_factory.mktemp("fault-matrix"), dict(os.environ))
+
+
+@pytest.fixture(params=[fault.name for fault in FAULTS])
+def observed(request: pytest.FixtureRequest, matrix: dict[str, Observed]) -> Observed:
+    result = matrix[request.param]
+    assert result.error is None, f"the harness failed for {request.param}: {result.error}"
+    return result
+
+
+def test_each_run_gives_one_clear_message(observed: Observed) -> None:
+    for run in RUNS:
+        about = observed.messages_about(run)
+        assert len(about) == 1, (run, [m.message for m in observed.messages])
+        (message,) = about
+        text = message.message
+        assert len(text) <= MESSAGE_MAX, (run, text[:200])
+        assert "Traceback" not in text and "<html" not in text.lower(), (run, text)
+        if run == "cancel":
+            assert message.type == types.MessageType.Info, text
+            assert "cancelled" in text
+        else:
+            assert message.type == types.MessageType.Error, text
+            assert re.search(observed.fault.says, text, re.IGNORECASE), (run, text)
+
+
+def test_each_run_finishes_with_the_right_status(observed: Observed) -> None:
+    assert observed.finished["sync"].status == "error"
+    assert observed.finished["async"].status == "error"
+    assert observed.finished["cancel"].status == "cancelled"
+    for run in RUNS:
+        note = observed.finished[run]
+        assert note.exitCode is None
+        assert note.summary in [m.message for m in observed.messages_about(run)]
+
+
+def test_progress_ends_for_every_run(observed: Observed) -> None:
+    assert len(observed.progress) == len(RUNS)
+    for token, reports in observed.progress.items():
+        assert isinstance(reports[0], types.WorkDoneProgressBegin), token
+        assert isinstance(reports[-1], types.WorkDoneProgressEnd), (token, reports[-1])
+        assert sum(isinstance(r, types.WorkDoneProgressEnd) for r in reports) == 1
+
+
+def test_lenses_return_to_idle_and_nothing_stale_remains(observed: Observed) -> None:
+    for run in RUNS:
+        titles = observed.lens_titles[run]
+        assert titles[0] == "▶ Run remotely", titles
+        assert "⏹ Cancel" not in titles, (run, titles)
+        assert not observed.diagnostics[observed.uris[run]], run
+    # the server holds no running job: cancelling "whatever runs" finds nothing
+    assert observed.cancel_answer == {"cancelled": False}
+
+
+def test_the_server_stays_up_and_exits_cleanly(observed: Observed) -> None:
+    # a request after everything (and after the cancel command above) was answered
+    assert observed.lens_after_cancel_answer[:1] == ["▶ Run remotely"]
+    assert observed.exit_code == 0, observed.stderr[-2000:]
+    assert "Traceback" not in observed.stderr, observed.stderr[-3000:]
+
+
+def test_submissions_are_not_repeated_after_ambiguous_failures(observed: Observed) -> None:
+    """A reset, a read timeout or a 500 may have started the job: the run must not resend it."""
+    if observed.fault.name not in ("reset-mid-body", "read-timeout", "500"):
+        pytest.skip("only faults after which the job may already be running")
+    for path in ("/execute", "/execute/async"):
+        sent = [r for r in observed.requests if r.method == "POST" and r.path == path]
+        expected = 1 if path == "/execute" else 2  # the cancel run submits once more
+        assert len(sent) == expected, (path, len(sent))
+
+
+def test_the_whole_matrix_is_quick(matrix: dict[str, Observed]) -> None:
+    slowest = max(sum(o.durations.values()) for o in matrix.values())
+    assert slowest < 75, {name: o.durations for name, o in matrix.items()}
+
+
+def test_cache_holds_no_log_of_a_failed_run(observed: Observed) -> None:
+    names = [Path(p).name for p in observed.cache_files]
+    assert not any(observed.names[run].replace(".py", "") in n for n in names for run in RUNS)
