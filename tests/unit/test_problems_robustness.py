@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unsandbox_ls.problems import Target, parse_output, to_diagnostics, to_terminal_lines
-from unsandbox_ls.problems.parsers import PARSERS
+from unsandbox_ls.problems.cleaning import KEEP_LINES, MAX_LINE, clean, clean_lines
+from unsandbox_ls.problems.parsers import PARSERS, python
 
 CAPTURES = Path(__file__).resolve().parent.parent / "problems" / "captures"
 LANGUAGES = [*sorted(PARSERS), "unknown-language"]
@@ -112,7 +113,27 @@ def test_ten_megabytes_of_real_tracebacks_parse_quickly() -> None:
     traceback = _real_python_traceback()
     big = traceback * (10_000_000 // len(traceback) + 1)
     started = time.perf_counter()
-    problems = parse_output("python", big)
-    elapsed = time.perf_counter() - started
-    assert problems and problems[0].code is not None
-    assert elapsed < 5.0, f"10 MB took {elapsed:.2f} s"  # about 0.6 s on a 2-core machine
+    lines = [line[:MAX_LINE] for line in clean(big).split("\n")]
+    every = python.parse(lines)  # the parser alone, over all 10 MB
+    uncapped = time.perf_counter() - started
+    assert every and every[0].code is not None
+    assert uncapped < 10.0, f"10 MB took {uncapped:.2f} s"  # about 0.6 s on an idle 2-core machine
+    started = time.perf_counter()
+    problems = parse_output("python", big)  # reads the first and last KEEP_LINES lines
+    assert time.perf_counter() - started < 1.0
+    assert len(every) > 10_000  # separate tracebacks are separate problems
+    assert [(p.message, p.frames) for p in problems[-1:]] == [
+        (p.message, p.frames) for p in every[-1:]
+    ]
+
+
+def test_a_long_output_keeps_its_first_and_last_lines(tmp_path: Path) -> None:
+    code = "for i in range(25000):\n    print('noise', i)\nraise SystemExit('x' + 1)\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    output = result.stdout + result.stderr
+    assert output.count("\n") > 2 * KEEP_LINES
+    (problem,) = parse_output("python", output)
+    assert problem.code == "TypeError"
+    assert len(clean_lines(output)) == 2 * KEEP_LINES + 1

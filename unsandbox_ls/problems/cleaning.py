@@ -2,7 +2,9 @@
 
 ANSI escapes (colours, cursor moves, OSC hyperlinks) are removed, CRLF and lone CR become LF,
 and every line is cut to `MAX_LINE` characters so that no regular expression ever runs over an
-unbounded line.
+unbounded line. Of a very long output only the first and last `KEEP_LINES` lines are read:
+compilers report first, runtimes print their traceback last, and an editor has no use for
+thousands of diagnostics from the middle of a runaway loop's output.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import re
 
 #: Lines longer than this are cut before matching; no real location line comes close.
 MAX_LINE = 4096
+
+#: Lines kept from each end of a longer output (a 3000-frame recursion traceback fits).
+KEEP_LINES = 10_000
 
 _ANSI = re.compile(
     r"\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)"  # OSC ... BEL or ST (hyperlinks, titles)
@@ -29,5 +34,32 @@ def clean(text: str) -> str:
 
 
 def clean_lines(text: str) -> list[str]:
-    """`clean` the text and split it into lines of at most `MAX_LINE` characters."""
-    return [line[:MAX_LINE] for line in clean(text).split("\n")]
+    """`clean` the text and split it into lines of at most `MAX_LINE` characters; of more than
+    twice `KEEP_LINES` lines, the first and the last `KEEP_LINES` with an empty line between."""
+    if len(text) > 200 * KEEP_LINES:
+        head_end = _nth_newline(text, KEEP_LINES)
+        tail_start = _nth_newline_from_end(text, KEEP_LINES)
+        if 0 <= head_end < tail_start:
+            text = text[:head_end] + "\n\n" + text[tail_start + 1 :]
+    lines = clean(text).split("\n")
+    if len(lines) > 2 * KEEP_LINES:
+        lines = [*lines[:KEEP_LINES], "", *lines[-KEEP_LINES:]]
+    return [line[:MAX_LINE] for line in lines]
+
+
+def _nth_newline(text: str, count: int) -> int:
+    position = -1
+    for _ in range(count):
+        position = text.find("\n", position + 1)
+        if position < 0:
+            return -1
+    return position
+
+
+def _nth_newline_from_end(text: str, count: int) -> int:
+    position = len(text)
+    for _ in range(count):
+        position = text.rfind("\n", 0, position)
+        if position < 0:
+            return -1
+    return position

@@ -67,6 +67,18 @@ class _Record:
     frames: list[Frame] = field(default_factory=list)
     start: int = 0
     depth: int = 0  # exception-group nesting level (box depth)
+    linked: bool = False  # printed after "The above exception was the direct cause …"
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A finished exception block: its problem, where it sits and whether it continues a chain."""
+
+    depth: int
+    problem: Problem
+    linked: bool
+    start: int
+    end: int
 
 
 def _box_depth(line: str) -> tuple[int, str]:
@@ -82,8 +94,9 @@ def _box_depth(line: str) -> tuple[int, str]:
 def parse(lines: list[str]) -> list[Problem]:
     grouped = "+ Exception Group Traceback" in "\n".join(lines)
     problems: list[Problem] = []
-    records: list[tuple[int, Problem]] = []  # (depth, problem) in printed order
+    records: list[_Done] = []  # in printed order
     current: _Record | None = None
+    linked = False
     i = 0
     n = len(lines)
     while i < n:
@@ -92,14 +105,20 @@ def parse(lines: list[str]) -> list[Problem]:
         if grouped and _BOX_RULE.match(raw) and raw.strip().startswith("+"):
             i += 1
             continue
+        if line.strip() in _CHAIN:
+            linked = True
+            i += 1
+            continue
         if _HEADER.match(line.strip()) and (line.startswith("Traceback") or grouped):
-            current = _Record(start=i, depth=depth)
+            current = _Record(start=i, depth=depth, linked=linked)
+            linked = False
             i += 1
             continue
         frame_match = _FRAME.match(line)
         if frame_match and line.startswith("  File "):
             if current is None:
-                current = _Record(start=i, depth=depth)
+                current = _Record(start=i, depth=depth, linked=linked)
+                linked = False
             i, frame = _read_frame(lines, i, frame_match, grouped)
             current.frames.append(frame)
             continue
@@ -109,9 +128,8 @@ def parse(lines: list[str]) -> list[Problem]:
                 message = line if exc["msg"] is not None else exc["type"]
                 text = "\n".join(lines[current.start : i + 1])
                 frames = tuple(reversed(current.frames))
-                records.append(
-                    (current.depth, Problem(message, "error", frames, exc["type"], text))
-                )
+                problem = Problem(message, "error", frames, exc["type"], text)
+                records.append(_Done(current.depth, problem, current.linked, current.start, i))
                 current = None
                 i += 1
                 continue
@@ -148,27 +166,31 @@ def _read_frame(lines: list[str], i: int, match: re.Match[str], grouped: bool) -
     return i, Frame(path, line_no, start, end, func, echo, unit="display")
 
 
-def _combine(records: list[tuple[int, Problem]], lines: list[str]) -> list[Problem]:
-    """A chain becomes one problem: the last exception, the earlier ones related. The deeper
-    records that follow an exception group are its sub-exceptions, related to the group."""
+def _combine(records: list[_Done], lines: list[str]) -> list[Problem]:
+    """Each chain becomes one problem: its last exception, the earlier ones related. The
+    deeper records that follow an exception group are its sub-exceptions, related to it."""
     if not records:
         return []
-    top_depth = min(depth for depth, _ in records)
-    tops: list[tuple[Problem, list[Problem]]] = []
-    for depth, problem in records:
-        if depth > top_depth and tops:
-            tops[-1][1].append(problem)
+    top_depth = min(record.depth for record in records)
+    chains: list[list[tuple[_Done, list[Problem]]]] = []
+    for record in records:
+        if record.depth > top_depth and chains:
+            chains[-1][-1][1].append(record.problem)
+        elif record.linked and chains:
+            chains[-1].append((record, []))
         else:
-            tops.append((problem, []))
-    chain = [_with_group(problem, members) for problem, members in tops]
-    *earlier, last = chain
-    whole = "\n".join(lines).strip("\n")
-    related = tuple(p for e in earlier for p in (*e.related, _without_related(e)))
-    return [
-        Problem(
-            last.message, last.severity, last.frames, last.code, whole, (*related, *last.related)
+            chains.append([(record, [])])
+    problems: list[Problem] = []
+    for chain in chains:
+        *earlier, last = [_with_group(record.problem, members) for record, members in chain]
+        text = "\n".join(lines[chain[0][0].start : chain[-1][0].end + 1]).strip("\n")
+        related = tuple(p for e in earlier for p in (*e.related, _without_related(e)))
+        problems.append(
+            Problem(
+                last.message, last.severity, last.frames, last.code, text, (*related, *last.related)
+            )
         )
-    ]
+    return problems
 
 
 def _without_related(problem: Problem) -> Problem:
