@@ -99,7 +99,8 @@ class UnsandboxLanguageServer(LanguageServer):
 
     # -- lenses and diagnostics ----------------------------------------------------------
     def refresh_code_lenses(self) -> None:
-        if self.supports_lens_refresh():
+        shutting_down = bool(getattr(self.protocol, "_shutdown", False))
+        if self.supports_lens_refresh() and not shutting_down:
             self.spawn(self._refresh_lenses())
 
     async def _refresh_lenses(self) -> None:
