@@ -91,6 +91,14 @@ def scratch() -> Iterator[Path]:
 
 @pytest.fixture
 def code_server(sandbox_server: Any, scratch: Path) -> Iterator[CodeServer]:
+    with _code_server(sandbox_server.env, scratch, {}) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def _code_server(
+    base_env: dict[str, str], scratch: Path, settings: dict[str, Any]
+) -> Iterator[CodeServer]:
     require(CODE_SERVER.exists(), "code-server 4.100.3 (npm)")
     require(PLAYWRIGHT.exists(), "playwright-core (npm)")
     require(Path(CHROMIUM).exists(), "chromium (Debian package chromium)")
@@ -105,12 +113,14 @@ def code_server(sandbox_server: Any, scratch: Path) -> Iterator[CodeServer]:
     extensions = scratch / "extensions"
     for folder in (home, user_data / "User", extensions):
         folder.mkdir(parents=True)
-    (user_data / "User" / "settings.json").write_text(json.dumps(USER_SETTINGS, indent=2))
+    (user_data / "User" / "settings.json").write_text(
+        json.dumps({**USER_SETTINGS, **settings}, indent=2)
+    )
     (extensions / _extension_id()).symlink_to(EXTENSION, target_is_directory=True)
     port = _free_port()
     config = scratch / "code-server.yaml"
     config.write_text(f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\n")
-    env = dict(sandbox_server.env)
+    env = dict(base_env)
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
@@ -179,16 +189,16 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_path: Path) -> None:
-    screenshot = tmp_path / "vscode-run.png"
+def _drive(code_server: CodeServer, scenario: str, screenshot: Path) -> dict[str, Any]:
+    """Run vscode/e2e.js for one scenario; its report, or a failure with code-server's log."""
     env = dict(os.environ)
     env.update(
         E2E_URL=code_server.url,
+        E2E_SCENARIO=scenario,
         E2E_SCREENSHOT=str(screenshot),
         E2E_CHROMIUM=CHROMIUM,
         NODE_PATH=str(NODE_PREFIX / "node_modules"),
     )
-    started = time.monotonic()
     proc = subprocess.run(
         ["node", str(HERE / "vscode" / "e2e.js")],
         env=env,
@@ -196,14 +206,20 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
         text=True,
         timeout=240,
     )
-    elapsed = time.monotonic() - started
     lines = proc.stdout.strip().splitlines()
     assert lines, f"no report from the browser script:\n{proc.stderr}"
-    report = json.loads(lines[-1])
+    report: dict[str, Any] = json.loads(lines[-1])
     log = code_server.log.read_text(errors="replace")
-    assert report.get("ok"), (
-        f"{report.get('failure')}\n{proc.stderr}\n--- code-server log ---\n{log}"
-    )
+    details = f"{report.get('failure')}\n{proc.stderr}\n--- code-server log ---\n{log}"
+    assert report.get("ok"), details
+    return report
+
+
+def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_path: Path) -> None:
+    screenshot = tmp_path / "vscode-run.png"
+    started = time.monotonic()
+    report = _drive(code_server, "run", screenshot)
+    elapsed = time.monotonic() - started
 
     # The output channel: Code Runner-style header, the program's output and its traceback.
     output = report["output"]
@@ -232,3 +248,14 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(screenshot, target)
     assert elapsed < 150, f"the VS Code end-to-end test took {elapsed:.0f} s"
+
+
+def test_missing_server_shows_the_install_line(sandbox_server: Any, scratch: Path) -> None:
+    """With no such server command, VS Code shows an error naming `pip install unsandbox-ls`."""
+    settings = {"unsandbox.serverCommand": [str(scratch / "no-such-unsandbox-ls")]}
+    with _code_server(sandbox_server.env, scratch, settings) as started:
+        report = _drive(started, "missing-server", scratch / "missing.png")
+    toast = report["toast"]
+    assert "cannot start the language server" in toast, toast
+    assert "pip install unsandbox-ls" in toast, toast
+    assert "Copy install command" in toast, toast

@@ -74,6 +74,16 @@ async function waitOutput(page, pattern) {
   throw new Error(`the output panel never showed ${pattern}; last seen:\n${text}`);
 }
 
+/** The server command does not exist: the extension says how to install it. */
+async function missingServer(page) {
+  step('wait for the error toast');
+  const toast = page.locator('.notification-toast', { hasText: 'pip install unsandbox-ls' }).first();
+  await toast.waitFor({ timeout: TIMEOUT });
+  report.toast = (await toast.innerText()).trim();
+  await page.screenshot({ path: process.env.E2E_SCREENSHOT });
+  report.ok = true;
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
@@ -92,6 +102,10 @@ async function main() {
     page.setDefaultTimeout(TIMEOUT);
     step('load');
     await page.goto(process.env.E2E_URL, { timeout: TIMEOUT });
+    if (process.env.E2E_SCENARIO === 'missing-server') {
+      await missingServer(page);
+      return;
+    }
 
     // 1. The failing file, run with its code lens.
     step('open failing.py');
