@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from lsprotocol import types as lsp
 
-from unsandbox_ls.problems import Target, parse_output
+from unsandbox_ls.problems import Target, parse_output, to_diagnostics
 from unsandbox_ls.problems.mapping import buffer_frames, encode_column, is_internal
 from unsandbox_ls.problems.model import Frame
 
@@ -123,3 +124,18 @@ def test_encode_column_clamps() -> None:
     assert encode_column("abc", -1) == 0
     assert encode_column("a😀b", 2, "utf-16") == 3
     assert Frame("x", 1).column is None
+
+
+def test_a_problem_in_another_file_lands_on_the_first_line(tmp_path: Path) -> None:
+    (tmp_path / "helper.py").write_text(
+        "import warnings\n\n\ndef old():\n    warnings.warn('old', DeprecationWarning)\n"
+    )
+    code = "import helper\nhelper.old()\nraise SystemExit(1 / 0)\n"
+    stderr = run_python(tmp_path, "import warnings\nwarnings.simplefilter('always')\n" + code)
+    problems = parse_output("python", stderr)
+    assert [p.severity for p in problems] == ["warning", "error"]
+    document = "import warnings\nwarnings.simplefilter('always')\n" + code
+    by_uri = to_diagnostics(problems, target(document, submitted_name="main.py"))
+    spots = {(d.severity, d.range.start.line) for d in by_uri["file:///project/script.py"]}
+    # helper.py:5 is not line 5 of the buffer: the warning goes to the first line
+    assert spots == {(lsp.DiagnosticSeverity.Warning, 0), (lsp.DiagnosticSeverity.Error, 4)}

@@ -20,6 +20,7 @@ from .mapping import (
     encode_column,
     excerpt_spot,
     file_spot,
+    output_paths,
 )
 from .model import Problem
 
@@ -57,8 +58,10 @@ def _headline(problem: Problem) -> str:
     return problem.message.split("\n", 1)[0]
 
 
-def _primary(problem: Problem, target: Target) -> tuple[Spot, list[MappedFrame]]:
-    frames = buffer_frames(problem, target)
+def _primary(
+    problem: Problem, target: Target, paths: frozenset[str]
+) -> tuple[Spot, list[MappedFrame]]:
+    frames = buffer_frames(problem, target, paths)
     if frames:
         return frames[0].spot, frames
     return excerpt_spot(problem, target) or file_spot(target), []
@@ -70,8 +73,9 @@ def to_diagnostics(
     """Diagnostics per URI (the buffer's), primary first then its frame and related hints."""
     out: list[lsp.Diagnostic] = []
     seen: set[tuple[int, int, int, int, str, int]] = set()
+    paths = output_paths(problems)
     for number, problem in enumerate(problems):
-        for diagnostic in _problem_diagnostics(problem, number, target, encoding):
+        for diagnostic in _problem_diagnostics(problem, number, target, encoding, paths):
             rng = diagnostic.range
             key = (
                 rng.start.line,
@@ -95,9 +99,9 @@ def _data(problem: Problem, number: int, frame: int, target: Target) -> dict[str
 
 
 def _problem_diagnostics(
-    problem: Problem, number: int, target: Target, encoding: str
+    problem: Problem, number: int, target: Target, encoding: str, paths: frozenset[str]
 ) -> list[lsp.Diagnostic]:
-    spot, frames = _primary(problem, target)
+    spot, frames = _primary(problem, target, paths)
     primary_range = to_range(spot, target, encoding)
     primary_location = lsp.Location(target.uri, primary_range)
     headline = _headline(problem)
@@ -137,7 +141,7 @@ def _problem_diagnostics(
         )
 
     for other in problem.related:
-        other_frames = buffer_frames(other, target)
+        other_frames = buffer_frames(other, target, paths)
         if not other_frames:
             continue
         label = "note" if other.severity in ("info", "hint") else "related"

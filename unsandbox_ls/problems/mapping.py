@@ -105,11 +105,30 @@ def _is_main_name(name: str) -> bool:
     return stem in _MAIN_STEMS and "." in name
 
 
-def buffer_frames(problem: Problem, target: Target) -> list[MappedFrame]:
-    """The problem's frames that belong to the buffer, innermost first, with their spots."""
+def output_paths(problems: list[Problem]) -> frozenset[str]:
+    """The paths of all non-internal frames of a run's problems (and of their related ones)."""
+    paths: set[str] = set()
+    pending = list(problems)
+    while pending:
+        problem = pending.pop()
+        paths.update(f.path for f in problem.frames if not is_internal(f))
+        pending.extend(problem.related)
+    return frozenset(paths)
+
+
+def buffer_frames(
+    problem: Problem, target: Target, paths: frozenset[str] | None = None
+) -> list[MappedFrame]:
+    """The problem's frames that belong to the buffer, innermost first, with their spots.
+
+    `paths` are the non-internal paths of the whole output (`output_paths`); when it holds a
+    single path, that file is the buffer whatever its name. Without it, this problem's own.
+    """
     names = _names(target)
     candidates = [(i, f) for i, f in enumerate(problem.frames) if not is_internal(f)]
-    only_file = len({f.path for _, f in candidates}) == 1
+    if paths is None:
+        paths = output_paths([problem])
+    only_file = len(paths) == 1
     mapped: list[MappedFrame] = []
     for index, frame in candidates:
         name = basename(frame.path)

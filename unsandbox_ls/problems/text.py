@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .mapping import Spot, Target, buffer_frames, excerpt_spot, file_spot
+from .mapping import Spot, Target, buffer_frames, excerpt_spot, file_spot, output_paths
 from .model import Problem
 
 _WORD = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
@@ -16,8 +16,9 @@ def _location(target: Target, spot: Spot) -> str:
 def to_terminal_lines(problems: list[Problem], target: Target) -> list[str]:
     """One line per problem at its primary location, then one `note:` line per other frame."""
     out: list[str] = []
+    paths = output_paths(problems)
     for problem in problems:
-        frames = buffer_frames(problem, target)
+        frames = buffer_frames(problem, target, paths)
         headline = problem.message.split("\n", 1)[0]
         spot = frames[0].spot if frames else excerpt_spot(problem, target) or file_spot(target)
         out.append(f"{_location(target, spot)}: {_WORD[problem.severity]}: {headline}")
@@ -28,7 +29,7 @@ def to_terminal_lines(problems: list[Problem], target: Target) -> list[str]:
                 f"{_location(target, mapped.spot)}: note: frame {position}/{total}: in {where}"
             )
         for other in problem.related:
-            other_frames = buffer_frames(other, target)
+            other_frames = buffer_frames(other, target, paths)
             if other_frames:
                 note = other.message.split("\n", 1)[0]
                 out.append(f"{_location(target, other_frames[0].spot)}: note: {note}")
