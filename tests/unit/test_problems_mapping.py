@@ -6,6 +6,7 @@ written to a temporary directory in the test.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +108,7 @@ def test_java_launcher_frames_are_internal_even_in_main_java() -> None:
     assert [f.internal for f in problem.frames] == [False, True]
 
 
+@pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh is not installed")
 def test_tcl_procedure_lines_count_from_the_proc(tmp_path: Path) -> None:
     code = '# a comment\n\nproc f {x} {\n    set y 1\n    expr {$x + "a"}\n}\nf 1\n'
     script = tmp_path / "main.tcl"
