@@ -151,3 +151,21 @@ def test_fallback_uses_the_last_stderr_line() -> None:
     problem = fallback_problem("warming up\nfatal: could not open data.csv\n\n", 2)
     assert problem is not None
     assert problem.message == "fatal: could not open data.csv (exit code 2)"
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed")
+def test_compiler_notes_are_related_information(tmp_path: Path) -> None:
+    code = "int twice(int x);\nint main(void) {\n    return twice(1, 2);\n}\n"
+    (tmp_path / "main.c").write_text(code)
+    result = subprocess.run(
+        ["gcc", "-c", "main.c"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    target = Target(uri="file:///p/main.c", lines=code.split("\n"), submitted_name="main.c")
+    diagnostics = to_diagnostics(parse_output("c", result.stderr), target)["file:///p/main.c"]
+    (error,) = [d for d in diagnostics if d.severity == lsp.DiagnosticSeverity.Error]
+    assert error.range.start.line == 2 and "too many arguments" in error.message
+    assert error.related_information is not None
+    (note,) = error.related_information
+    assert note.message.startswith("note: declared here") and note.location.range.start.line == 0
+    (hint,) = [d for d in diagnostics if d.severity == lsp.DiagnosticSeverity.Hint]
+    assert hint.range.start.line == 0 and hint.related_information is not None

@@ -151,6 +151,8 @@ def _problem_diagnostics(
                 lsp.Location(target.uri, other_range), f"{label}: {_headline(other)}"
             )
         )
+        if other_range == primary_range:
+            continue  # a note on the error's own spot: the related link is enough
         hints.append(
             lsp.Diagnostic(
                 range=other_range,
