@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,13 @@ def require(condition: object, what: str) -> None:
 def update_docs_images() -> bool:
     """Whether a test should refresh the committed screenshot / capture in docs/images."""
     return os.environ.get("UNSANDBOX_UPDATE_DOCS_IMAGES") == "1"
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file with tomllib (Python 3.11+) or tomli; skip the module without either."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        tomllib = pytest.importorskip("tomli", reason="Python 3.10 needs tomli to read TOML")
+    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    return data

@@ -22,8 +22,15 @@ from pathlib import Path
 from typing import Any, Union, cast
 
 import pytest_asyncio
-import tomllib
-from editor_env import CALL_LINE, EDITORS, RAISE_LINE, SERVER_COMMAND, Workspace, make_workspace
+from editor_env import (
+    CALL_LINE,
+    EDITORS,
+    RAISE_LINE,
+    SERVER_COMMAND,
+    Workspace,
+    load_toml,
+    make_workspace,
+)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -35,8 +42,8 @@ from helix_capabilities import CLIENT_INFO, helix_capabilities  # noqa: E402
 
 HELIX_TIMEOUT_S = 20  # Helix's default per-request timeout (`timeout` of [language-server.*])
 WAIT_S = 60.0
-LANGUAGES_TOML = tomllib.loads((EDITORS / "helix" / "languages.toml").read_text(encoding="utf-8"))
-CONFIG_TOML = tomllib.loads((EDITORS / "helix" / "config.toml").read_text(encoding="utf-8"))
+LANGUAGES_TOML = load_toml(EDITORS / "helix" / "languages.toml")
+CONFIG_TOML = load_toml(EDITORS / "helix" / "config.toml")
 SERVER_TABLE: dict[str, Any] = LANGUAGES_TOML["language-server"]["unsandbox"]
 
 

@@ -13,8 +13,7 @@ import re
 from typing import Any
 
 import pytest
-import tomllib
-from editor_env import EDITORS, REPO
+from editor_env import EDITORS, REPO, load_toml
 
 HELIX = EDITORS / "helix"
 
@@ -78,7 +77,7 @@ HELIX_DEFAULT_SERVERS = {
 
 
 def _load(name: str) -> dict[str, Any]:
-    return tomllib.loads((HELIX / name).read_text(encoding="utf-8"))
+    return load_toml(HELIX / name)
 
 
 LANGUAGES = _load("languages.toml")
@@ -101,7 +100,7 @@ def test_languages_toml_uses_documented_keys_only() -> None:
 
 def test_unsandbox_server_definition() -> None:
     server = LANGUAGES["language-server"]["unsandbox"]
-    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = load_toml(REPO / "pyproject.toml")
     assert server["command"] in pyproject["project"]["scripts"], (
         "command must be the console script"
     )
