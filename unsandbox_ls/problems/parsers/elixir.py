@@ -7,8 +7,14 @@ A real sample (Elixir 1.14.0)::
         (elixir 1.14.0) lib/code.ex:1245: Code.require_file/2
 
 and `** (TokenMissingError) syn.exs:3:1: missing terminator: ] (for "[" starting at line 1)`.
-Frames with an `(app x.y.z)` prefix are the runtime's. Elixir 1.15+ prints a location line
-`└─ c.exs:2:16: M.f/0` under `error:`/`warning:` messages.
+Frames with an `(app x.y.z)` prefix are the runtime's. Warnings (1.14) name their place on the
+next line::
+
+    warning: variable "y" is unused (if the variable is not meant to be used, prefix it with …
+      w.exs:3: W.f/0
+
+and Elixir 1.15+ prints a location line `└─ c.exs:2:16: M.f/0` under `error:`/`warning:`
+messages (that shape is from the project's notes; no 1.15 runtime was available to record it).
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ _FRAME = re.compile(
     r"(?P<line>\d{1,9}): (?P<func>.*)$"
 )
 _STARTING = re.compile(r"starting at line (?P<line>\d{1,9})\)")
+_OLD_WHERE = re.compile(
+    r"  (?P<file>[^:\s]{1,1024}\.exs?):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?(?::|$)"
+)
 _NEW_HEAD = re.compile(r"(?P<sev>error|warning): (?P<msg>.*)$")
 _TREE = re.compile(r"\s*└─ (?P<file>[^:\s]{1,1024}):(?P<line>\d{1,9})(?::(?P<col>\d{1,9}))?(?::|$)")
 
@@ -68,7 +77,7 @@ def parse(lines: list[str]) -> list[Problem]:
         new = _NEW_HEAD.match(line)
         if new:
             for j in range(i + 1, min(i + 40, n)):
-                tree = _TREE.match(lines[j])
+                tree = _TREE.match(lines[j]) or _OLD_WHERE.match(lines[j])
                 if tree:
                     col = int(tree["col"]) if tree["col"] else None
                     located = Frame(tree["file"], int(tree["line"]), col)
