@@ -241,6 +241,10 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     # The long program was cancelled through "⏹ Cancel" long before its 60 s sleep ended.
     assert "[Running] python · cancelled" in report["cancelOutput"], report["cancelOutput"]
     assert report["cancelSeconds"] < 20, report
+    assert "exit" not in report["cancelStatusBar"], report["cancelStatusBar"]
+
+    # The ▷ button (unsandbox.runActiveFile, the client-side wrapper) ran failing.py again.
+    assert report["titleButtonRun"] is True
 
     assert screenshot.stat().st_size > 10_000
     if update_docs_images():

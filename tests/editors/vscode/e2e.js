@@ -157,6 +157,20 @@ async function main() {
     step('wait for the cancelled run');
     report.cancelOutput = await waitOutput(page, /\[Running\]\s+python\s+·\s+cancelled/);
     report.cancelSeconds = (Date.now() - cancelClicked) / 1000;
+    const cancelledStatus = page.locator('.statusbar-item', { hasText: /cancelled/ }).first();
+    await cancelledStatus.waitFor({ timeout: TIMEOUT });
+    report.cancelStatusBar = (await cancelledStatus.innerText()).trim();
+
+    // 3. The ▷ button of the editor title (the client-side unsandbox.runActiveFile).
+    step('▷ in the editor title');
+    await openFile(page, 'failing.py');
+    const play = page
+      .locator('.editor-group-container.active .editor-actions .action-item a[aria-label*="Run Active File Remotely"]')
+      .first();
+    await play.waitFor({ timeout: TIMEOUT });
+    await play.click();
+    await page.locator('.statusbar-item', { hasText: /exit 1/ }).first().waitFor({ timeout: TIMEOUT });
+    report.titleButtonRun = true;
     step('done');
     report.ok = true;
   } catch (error) {
