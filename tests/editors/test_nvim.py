@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from editor_env import (
     require,
     update_docs_images,
 )
+
+from unsandbox_ls import __version__
 
 pytestmark = pytest.mark.editor
 
@@ -234,3 +237,28 @@ def _wait_screen(socket: str, ready: Any, timeout: float) -> str:
             return screen
         time.sleep(0.2)
     raise AssertionError(f"the screen did not show what was expected within {timeout} s:\n{screen}")
+
+
+def test_checkhealth_reports_server_and_credentials(nvim: str, tmp_path: Path) -> None:
+    """`:checkhealth unsandbox` finds the server on PATH and says when no credentials are set."""
+    bin_dir = Path(sys.executable).parent
+    if not (bin_dir / "unsandbox-ls").exists():
+        pytest.skip("the unsandbox-ls console script is not beside this interpreter")
+    report = tmp_path / "health.txt"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", HOME=str(tmp_path))
+    subprocess.run(
+        [
+            nvim, "--headless", "--clean",
+            "--cmd", f"set rtp^={EDITORS / 'nvim'}",
+            "-c", "checkhealth unsandbox",
+            "-c", f"write! {report}",
+            "-c", "qa!",
+        ],
+        env=env, capture_output=True, timeout=60, check=True,
+    )  # fmt: skip
+    text = report.read_text(encoding="utf-8")
+    assert "OK Neovim 0.1" in text, text
+    assert f"OK unsandbox-ls {__version__}" in text, text
+    assert "WARNING no credentials found" in text, text
+    assert "ERROR" not in text, text
