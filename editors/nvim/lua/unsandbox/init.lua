@@ -239,6 +239,19 @@ end
 
 -- Notifications -----------------------------------------------------------------------------------
 
+-- Neovim 0.12 keeps enabled lenses up to date itself (it answers workspace/codeLens/refresh);
+-- 0.11 draws them only when asked with vim.lsp.codelens.refresh().
+local auto_lenses = vim.fn.has('nvim-0.12') == 1 and type(vim.lsp.codelens.enable) == 'function'
+
+--- Ask for the code lenses of `bufnr` again (0.11), or turn them on once (0.12+).
+---@param bufnr integer
+function M.refresh_lenses(bufnr)
+  if auto_lenses and pcall(vim.lsp.codelens.enable, true, { bufnr = bufnr }) then
+    return
+  end
+  vim.lsp.codelens.refresh({ bufnr = bufnr })
+end
+
 ---@param uri any
 local function refresh_lenses_for(uri)
   if not M.config.codelens or type(uri) ~= 'string' then
@@ -246,7 +259,7 @@ local function refresh_lenses_for(uri)
   end
   local ok, buf = pcall(vim.uri_to_bufnr, uri)
   if ok and vim.api.nvim_buf_is_loaded(buf) then
-    vim.lsp.codelens.refresh({ bufnr = buf })
+    M.refresh_lenses(buf)
   end
 end
 
@@ -327,14 +340,16 @@ function M.on_attach(bufnr)
     return
   end
   local group = vim.api.nvim_create_augroup('unsandbox.codelens.' .. bufnr, { clear = true })
-  vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
-    group = group,
-    buffer = bufnr,
-    callback = function()
-      vim.lsp.codelens.refresh({ bufnr = bufnr })
-    end,
-  })
-  vim.lsp.codelens.refresh({ bufnr = bufnr })
+  if not auto_lenses then
+    vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
+      group = group,
+      buffer = bufnr,
+      callback = function()
+        vim.lsp.codelens.refresh({ bufnr = bufnr })
+      end,
+    })
+  end
+  M.refresh_lenses(bufnr)
 end
 
 -- :Unsandbox --------------------------------------------------------------------------------------
