@@ -14,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from unsandbox_ls.api.models import NETWORK_MODES, TTL_DEFAULT, TTL_MAX, TTL_MIN
 from unsandbox_ls.languages import API_LANGUAGES
 
 SECTION = "unsandbox"
-NETWORK_MODES = ("zerotrust", "semitrusted")
 RUN_MODES = ("async", "sync")
-TTL_MIN, TTL_MAX = 1, 900
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     account: int | None = None
     network_mode: str = "zerotrust"
-    ttl: int = 60
+    ttl: int = TTL_DEFAULT
     env: dict[str, str] = field(default_factory=dict)
     input_files: tuple[str, ...] = ()
     return_artifact: bool = False
