@@ -6,7 +6,7 @@ No Helix binary is packaged for Debian, PyPI or npm, so these tests send what He
 Helix shows: diagnostics, `window/showMessage` and `$/progress`. Helix ignores the result of
 `workspace/executeCommand`, has no code lenses and drops `relatedInformation`.
 
-The capabilities are the shared ones of tests/lsp/helix_capabilities.py.
+The capabilities are the shared ones of tests/support/helix_capabilities.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -33,12 +32,7 @@ from editor_env import (
 )
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-_LSP_TESTS = str(Path(__file__).resolve().parents[1] / "lsp")
-if _LSP_TESTS not in sys.path:
-    sys.path.insert(0, _LSP_TESTS)
-
-from helix_capabilities import CLIENT_INFO, helix_capabilities  # noqa: E402
+from support.helix_capabilities import CLIENT_INFO, helix_capabilities
 
 HELIX_TIMEOUT_S = 20  # Helix's default per-request timeout (`timeout` of [language-server.*])
 WAIT_S = 60.0

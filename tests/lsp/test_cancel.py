@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from conftest import LspSession
 from lsprotocol import types
+from support.lsp_session import LspSession
 
 SLEEPER = 'import time\nprint("going to sleep", flush=True)\ntime.sleep(60)\n'
 
@@ -52,7 +52,7 @@ async def test_progress_cancel_deletes_the_job(vscode: LspSession, sandbox_serve
 async def test_cancel_command_from_neovim(
     sandbox_env: dict[str, str], workspace: Any, sandbox_server: Any
 ) -> None:
-    from conftest import start_session
+    from support.lsp_session import start_session
 
     async with start_session("neovim", sandbox_env, workspace) as nvim:
         uri = nvim.open("sleepy.py", SLEEPER)

@@ -7,8 +7,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from conftest import LspSession, start_session
 from lsprotocol import types
+from support.lsp_session import LspSession, start_session
 
 
 def closed_port() -> int:

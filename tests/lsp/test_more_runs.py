@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import LspSession, start_session
 from lsprotocol import types
+from support.lsp_session import LspSession, start_session
 
 C_PROGRAM = """\
 // unsandbox: artifact=true

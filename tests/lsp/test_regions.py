@@ -3,8 +3,8 @@ diagnostics mapped back to the buffer's own lines."""
 
 from __future__ import annotations
 
-from conftest import LspSession
 from lsprotocol import types
+from support.lsp_session import LspSession
 
 CELLS = """\
 # %% setup

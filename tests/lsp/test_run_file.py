@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from conftest import LspSession
 from lsprotocol import types
+from support.lsp_session import LspSession
 
 FAILING = """\
 def total(order):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import LspSession, start_session
 from lsprotocol import types
+from support.lsp_session import LspSession, start_session
 
 ENV_AND_SLEEP = """\
 import os, sys, time
