@@ -1,0 +1,61 @@
+"""Per-run overhead: command → `unsandbox/runFinished` minus a direct HTTP call, same program.
+
+The language server runs in `sync` mode (one `POST /execute`, as the direct call does), so the
+difference is what the server adds: reading the buffer, building and signing the request, a new
+connection, parsing the output, writing the log, publishing diagnostics and the notification.
+The direct call uses an httpx client opened beforehand (the floor of one HTTP round trip). Runs
+alternate (server first, then direct first) and the check is the difference of the medians; the
+median of the paired differences is noted too.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from benchmarks.lsp import language_server
+from benchmarks.report import Figure, median
+from benchmarks.sandbox import direct_execute, start_sandbox_server
+
+PROGRAM = 'print("hello")\n'
+
+
+async def measure(repeats: int) -> list[Figure]:
+    server = start_sandbox_server(max_jobs=4)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            env = {**server.env, "HOME": folder, "XDG_CACHE_HOME": os.path.join(folder, "cache")}
+            options = {"unsandbox": {"mode": "sync"}}
+            async with language_server(env, options) as editor:
+                uri = editor.open(Path(folder) / "hello.py", PROGRAM)
+                ours: list[float] = []
+                direct: list[float] = []
+                async with httpx.AsyncClient(timeout=120) as http:
+                    for i in range(repeats + 2):
+                        if i % 2:
+                            seconds = await direct_execute(http, server, PROGRAM)
+                        started = time.time()
+                        answer = await editor.command("unsandbox.runFile", uri)
+                        arrived, params = await editor.finished_run(answer["runId"])
+                        if params.status != "completed" or params.exitCode != 0:
+                            raise RuntimeError(f"run failed: {params.summary}")
+                        if not i % 2:
+                            seconds = await direct_execute(http, server, PROGRAM)
+                        if i >= 2:  # the first runs import httpx and the parsers
+                            ours.append(arrived - started)
+                            direct.append(seconds)
+    finally:
+        server.stop()
+    diffs = [(a - b) * 1000 for a, b in zip(ours, direct, strict=True)]
+    return [
+        Figure(
+            "run overhead (command → runFinished - direct POST /execute)",
+            median(ours) * 1000, median(direct) * 1000, "ms", "diff", 5.0,
+            f"median of paired differences {median(diffs):+.1f} ms; sync mode, hello world",
+            len(diffs),
+        )
+    ]  # fmt: skip
