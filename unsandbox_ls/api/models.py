@@ -14,19 +14,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import unsandbox_ls.api.limits as _limits
 from unsandbox_ls.api.errors import ValidationError
 
 NetworkMode = Literal["zerotrust", "semitrusted"]
-NETWORK_MODES: tuple[str, ...] = ("zerotrust", "semitrusted")
+NETWORK_MODES = _limits.NETWORK_MODES
 JobStatus = Literal["pending", "running", "completed", "failed", "timeout", "cancelled"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed", "timeout", "cancelled"})
 
-TTL_MIN, TTL_MAX, TTL_DEFAULT = 1, 900, 60
-MAX_INPUT_FILES = 10
-MAX_INPUT_FILE_BYTES = 5 * 1024 * 1024
-MAX_INPUT_TOTAL_BYTES = 10 * 1024 * 1024
-MAX_FILENAME_CHARS = 256
-MAX_ENV_VARS = 256
+# the limits live in `limits` (the language server reads them at start-up without this module)
+TTL_MIN, TTL_MAX, TTL_DEFAULT = _limits.TTL_MIN, _limits.TTL_MAX, _limits.TTL_DEFAULT
+MAX_INPUT_FILES = _limits.MAX_INPUT_FILES
+MAX_INPUT_FILE_BYTES = _limits.MAX_INPUT_FILE_BYTES
+MAX_INPUT_TOTAL_BYTES = _limits.MAX_INPUT_TOTAL_BYTES
+MAX_FILENAME_CHARS = _limits.MAX_FILENAME_CHARS
+MAX_ENV_VARS = _limits.MAX_ENV_VARS
 
 
 @dataclass(frozen=True)

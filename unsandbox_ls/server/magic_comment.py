@@ -18,7 +18,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from unsandbox_ls.api.models import NETWORK_MODES, TTL_MAX, TTL_MIN
+from unsandbox_ls.api.limits import NETWORK_MODES, TTL_MAX, TTL_MIN
 from unsandbox_ls.server.settings import RUN_MODES
 
 SCAN_LINES = 5

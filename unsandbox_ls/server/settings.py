@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from unsandbox_ls.api.models import NETWORK_MODES, TTL_DEFAULT, TTL_MAX, TTL_MIN
+from unsandbox_ls.api.limits import NETWORK_MODES, TTL_DEFAULT, TTL_MAX, TTL_MIN
 from unsandbox_ls.languages import API_LANGUAGES
 
 SECTION = "unsandbox"

@@ -1,0 +1,15 @@
+"""The API's documented limits, as plain constants.
+
+Kept apart from `models` (and free of imports) because the language server's settings read
+them while it starts, before anything else of the API package is needed.
+"""
+
+from __future__ import annotations
+
+NETWORK_MODES: tuple[str, ...] = ("zerotrust", "semitrusted")
+TTL_MIN, TTL_MAX, TTL_DEFAULT = 1, 900, 60
+MAX_INPUT_FILES = 10
+MAX_INPUT_FILE_BYTES = 5 * 1024 * 1024
+MAX_INPUT_TOTAL_BYTES = 10 * 1024 * 1024
+MAX_FILENAME_CHARS = 256
+MAX_ENV_VARS = 256
