@@ -30,7 +30,7 @@ def deferred_modules() -> list[str]:
         "from unsandbox_ls.server.server import create_server\n"
         "build_parser(); create_server()\n"
         "heavy = ('httpx', 'httpcore', 'anyio', 'h11', 'platformdirs', 'unsandbox_ls.problems',\n"
-        "         'unsandbox_ls.api.client', 'starlette', 'uvicorn')\n"
+        "         'unsandbox_ls.api.client', 'unsandbox_ls.api.models', 'starlette', 'uvicorn')\n"
         "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy\n"
         "      or m.startswith(heavy))))\n"
     )
