@@ -65,6 +65,7 @@ class CodeServer:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    workspace: Path
 
 
 def _free_port() -> int:
@@ -162,7 +163,12 @@ def _code_server(
             if time.monotonic() > deadline:
                 pytest.fail(f"code-server did not answer /healthz in 60 s:\n{log.read_text()}")
             time.sleep(0.2)
-        yield CodeServer(f"http://127.0.0.1:{port}/?folder={workspace.root}", process, log)
+        yield CodeServer(
+            f"http://127.0.0.1:{port}/?folder={workspace.root}",
+            process,
+            log,
+            workspace.root,
+        )
     finally:
         _stop_group(process)
 
@@ -195,6 +201,7 @@ def _drive(code_server: CodeServer, scenario: str, screenshot: Path) -> dict[str
     env.update(
         E2E_URL=code_server.url,
         E2E_SCENARIO=scenario,
+        E2E_WORKSPACE=str(code_server.workspace),
         E2E_SCREENSHOT=str(screenshot),
         E2E_CHROMIUM=CHROMIUM,
         NODE_PATH=str(NODE_PREFIX / "node_modules"),
@@ -245,6 +252,9 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
 
     # The ▷ button (unsandbox.runActiveFile, the client-side wrapper) ran failing.py again.
     assert report["titleButtonRun"] is True
+
+    # `unsandbox.ttl` set in .vscode/settings.json while VS Code ran: long.py stopped after 2 s.
+    assert "[Running] python · timed out · " in report["ttlOutput"], report["ttlOutput"]
 
     assert screenshot.stat().st_size > 10_000
     if update_docs_images():

@@ -56,12 +56,14 @@ async function clickLens(editor, text) {
  */
 async function waitOutput(page, pattern) {
   const view = page.locator('.part.panel .monaco-editor .view-lines').first();
+  // click inside the visible part of the output editor, not the middle of its whole text
+  const viewport = page.locator('.part.panel .monaco-editor .overflow-guard').first();
   await view.waitFor({ timeout: TIMEOUT });
   const deadline = Date.now() + TIMEOUT;
   let text = '';
   while (Date.now() < deadline) {
     for (const key of ['End', 'Home']) {
-      await view.click();
+      await viewport.click({ position: { x: 40, y: 10 } });
       await page.keyboard.press(`Control+${key}`);
       await page.waitForTimeout(150);
       text = (await view.innerText()).replace(/\u00a0/g, ' ');
@@ -171,6 +173,23 @@ async function main() {
     await play.click();
     await page.locator('.statusbar-item', { hasText: /exit 1/ }).first().waitFor({ timeout: TIMEOUT });
     report.titleButtonRun = true;
+
+    // 4. A setting changed while VS Code runs reaches the server: with a ttl of 2 s in the
+    // folder's .vscode/settings.json, long.py is stopped by the sandbox.
+    step('ttl 2 in .vscode/settings.json');
+    const fs = require('fs');
+    const path = require('path');
+    fs.mkdirSync(path.join(process.env.E2E_WORKSPACE, '.vscode'), { recursive: true });
+    fs.writeFileSync(
+      path.join(process.env.E2E_WORKSPACE, '.vscode', 'settings.json'),
+      JSON.stringify({ 'unsandbox.ttl': 2 }, null, 2),
+    );
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: '.vscode' }).first()
+      .waitFor({ timeout: TIMEOUT });
+    await page.waitForTimeout(1000);
+    const longAgain = await openFile(page, 'long.py');
+    await clickLens(longAgain, 'Run remotely');
+    report.ttlOutput = await waitOutput(page, /\[Running\]\s+python\s+·\s+timed out/);
     step('done');
     report.ok = true;
   } catch (error) {
