@@ -39,7 +39,13 @@ for pkg in "${apt_packages[@]}"; do
 done
 if ((${#missing[@]})); then
     sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! sudo -n true 2>/dev/null; then
+            log "not root and no passwordless sudo: run  apt-get install -y ${missing[*]}  and retry"
+            exit 1
+        fi
+        sudo_cmd=(sudo -n)
+    fi
     log "apt-get install ${missing[*]}"
     "${sudo_cmd[@]}" apt-get update -o DPkg::Lock::Timeout=300 -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
