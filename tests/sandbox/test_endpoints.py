@@ -176,6 +176,13 @@ def test_bad_requests_are_json_400_saying_what_to_fix(
     assert data["error"] and words in data["message"], data
 
 
+def test_unknown_path_and_method_are_json_errors(sandbox_server: SandboxServer) -> None:
+    missing = sandbox_server.request("GET", "/no-such-endpoint")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    wrong = httpx.put(sandbox_server.base_url + "/health", timeout=5)
+    assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
+
+
 def test_body_that_is_not_json_is_400(sandbox_server: SandboxServer) -> None:
     response = sandbox_server.request("POST", "/execute", content=b"{not json")
     assert response.status_code == 400 and "JSON" in response.json()["message"]
