@@ -183,6 +183,30 @@ def test_unknown_path_and_method_are_json_errors(sandbox_server: SandboxServer) 
     assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
 
 
+def test_input_file_size_limits(sandbox_server: SandboxServer) -> None:
+    big = base64.b64encode(b"x" * (5 * 1024 * 1024 + 1)).decode()
+    response = sandbox_server.request(
+        "POST",
+        "/execute",
+        {"language": "bash", "code": "true", "input_files": [{"filename": "a", "content": big}]},
+    )
+    assert response.status_code == 400 and "5 MB" in response.json()["message"]
+    four = base64.b64encode(b"y" * (4 * 1024 * 1024)).decode()
+    files = [{"filename": f"f{i}", "content": four} for i in range(3)]
+    response = sandbox_server.request(
+        "POST", "/execute", {"language": "bash", "code": "true", "input_files": files}
+    )
+    assert response.status_code == 400 and "10 MB" in response.json()["message"]
+    data = sandbox_server.execute("bash", "wc -c < f0; wc -c < f1", input_files=files[:2])
+    assert data["stdout"].split() == [str(4 * 1024 * 1024)] * 2
+
+
+def test_oversized_body_is_a_json_413(sandbox_server: SandboxServer) -> None:
+    body = b'{"language":"bash","code":"' + b"#" * (25 * 1024 * 1024) + b'"}'
+    response = sandbox_server.request("POST", "/execute", content=body)
+    assert response.status_code == 413 and response.json()["error"] == "request_too_large"
+
+
 def test_body_that_is_not_json_is_400(sandbox_server: SandboxServer) -> None:
     response = sandbox_server.request("POST", "/execute", content=b"{not json")
     assert response.status_code == 400 and "JSON" in response.json()["message"]

@@ -37,8 +37,8 @@ from unsandbox_ls.sandbox.executor import Executor, JobSpec
 from unsandbox_ls.sandbox.jobs import Job, JobStore, QueueFull
 from unsandbox_ls.sandbox.parsing import BadRequest, parse_execute, parse_run
 
-#: largest accepted body: 10 MB of input files in base64 plus the code
-MAX_BODY_BYTES = 16 * 1024 * 1024
+#: largest accepted body: room for 10 MB of input files in base64, the code, and a margin
+MAX_BODY_BYTES = 24 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,13 @@ def _path_with_query(request: Request) -> str:
 async def _read_body(request: Request) -> bytes:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-        raise HTTPException(413, "request body is larger than 16 MB")
+        raise HTTPException(413, "request body is larger than 24 MiB")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise HTTPException(413, "request body is larger than 16 MB")
+            raise HTTPException(413, "request body is larger than 24 MiB")
         chunks.append(chunk)
     return b"".join(chunks)
 

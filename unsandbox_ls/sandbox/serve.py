@@ -102,6 +102,8 @@ def serve_sandbox(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    where = f"http://{host}:{port}" if port else f"{host}, on a free port"
+    print(f"unsandbox-ls sandbox: serving on {where}", file=sys.stderr, flush=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
         print(
             f"unsandbox-ls sandbox: listening on {host}, not loopback: other machines can reach it",
