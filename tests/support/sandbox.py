@@ -13,9 +13,11 @@ Keys are random on every start (`secrets`); nothing here prints them.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +31,15 @@ import httpx
 from unsandbox_ls.api.signing import sign
 
 STARTUP_TIMEOUT = 30.0
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the test process dies, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def free_port() -> int:
@@ -155,7 +166,9 @@ def start_sandbox_server(
         "--host", "127.0.0.1", "--port", str(port), "--max-jobs", str(max_jobs), *extra_args,
     ]  # fmt: skip
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by SandboxServer.stop)
-    process = subprocess.Popen(argv, env=child_env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        argv, env=child_env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+    )
     server = SandboxServer(
         f"http://127.0.0.1:{port}", public, secret, bearer if api_key else "", process, log
     )

@@ -144,9 +144,10 @@ class Executor:
                 output_limit=self.output_limit,
                 memory_limit=self.memory_limit,
                 close_after_spawn=(status_write,),
+                status_fd=status_read,
             )
             ended_by_us = outcome.timed_out or outcome.cancelled or outcome.memory_exceeded
-            if not ended_by_us and b'"exit-code"' not in _read_available(status_read):
+            if not ended_by_us and b'"exit-code"' not in outcome.status_json:
                 outcome.error = "the sandbox could not be set up: " + (
                     outcome.stderr.strip() or f"exit status {outcome.exit_code}"
                 )
@@ -204,16 +205,6 @@ class Executor:
         if self.drop_tools is not None:
             argv = isolation.privileged_prefix(self.drop_tools, staging) + argv
         return argv, tuple(fds)
-
-
-def _read_available(fd: int) -> bytes:
-    """What the (already closed on the writing side) pipe holds."""
-    os.set_blocking(fd, False)
-    chunks: list[bytes] = []
-    with contextlib.suppress(BlockingIOError, OSError):
-        while chunk := os.read(fd, 65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _write_all(fd: int, content: bytes) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass, field
@@ -68,6 +69,8 @@ class Outcome:
     truncated: bool = False
     error: str | None = None
     memory_exceeded: bool = False
+    #: what bwrap wrote to its status pipe (JSON objects), empty without one
+    status_json: bytes = b""
 
 
 async def _drain(stream: asyncio.StreamReader | None, capture: Capture) -> None:
@@ -132,6 +135,42 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+_CHILD_PID = re.compile(rb'"child-pid"\s*:\s*(\d+)')
+
+
+class StatusPipe:
+    """bwrap's `--json-status-fd` output, read without blocking as it arrives."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = fd
+        self.data = b""
+        if fd is not None:
+            os.set_blocking(fd, False)
+
+    def read(self) -> bytes:
+        if self.fd is not None:
+            with contextlib.suppress(BlockingIOError, OSError):
+                while chunk := os.read(self.fd, 65536):
+                    self.data += chunk
+        return self.data
+
+    def sandbox_pid(self) -> int | None:
+        """The host pid of the sandbox's PID 1 (bwrap's child)."""
+        match = _CHILD_PID.search(self.read())
+        return int(match[1]) if match else None
+
+
+def _kill_sandbox_first(status: StatusPipe) -> bool:
+    """Kill the sandbox's PID 1, which ends its whole PID namespace; bwrap then reaps it and
+    exits by itself, so no zombie is left to the host's init. False when its pid is unknown."""
+    pid = status.sandbox_pid()
+    if pid is None:
+        return False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+    return True
+
+
 async def run_process(
     argv: list[str],
     *,
@@ -143,10 +182,12 @@ async def run_process(
     output_limit: int = OUTPUT_LIMIT,
     memory_limit: int | None = None,
     close_after_spawn: tuple[int, ...] = (),
+    status_fd: int | None = None,
 ) -> Outcome:
     """Run `argv`, killing its process group at `ttl` seconds, when `cancel` is set, or when the
     tree's resident memory passes `memory_limit`. `close_after_spawn` are fds of the child's
-    that the parent closes once it has started (write ends of status pipes)."""
+    that the parent closes once it has started (the write end of bwrap's status pipe, whose
+    read end is `status_fd`)."""
     started = time.time()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -166,6 +207,7 @@ async def run_process(
         for fd in close_after_spawn:
             with contextlib.suppress(OSError):
                 os.close(fd)
+    status = StatusPipe(status_fd)
     out, err = Capture(output_limit), Capture(output_limit)
     drains = asyncio.gather(_drain(proc.stdout, out), _drain(proc.stderr, err))
     waiter = asyncio.ensure_future(proc.wait())
@@ -185,6 +227,9 @@ async def run_process(
             cancelled = cancelled_wait in done
             memory_exceeded = not cancelled and too_big.is_set()
             timed_out = not cancelled and not memory_exceeded
+            if _kill_sandbox_first(status):
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(waiter), timeout=1.0)
             _kill_group(proc.pid)
     finally:
         cancelled_wait.cancel()
@@ -192,6 +237,7 @@ async def run_process(
             watcher.cancel()
         if not waiter.done():
             # cancellation of this coroutine itself (server shutting down): kill and reap
+            _kill_sandbox_first(status)
             _kill_group(proc.pid)
     returncode = await waiter
     finished = time.time()
@@ -217,4 +263,5 @@ async def run_process(
         finished_at=finished,
         truncated=bool(out.dropped or err.dropped),
         memory_exceeded=memory_exceeded,
+        status_json=status.read(),
     )
