@@ -53,6 +53,20 @@ PROGRAMS: dict[str, tuple[str, str]] = {
         'const s: string = "hello from typescript"; console.log(s)',
         "throw new Error('boom')",
     ),
+    "haskell": ('main = putStrLn "hello from haskell"', 'main = error "boom"'),
+    "ocaml": ('print_endline "hello from ocaml"', 'failwith "boom"'),
+    "scheme": ('(display "hello from scheme") (newline)', "(error \"boom\")"),
+    "commonlisp": ('(format t "hello from commonlisp~%")', '(error "boom")'),
+    "elixir": ('IO.puts "hello from elixir"', 'raise "boom"'),
+    "erlang": (
+        '-module(main).\n-export([start/0]).\nstart() -> io:format("hello from erlang~n").\n',
+        "-module(main).\n-export([start/0]).\nstart() -> erlang:error(boom).\n",
+    ),
+    "fortran": (
+        "program main\n  print '(a)', 'hello from fortran'\nend program main\n",
+        "program main\n  error stop 3\nend program main\n",
+    ),
+    "kotlin": ('fun main() { println("hello from kotlin") }', 'fun main() { error("boom") }'),
 }  # fmt: skip
 
 

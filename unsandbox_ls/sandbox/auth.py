@@ -67,9 +67,9 @@ def verify(
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise AuthError("the Authorization header must be 'Bearer <key>'")
+    if keys.api_key and _equal(token, keys.api_key):
+        return "bearer"
     if timestamp is None and signature is None:
-        if keys.api_key and _equal(token, keys.api_key):
-            return "bearer"
         if keys.public_key and _equal(token, keys.public_key):
             raise AuthError(
                 "missing X-Timestamp and X-Signature headers: HMAC-sign the request",

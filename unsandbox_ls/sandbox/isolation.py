@@ -7,7 +7,8 @@ What a job sees (built by `bwrap_argv`):
   not even to the host's loopback. `semitrusted` shares the host's network namespace
   (`--share-net`); the local server has no egress proxy, so that mode means "the host's
   network", including services listening on the host's loopback.
-* A new root: the system directories (`/usr`, `/etc`, `/lib*`, `/bin`, `/sbin`, `/opt`) and the
+* A new root: the system directories (`/usr`, `/etc`, `/lib*`, `/bin`, `/sbin`, `/opt`, and
+  packaged toolchain data kept elsewhere, such as `/var/lib/ghc`) and the
   toolchain directories found at start-up (a Python installation outside `/usr`, the rustup and
   cargo homes) bound **read-only** at their usual paths; a fresh `/proc`; a minimal `/dev`;
   size-limited tmpfs `/tmp` and `/dev/shm`; and a size-limited tmpfs working directory
@@ -54,6 +55,11 @@ SHM_BYTES = 64 * 1024 * 1024
 JOB_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 
 
+SYSTEM_DIRS = ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt")
+#: data of packaged toolchains kept outside /usr (Debian's GHC package database)
+TOOLCHAIN_DATA_DIRS = ("/var/lib/ghc",)
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-job resource limits, applied with bash's `ulimit` inside the sandbox."""
@@ -90,11 +96,7 @@ def _is_under(path: str, parents: tuple[str, ...]) -> bool:
 
 def discover_layout() -> HostLayout:
     """The system directories, the Python in use and the rustup/cargo homes."""
-    system = tuple(
-        d
-        for d in ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt")
-        if os.path.lexists(d)
-    )
+    system = tuple(d for d in (*SYSTEM_DIRS, *TOOLCHAIN_DATA_DIRS) if os.path.lexists(d))
     toolchains: list[str] = []
     path_dirs: list[str] = []
     env: dict[str, str] = {}
