@@ -147,7 +147,8 @@ class Executor:
                 status_fd=status_read,
             )
             ended_by_us = outcome.timed_out or outcome.cancelled or outcome.memory_exceeded
-            if not ended_by_us and b'"exit-code"' not in outcome.status_json:
+            status_known = isolation.bwrap_supports("--json-status-fd")
+            if status_known and not ended_by_us and b'"exit-code"' not in outcome.status_json:
                 outcome.error = "the sandbox could not be set up: " + (
                     outcome.stderr.strip() or f"exit status {outcome.exit_code}"
                 )

@@ -41,8 +41,12 @@ can keep a core busy until its ttl); memory between two watchdog polls can overs
 
 from __future__ import annotations
 
+import functools
 import os
+import re
+import shlex
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +128,23 @@ def bwrap_available() -> str | None:
     return shutil.which("bwrap")
 
 
+@functools.lru_cache(maxsize=1)
+def bwrap_options() -> frozenset[str]:
+    """The options this bwrap knows (from `bwrap --help`): older versions lack `--size`,
+    `--disable-userns`, `--json-status-fd`; those hardenings are then left out."""
+    try:
+        result = subprocess.run(
+            ["bwrap", "--help"], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(re.findall(r"(--[a-z0-9-]+)", result.stdout + result.stderr))
+
+
+def bwrap_supports(option: str) -> bool:
+    return option in bwrap_options()
+
+
 def needs_privilege_drop() -> bool:
     """True when the server runs as root: jobs must not run as host uid 0 (see module doc)."""
     return os.geteuid() == 0
@@ -167,7 +188,6 @@ def bwrap_argv(
         "--unshare-user",
         "--die-with-parent",
         "--new-session",
-        "--disable-userns",
         "--uid",
         str(SANDBOX_UID),
         "--gid",
@@ -176,9 +196,11 @@ def bwrap_argv(
         "sandbox",
         "--clearenv",
     ]
+    if bwrap_supports("--disable-userns"):
+        argv.append("--disable-userns")
     if network:
         argv.append("--share-net")
-    if status_fd is not None:
+    if status_fd is not None and bwrap_supports("--json-status-fd"):
         argv += ["--json-status-fd", str(status_fd)]
     for d in layout.system:
         if os.path.islink(d):
@@ -188,11 +210,11 @@ def bwrap_argv(
     for d in layout.toolchains:
         argv += ["--ro-bind", mounts.staging.get(d, d), d]
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm"]
-    argv += ["--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
-    argv += ["--size", str(TMPFS_BYTES), "--perms", "0755", "--tmpfs", SANDBOX_DIR]
+    sized = bwrap_supports("--size")
+    for size, path in ((SHM_BYTES, "/dev/shm"), (TMPFS_BYTES, "/tmp"), (TMPFS_BYTES, SANDBOX_DIR)):
+        argv += [*(["--size", str(size)] if sized else []), "--tmpfs", path]
     for name, fd in mounts.files.items():
-        argv += ["--perms", "0644", "--file", str(fd), f"{SANDBOX_DIR}/{name}"]
+        argv += ["--file", str(fd), f"{SANDBOX_DIR}/{name}"]
     if mounts.artifact_dir is not None:
         argv += ["--bind", str(mounts.artifact_dir), "/artifacts"]
     argv += ["--remount-ro", "/", "--chdir", SANDBOX_DIR]
@@ -206,10 +228,11 @@ def privileged_prefix(tools: tuple[str, str], staging: dict[str, str]) -> list[s
     """`unshare --mount … sh -c 'bind toolchains; exec setpriv … "$@"'` for a root server."""
     unshare, setpriv = tools
     binds = "".join(
-        f'mount --bind -o ro "{src}" "{dst}" || exit 125; ' for src, dst in staging.items()
+        f"mount --bind -o ro {shlex.quote(src)} {shlex.quote(dst)} || exit 125; "
+        for src, dst in staging.items()
     )
     script = (
-        f"{binds}exec {setpriv} --reuid={SANDBOX_UID} --regid={SANDBOX_UID} "
+        f"{binds}exec {shlex.quote(setpriv)} --reuid={SANDBOX_UID} --regid={SANDBOX_UID} "
         '--clear-groups --inh-caps=-all -- "$@"'
     )
     return [unshare, "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh"]

@@ -1,20 +1,22 @@
 """`unsandbox-ls sandbox`: check the host, then serve the app with uvicorn (loopback by default).
 
 Start-up refuses to run when no key is configured (flags or `UNSANDBOX_PUBLIC_KEY` +
-`UNSANDBOX_SECRET_KEY`, or `UNSANDBOX_API_KEY`), and when bubblewrap is missing unless
-`--unsafe-no-sandbox` is given. It prints the languages found and never prints a key.
+`UNSANDBOX_SECRET_KEY`, or `UNSANDBOX_API_KEY`), and, unless `--unsafe-no-sandbox` is given,
+when bubblewrap is missing or cannot create a sandbox (one trivial job is run as a
+self-check). It prints the languages found and never prints a key.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 
 from unsandbox_ls.sandbox import isolation
 from unsandbox_ls.sandbox.app import AppConfig, create_app
 from unsandbox_ls.sandbox.auth import Keys
-from unsandbox_ls.sandbox.executor import Executor, unsafe_warning
+from unsandbox_ls.sandbox.executor import Executor, JobSpec, unsafe_warning
 from unsandbox_ls.sandbox.toolchains import available_toolchains, search_path
 
 #: queued jobs allowed per running slot before 429
@@ -30,6 +32,28 @@ def keys_from(args: argparse.Namespace) -> Keys:
         public_key=pick(getattr(args, "public_key", None), "UNSANDBOX_PUBLIC_KEY"),
         secret_key=pick(getattr(args, "secret_key", None), "UNSANDBOX_SECRET_KEY"),
         api_key=pick(getattr(args, "api_key", None), "UNSANDBOX_API_KEY"),
+    )
+
+
+def self_check(executor: Executor) -> str | None:
+    """Run one trivial job in the sandbox; the reason it failed, or None when it worked."""
+    if "bash" not in executor.toolchains:
+        return "bash was not found: the sandbox runs every job through bash"
+    spec = JobSpec("bash", "echo sandbox-ok", ttl=20)
+    try:
+        result = asyncio.run(executor.execute("self-check", spec, asyncio.Event()))
+    except OSError as exc:
+        return f"the sandbox could not be started: {exc}"
+    out = result.outcome
+    if out.exit_code == 0 and out.stdout == "sandbox-ok\n" and out.error is None:
+        return None
+    detail = out.error or out.stderr.strip() or f"exit status {out.exit_code}"
+    return (
+        f"bubblewrap cannot create a sandbox here: {detail}\n"
+        "It needs unprivileged user namespaces. On Ubuntu 23.10 and later AppArmor restricts "
+        "them: allow them with 'sysctl kernel.apparmor_restrict_unprivileged_userns=0' (or an "
+        "AppArmor profile for bwrap); elsewhere check 'sysctl user.max_user_namespaces' and "
+        "'kernel.unprivileged_userns_clone'. Or pass --unsafe-no-sandbox (no isolation)."
     )
 
 
@@ -68,6 +92,10 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
             "running as root needs 'unshare' and 'setpriv' (util-linux) to start jobs as an "
             "unprivileged user; install util-linux or run the server as a normal user"
         )
+    problem = self_check(executor) if executor.sandboxed else None
+    if problem is not None:
+        executor.close()
+        return problem
     return AppConfig(
         keys=keys,
         executor=executor,
