@@ -82,6 +82,30 @@ def test_delete_kills_a_long_job_and_frees_its_slot(sandbox_server: SandboxServe
     assert health["active_executions"] == 0
 
 
+def test_client_hanging_up_on_a_sync_run_cancels_it(sandbox_server: SandboxServer) -> None:
+    def job_ids() -> set[str]:
+        return {j["job_id"] for j in sandbox_server.request("GET", "/jobs").json()["jobs"]}
+
+    before = job_ids()
+    body = json.dumps({"language": "bash", "code": "sleep 60", "ttl": 90}).encode()
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            sandbox_server.base_url + "/execute",
+            content=body,
+            headers=sandbox_server.headers("POST", "/execute", body),
+            timeout=1.0,
+        )
+    (job_id,) = job_ids() - before
+    deadline = time.monotonic() + 10
+    while (status := sandbox_server.request("GET", f"/jobs/{job_id}").json()["status"]) in (
+        "pending",
+        "running",
+    ):
+        assert time.monotonic() < deadline, "the abandoned job kept running"
+        time.sleep(0.2)
+    assert status == "cancelled"
+
+
 def test_jobs_lists_submitted_jobs(sandbox_server: SandboxServer) -> None:
     job_id = sandbox_server.execute("bash", "true")["job_id"]
     response = sandbox_server.request("GET", "/jobs")

@@ -11,6 +11,8 @@
 | `GET /health` | `{"status": "ok", …}`, no authentication |
 | `POST /keys/validate` | `{valid, public_key, tier, status, concurrency, …}` |
 
+A client that hangs up on `POST /execute` or `/run` before the answer cancels its job.
+
 Errors are JSON `{"error": code, "message": text}`: 400 bad request, 401 authentication
 (a skewed clock's message mentions the timestamp), 404 unknown job or path, 413 body too large,
 429 `concurrency_limit_reached` with `active_executions` and `concurrency_limit`.
@@ -123,12 +125,18 @@ def create_app(config: AppConfig) -> Starlette:
             raise HTTPException(404, "no such job (unknown, expired, or lost in a restart)")
         return job
 
-    async def finished(job: Job) -> Response:
-        await job.done.wait()
+    async def finished(job: Job, request: Request) -> Response:
+        """Wait for the job; a client that hangs up meanwhile cancels it (frees its slot)."""
+        while not job.done.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(job.done.wait(), timeout=0.5)
+            if not job.done.is_set() and await request.is_disconnected():
+                store().cancel(job)
+                await job.done.wait()
         return JSONResponse(job.to_wire())
 
     async def execute(request: Request, body: bytes) -> Response:
-        return await finished(store().submit(parse_execute(body, language_set)))
+        return await finished(store().submit(parse_execute(body, language_set)), request)
 
     async def execute_async(request: Request, body: bytes) -> Response:
         job = store().submit(parse_execute(body, language_set))
@@ -139,7 +147,7 @@ def create_app(config: AppConfig) -> Starlette:
         return store().submit(spec, detected_language=spec.language)
 
     async def run(request: Request, body: bytes) -> Response:
-        return await finished(submit_raw(request, body))
+        return await finished(submit_raw(request, body), request)
 
     async def run_async(request: Request, body: bytes) -> Response:
         job = submit_raw(request, body)
