@@ -1,6 +1,7 @@
 """Command line: no argument starts the language server; `run`, `sandbox` and `doctor` are tools.
 
-Only argparse is imported here; each subcommand imports what it needs when it runs, so the
+Only argparse is imported here (and not even that for a bare `unsandbox-ls`, what editors
+spawn); each subcommand imports what it needs when it runs, so the
 language server starts without loading httpx or the sandbox server.
 
 Exit codes of `unsandbox-ls run` (documented in the README): the program's own exit code when the
@@ -10,10 +11,13 @@ credentials, 124 the job timed out, 130 interrupted.
 
 from __future__ import annotations
 
-import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from unsandbox_ls import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def _add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +33,8 @@ def _add_api_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="unsandbox-ls",
         description="Run the file you are editing in an unsandbox sandbox. With no subcommand, "
@@ -73,7 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # an editor starting the server: skip building the parser (a few ms)
+        from unsandbox_ls.server.main import serve_language_server
+
+        return serve_language_server(None)
+    args = build_parser().parse_args(argv)
     if args.command == "run":
         from unsandbox_ls.run_command import run_command
 

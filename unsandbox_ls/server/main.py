@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def configure_logging(verbose: int, log_file: str | None) -> None:
@@ -21,12 +24,13 @@ def configure_logging(verbose: int, log_file: str | None) -> None:
     root.setLevel(level)
 
 
-def serve_language_server(args: argparse.Namespace) -> int:
+def serve_language_server(args: argparse.Namespace | None) -> int:
+    """Serve on stdio; `args` (None: every default) may ask for TCP, -v and a log file."""
     from unsandbox_ls.server.server import create_server
 
     configure_logging(getattr(args, "verbose", 0), getattr(args, "log_file", None))
     server = create_server()
-    if getattr(args, "tcp", False):
+    if args is not None and getattr(args, "tcp", False):
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()
