@@ -83,8 +83,7 @@ async def _check(args: argparse.Namespace) -> int:
                 status = status or EXIT_UNAVAILABLE
         try:
             names = await client.languages(refresh=True)
-            shown = " ".join(names[:12]) + (" …" if len(names) > 12 else "")
-            _line("ok", "languages", f"{len(names)}: {shown}")
+            _line("ok", "languages", f"{len(names)}: {' '.join(names)}")
         except AuthenticationError as exc:
             _line("!!", "languages", str(exc))
             status = status or EXIT_NO_PERMISSION
