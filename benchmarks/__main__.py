@@ -10,12 +10,13 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from benchmarks import lens_latency, parsing, result_latency, run_overhead, sandbox_load, startup
 from benchmarks.report import Figure, machine, markdown_table, text_table
 
-Bench = Callable[[bool], Awaitable[list[Figure]]]
+Bench = Callable[[bool], Coroutine[Any, Any, list[Figure]]]
 
 #: name → (what it measures, how to run it: quick → figures); repetitions full / quick
 BENCHMARKS: dict[str, tuple[str, Bench]] = {

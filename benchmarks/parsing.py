@@ -76,7 +76,7 @@ async def real_outputs(quick: bool) -> dict[str, list[tuple[str, str]]]:
     """language → [(stderr, stdout)] of the problem programs, run now through the sandbox."""
     if str(PROBLEMS) not in sys.path:
         sys.path.insert(0, str(PROBLEMS))
-    from problem_expectations import programs
+    from problem_expectations import programs  # type: ignore[import-not-found]
 
     wanted = [
         p for p in programs() if not quick or p.language in QUICK_LANGUAGES

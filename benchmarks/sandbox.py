@@ -16,7 +16,13 @@ if _TESTS not in sys.path:
 
 from support.sandbox import SandboxServer, signed_headers, start_sandbox_server  # noqa: E402
 
-__all__ = ["SandboxServer", "direct_execute", "job_record", "start_sandbox_server"]
+__all__ = [
+    "SandboxServer",
+    "direct_execute",
+    "job_record",
+    "signed_headers",
+    "start_sandbox_server",
+]
 
 
 async def direct_execute(

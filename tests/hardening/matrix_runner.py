@@ -185,7 +185,8 @@ async def editor_session(
 ) -> Any:
     """A VS Code-profile pytest-lsp client talking to a fresh server; shut down afterwards."""
     config = ClientServerConfig(server_command=server_command(stderr_path), server_env=env)
-    client: LanguageClient = await config.start()
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
     try:
         await asyncio.wait_for(
             client.initialize_session(

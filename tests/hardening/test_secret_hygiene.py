@@ -152,8 +152,9 @@ async def test_credentials_never_follow_a_redirect(tmp_path: Path, mode: str) ->
     async with FaultServer() as first, FaultServer() as second:
         second.on("POST", "/execute", Reply(200, {"stdout": "stolen", "exit_code": 0}))
         second.on("POST", "/execute/async", Reply(200, {"job_id": "x", "status": "pending"}))
-        for path in ("/execute", "/execute/async"):
-            first.on("POST", path, Reply(307, b"", headers={"Location": second.base_url + path}))
+        for endpoint in ("/execute", "/execute/async"):
+            location = {"Location": second.base_url + endpoint}
+            first.on("POST", endpoint, Reply(307, b"", headers=location))
         options = {"unsandbox": {"baseUrl": first.base_url, "mode": mode}}
         async with editor_session(env, tmp_path, options, stderr) as client:
             runs = collect_runs(client)
