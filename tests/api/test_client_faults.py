@@ -20,6 +20,7 @@ from unsandbox_ls.api import (
     ApiError,
     AuthenticationError,
     BadResponseError,
+    CancelNotConfirmed,
     ClockSkewError,
     Credentials,
     ExecuteRequest,
@@ -266,9 +267,29 @@ async def test_cancelling_the_waiting_task_deletes_the_job(
             break
         await asyncio.sleep(0.01)
     task.cancel()
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(asyncio.CancelledError) as raised:
         await asyncio.wait_for(task, 5)
+    assert not isinstance(raised.value, CancelNotConfirmed)
     assert len(fault_server.requests_to("DELETE", "/jobs/j9")) == 1
+
+
+async def test_a_cancel_the_api_does_not_confirm_says_the_job_may_still_run(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    fault_server.on("POST", "/execute/async", Reply(202, {"job_id": "j8", "status": "pending"}))
+    fault_server.on("GET", "/jobs/j8", Reply(200, {"job_id": "j8", "status": "running"}))
+    fault_server.on("DELETE", "/jobs/j8", Reply(503, {"error": "unavailable"}))
+    client = make_client()
+    task = asyncio.create_task(client.run_request(REQUEST))
+    for _ in range(200):
+        if fault_server.requests_to("GET", "/jobs/j8"):
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(CancelNotConfirmed, match="may still be running") as raised:
+        await asyncio.wait_for(task, 10)
+    assert raised.value.job_id == "j8"
+    assert fault_server.requests_to("DELETE", "/jobs/j8")
 
 
 async def test_a_failing_update_callback_cancels_the_job(

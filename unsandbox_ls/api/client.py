@@ -47,6 +47,7 @@ from unsandbox_ls.api.credentials import Credentials, is_loopback_host
 from unsandbox_ls.api.errors import (
     ApiError,
     BadResponseError,
+    CancelNotConfirmed,
     ConfigurationError,
     JobNotFoundError,
     JobTimeoutError,
@@ -557,7 +558,8 @@ class UnsandboxClient:
                     assert current.result is not None
                     return current.result
         except asyncio.CancelledError:
-            await self._cancel_quietly(job.job_id)
+            if not await self._cancel_quietly(job.job_id):
+                raise CancelNotConfirmed(job.job_id) from None
             raise
         except UnsandboxError:
             raise
@@ -565,13 +567,20 @@ class UnsandboxClient:
             await self._cancel_quietly(job.job_id)
             raise
 
-    async def _cancel_quietly(self, job_id: str) -> None:
-        """`DELETE /jobs/{id}`, shielded from cancellation and bounded by `cancel_timeout`."""
+    async def _cancel_quietly(self, job_id: str) -> bool:
+        """`DELETE /jobs/{id}`, shielded from cancellation and bounded by `cancel_timeout`.
+
+        True when the API confirmed the cancel (or no longer knows the job).
+        """
         try:
             await asyncio.wait_for(asyncio.shield(self.cancel_job(job_id)), self.cancel_timeout)
-            log.info("cancelled job %s", job_id)
+        except JobNotFoundError:
+            return True
         except (asyncio.TimeoutError, asyncio.CancelledError, UnsandboxError) as exc:
             log.warning("could not cancel job %s: %s", job_id, exc.__class__.__name__)
+            return False
+        log.info("cancelled job %s", job_id)
+        return True
 
     async def run_request(
         self,

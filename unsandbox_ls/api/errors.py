@@ -15,11 +15,16 @@
         ├── ServerError         5xx after the retries
         └── BadResponseError    not JSON, wrong shape, too large
 
+    asyncio.CancelledError
+    └── CancelNotConfirmed      a cancelled wait whose DELETE /jobs/{id} failed
+
 No message, repr or attribute of these exceptions ever holds a secret key: messages are built
 from status codes and the server's own error text only.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 
 class UnsandboxError(Exception):
@@ -101,10 +106,26 @@ class BadResponseError(ApiError):
     kind = "bad_response"
 
 
+class CancelNotConfirmed(asyncio.CancelledError):
+    """The wait was cancelled but `DELETE /jobs/{id}` failed: the job may run until its ttl.
+
+    A `CancelledError`, so it ends the awaiting task as a cancel does; callers that want to tell
+    the user the job may still be running catch it by this name.
+    """
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"job {job_id} may still be running: the API did not confirm the cancel, "
+            f"so it can run until its time limit"
+        )
+        self.job_id = job_id
+
+
 __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadResponseError",
+    "CancelNotConfirmed",
     "ClockSkewError",
     "ConfigurationError",
     "JobNotFoundError",
