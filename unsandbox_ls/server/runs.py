@@ -101,9 +101,12 @@ async def _execute(
             mode=prepared.mode,
             on_update=lambda job: _on_update(run, job, progress),
         )
-    except asyncio.CancelledError:
+    except asyncio.CancelledError as exc:
+        from unsandbox_ls.api.errors import CancelNotConfirmed
+
         progress.end_message = "cancelled"
-        _finish_failure(ls, run, prepared, "cancelled", None, name)
+        unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
+        _finish_failure(ls, run, prepared, "cancelled", unconfirmed, name)
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
@@ -147,7 +150,10 @@ def _finish_failure(
 ) -> None:
     duration = run.elapsed_ms()
     run.status = status
-    if status == "cancelled":
+    if status == "cancelled" and error:  # the API did not confirm the cancel
+        summary = f"unsandbox: {name}: cancelled here, but {error}"
+        ls.show(summary, types.MessageType.Warning)
+    elif status == "cancelled":
         summary = output.summary_line(name, "cancelled", None, duration, None)
         ls.show(summary, types.MessageType.Info)
     else:
@@ -167,7 +173,7 @@ def _finish_failure(
         "jobId": run.job_id,
         "logPath": None,
         "summary": summary,
-        "error": error if status != "cancelled" else "cancelled by the user",
+        "error": error or ("cancelled by the user" if status == "cancelled" else None),
     }
     run.lens_title = "⏹ cancelled" if status == "cancelled" else "✗ not run · show why"
     ls.last_runs[run.uri] = run
