@@ -10,7 +10,7 @@ from lsprotocol import types
 from unsandbox_ls.server import lenses, output
 from unsandbox_ls.server.command_args import parse_command_args
 from unsandbox_ls.server.magic_comment import MagicCommentError, parse_magic_comment
-from unsandbox_ls.server.regions import cell_at, find_cells, selection_region
+from unsandbox_ls.server.regions import cell_at, find_cells, is_code_selection, selection_region
 from unsandbox_ls.server.settings import Settings, apply
 
 
@@ -112,6 +112,26 @@ class TestRegions:
         assert selection_region(lines, (1, 0), (2, 0)).code == "print(s)\n"
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "runnable"),
+    [
+        ((1, 4), (1, 4), False),  # a cursor
+        ((1, 4), (1, 5), False),  # Helix's block cursor: the character under it
+        ((1, 5), (1, 4), False),  # the same, selected backwards
+        ((1, 8), (2, 0), False),  # Helix's cursor on the line break at the end of line 1
+        ((1, 4), (1, 6), True),
+        ((1, 0), (2, 0), True),  # a whole line, as a triple click selects it
+        ((0, 3), (1, 1), True),
+    ],
+)
+def test_a_cursor_is_not_a_selection(
+    start: tuple[int, int], end: tuple[int, int], runnable: bool
+) -> None:
+    lines = ["x = 1\n", "print(x)\n", "y = 2\n"]
+    assert len(lines[1].rstrip()) == 8
+    assert is_code_selection(lines, start, end) is runnable
+
+
 def test_lenses_and_actions() -> None:
     lines = ["#!/usr/bin/env python3\n", "# %% cell\n", "print(1)\n"]
     titles = [
@@ -128,6 +148,9 @@ def test_lenses_and_actions() -> None:
         "source.unsandbox.run.selection",
         "source.unsandbox.run.cell",
     ]
+    cursor = types.Range(types.Position(2, 1), types.Position(2, 2))
+    offered = lenses.code_actions("file:///a.py", lines, "#", cursor, False, None)
+    assert "source.unsandbox.run.selection" not in [a.kind for a in offered]
     only = lenses.code_actions(
         "file:///a.py", lines, "#", rng, True, ["source.unsandbox.run.cancel"]
     )

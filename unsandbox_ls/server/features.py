@@ -18,7 +18,13 @@ from unsandbox_ls.languages import comment_leader
 from unsandbox_ls.server import lenses
 from unsandbox_ls.server.command_args import CommandTarget, parse_command_args
 from unsandbox_ls.server.diagnostics import same_file
-from unsandbox_ls.server.regions import Region, cell_at, cell_region, selection_region
+from unsandbox_ls.server.regions import (
+    Region,
+    cell_at,
+    cell_region,
+    is_code_selection,
+    selection_region,
+)
 from unsandbox_ls.server.server import UnsandboxLanguageServer
 
 logger = logging.getLogger(__name__)
@@ -72,8 +78,12 @@ async def _run_command(ls: UnsandboxLanguageServer, kind: str, args: tuple[Any, 
     if kind in ("file", "shebang"):
         region = Region(kind, snap.text)
     elif kind == "selection":
-        if target.start is None or target.end is None or target.start == target.end:
-            return _refuse(ls, "unsandbox: select the code to run first (the selection is empty)")
+        if (
+            target.start is None
+            or target.end is None
+            or not is_code_selection(snap.lines, target.start, target.end)
+        ):
+            return _refuse(ls, "unsandbox: select the code to run first (nothing is selected)")
         region = selection_region(
             snap.lines, target.start, target.end, encoding=ls.position_encoding()
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from unsandbox_ls.server.regions import cell_at, find_cells, has_shebang
+from unsandbox_ls.server.regions import cell_at, find_cells, has_shebang, is_code_selection
 
 RUN_FILE = "unsandbox.runFile"
 RUN_SHEBANG = "unsandbox.runShebang"
@@ -78,13 +78,13 @@ def code_actions(
     running: bool,
     only: list[str] | None,
 ) -> list[types.CodeAction]:
-    """Run file / via shebang / selection (non-empty) / cell (cursor in one) / cancel (running)."""
+    """Run file, via shebang, selection (more than a cursor), cell (cursor in one), cancel."""
     args = [{"uri": uri, "range": _wire_range(rng)}]
     offers: list[tuple[str, str, str]] = [("Run file remotely (unsandbox)", KIND_FILE, RUN_FILE)]
     if has_shebang("".join(lines[:1])):
         offers.append(("Run file via its shebang (unsandbox)", KIND_SHEBANG, RUN_SHEBANG))
-    empty = (rng.start.line, rng.start.character) == (rng.end.line, rng.end.character)
-    if not empty:
+    start, end = (rng.start.line, rng.start.character), (rng.end.line, rng.end.character)
+    if is_code_selection(lines, start, end):
         offers.append(("Run selection remotely (unsandbox)", KIND_SELECTION, RUN_SELECTION))
     if cell_at(lines, leader, rng.start.line) is not None:
         offers.append(("Run cell remotely (unsandbox)", KIND_CELL, RUN_CELL))

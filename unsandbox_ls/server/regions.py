@@ -107,8 +107,19 @@ def selection_region(
     return Region("selection", code, line_offset=sl, column_offset=index(first, sc))
 
 
-def is_empty_range(start: tuple[int, int], end: tuple[int, int]) -> bool:
-    return start == end
+def is_code_selection(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> bool:
+    """Whether a range selects code worth running: more than one character.
+
+    An empty range is a cursor, and so is a one-character range: Helix's block cursor is always
+    a selection of the character under it (or of the line break at the end of a line).
+    """
+    (sl, sc), (el, ec) = sorted((start, end))
+    if sl == el:
+        return ec - sc > 1
+    if el == sl + 1 and ec == 0:  # the rest of line sl and its line break
+        line = lines[sl].rstrip("\r\n") if sl < len(lines) else ""
+        return sc < len(line)
+    return True
 
 
 def has_shebang(text: str) -> bool:
