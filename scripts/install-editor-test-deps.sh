@@ -8,8 +8,7 @@
 # Usage: scripts/install-editor-test-deps.sh [VENV]     (VENV defaults to $VIRTUAL_ENV, then ./.venv)
 #
 # code-server is pinned: `npm install code-server@4` picks the newest release whose engines match the
-# running Node, and 4.100.3 is the newest for Node 20. Its postinstall needs three workarounds offline
-# (see docs/editors.md of the design notes, section "Offline end-to-end test"):
+# running Node, and 4.100.3 is the newest for Node 20. Its postinstall needs three workarounds offline:
 #   1. @vscode/ripgrep downloads rg from the network unless its cache holds the tarball, so the cache is
 #      pre-seeded with Debian's rg;
 #   2. as root the postinstall refuses to run without npm_config_unsafe_perm=true;
