@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union, cast
+from typing import Any, cast
 
 import pytest_asyncio
 from editor_env import (
@@ -33,6 +33,7 @@ from editor_env import (
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 from support.helix_capabilities import CLIENT_INFO, helix_capabilities
+from support.lsp_session import read_code_actions_faithfully
 
 HELIX_TIMEOUT_S = 20  # Helix's default per-request timeout (`timeout` of [language-server.*])
 WAIT_S = 60.0
@@ -148,23 +149,6 @@ class Helix:
             await asyncio.sleep(0.02)
 
 
-def _read_code_actions_as_helix_does(client: LanguageClient) -> None:
-    """Structure `Command | CodeAction` by the type of `command`, as Helix's serde does.
-
-    lsprotocol takes any object with a `command` key for a `Command`, which loses an action's
-    `kind`; an action's `command` is an object, a bare Command's is a string.
-    """
-    converter = client.protocol._converter
-
-    def hook(obj: Any, _: Any) -> types.Command | types.CodeAction:
-        if isinstance(obj.get("command"), str):
-            return converter.structure(obj, types.Command)
-        return converter.structure(obj, types.CodeAction)
-
-    converter.register_structure_hook(types.Command | types.CodeAction, hook)
-    converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
-
-
 @pytest_asyncio.fixture
 async def helix(sandbox_server: Any, tmp_path: Path) -> AsyncIterator[Helix]:
     workspace = make_workspace(tmp_path / "project")
@@ -174,7 +158,7 @@ async def helix(sandbox_server: Any, tmp_path: Path) -> AsyncIterator[Helix]:
     env.update(SERVER_TABLE.get("environment", {}))
     started = ClientServerConfig(server_command=SERVER_COMMAND, server_env=env)
     client = cast(LanguageClient, await started.start())
-    _read_code_actions_as_helix_does(client)
+    read_code_actions_faithfully(client)  # as Helix reads them: by the type of `command`
     helix = Helix(client, workspace)
 
     @client.feature("unsandbox/runStarted")  # type: ignore[untyped-decorator]

@@ -145,7 +145,7 @@ class LspSession:
         return [m.message for m in self.client.messages if m.type == types.MessageType.Error]
 
 
-def _read_code_actions_faithfully(client: LanguageClient) -> None:
+def read_code_actions_faithfully(client: LanguageClient) -> None:
     """Read a code action that carries a `command` as a CodeAction, not as a Command.
 
     lsprotocol's structure hook for `Command | CodeAction` picks `Command` whenever the object has
@@ -176,7 +176,7 @@ async def start_session(
         server_env={**env, "XDG_CACHE_HOME": str(workspace / ".cache")},
     )
     client = cast(LanguageClient, await config.start())
-    _read_code_actions_faithfully(client)
+    read_code_actions_faithfully(client)
     session = LspSession(client, profile, workspace)
 
     @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)  # type: ignore[untyped-decorator]
