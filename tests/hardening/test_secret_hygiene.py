@@ -118,6 +118,22 @@ async def test_a_normal_run_with_output_and_diagnostics_leaks_nothing(
     assert secret not in said
 
 
+async def _run_one_file(client: Any, runs: list[Any], path: Path) -> Any:
+    """Open a one-line program, run it as the lens would, and wait for its runFinished."""
+    path.write_text("print(1)\n")
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(path.as_uri(), "python", 1, "print(1)\n")
+        )
+    )
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams("unsandbox.runFile", [path.as_uri()])
+    )
+    note = await _finished(client, runs, 1)
+    await asyncio.sleep(0.2)  # let the diagnostics and log messages that follow arrive
+    return note
+
+
 async def test_plain_http_to_a_remote_host_is_refused_before_sending(tmp_path: Path) -> None:
     secret = "HYGIENE" + secrets.token_hex(20)
     env = server_env(dict(os.environ), tmp_path, secret, bearer=True)
@@ -126,18 +142,7 @@ async def test_plain_http_to_a_remote_host_is_refused_before_sending(tmp_path: P
     stderr = tmp_path / "server.stderr"
     async with editor_session(env, tmp_path, options, stderr) as client:
         runs = collect_runs(client)
-        path = tmp_path / "plain.py"
-        path.write_text("print(1)\n")
-        client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                types.TextDocumentItem(path.as_uri(), "python", 1, "print(1)\n")
-            )
-        )
-        await client.workspace_execute_command_async(
-            types.ExecuteCommandParams("unsandbox.runFile", [path.as_uri()])
-        )
-        note = await _finished(client, runs, 1)
-        await asyncio.sleep(0.2)
+        note = await _run_one_file(client, runs, tmp_path / "plain.py")
         said = _everything(client, runs, tmp_path, stderr)
     assert note.status == "error" and note.jobId is None
     assert "https" in note.error
@@ -158,18 +163,7 @@ async def test_credentials_never_follow_a_redirect(tmp_path: Path, mode: str) ->
         options = {"unsandbox": {"baseUrl": first.base_url, "mode": mode}}
         async with editor_session(env, tmp_path, options, stderr) as client:
             runs = collect_runs(client)
-            path = tmp_path / "moved.py"
-            path.write_text("print(1)\n")
-            client.text_document_did_open(
-                types.DidOpenTextDocumentParams(
-                    types.TextDocumentItem(path.as_uri(), "python", 1, "print(1)\n")
-                )
-            )
-            await client.workspace_execute_command_async(
-                types.ExecuteCommandParams("unsandbox.runFile", [path.as_uri()])
-            )
-            note = await _finished(client, runs, 1)
-            await asyncio.sleep(0.2)
+            note = await _run_one_file(client, runs, tmp_path / "moved.py")
             said = _everything(client, runs, tmp_path, stderr)
         sent_to_first = first.requests
         sent_to_second = second.requests
