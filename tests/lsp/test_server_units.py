@@ -186,3 +186,28 @@ def test_run_logs_are_written_and_pruned(tmp_path: Path, monkeypatch: pytest.Mon
     assert last is not None
     text = Path(last).read_text(encoding="utf-8")
     assert text == "# head\n\n=== stdout ===\nout\n\n=== stderr ===\nerr\n"
+
+
+async def test_runs_share_one_api_client_per_settings() -> None:
+    from unsandbox_ls.api.credentials import Credentials
+    from unsandbox_ls.server.api_clients import ApiClients
+
+    pool = ApiClients()
+    first = Credentials(public_key="unsb-pk-a", secret_key="unsb-sk-a")
+    a = await pool.borrow("http://127.0.0.1:9", first)
+    b = await pool.borrow(
+        "http://127.0.0.1:9", Credentials(public_key="unsb-pk-a", secret_key="unsb-sk-a")
+    )
+    assert a is b  # equal settings: the same client and its open connections
+    await pool.give_back(b)
+    changed = await pool.borrow(
+        "http://127.0.0.1:9", Credentials(public_key="unsb-pk-b", secret_key="unsb-sk-b")
+    )
+    assert changed is not a
+    assert not a._http.is_closed  # a run still uses the old client
+    await pool.give_back(a)
+    assert a._http.is_closed  # closed once its last run gave it back
+    await pool.give_back(changed)
+    assert not changed._http.is_closed  # the current settings' client stays open
+    await pool.close_all()
+    assert changed._http.is_closed

@@ -193,6 +193,7 @@ def register(server: UnsandboxLanguageServer) -> None:
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: UnsandboxLanguageServer, params: None) -> None:
         await ls.cancel_all_runs()
+        await ls.api_clients.close_all()
 
     @server.feature(types.EXIT)
     def on_exit(ls: UnsandboxLanguageServer, params: None) -> None:

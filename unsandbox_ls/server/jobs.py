@@ -12,10 +12,10 @@ from unsandbox_ls.server.server import UnsandboxLanguageServer
 
 async def list_jobs_summary(ls: UnsandboxLanguageServer) -> dict[str, Any]:
     from unsandbox_ls.api.errors import UnsandboxError
-    from unsandbox_ls.server.request_builder import RunRefused, close_client, make_client
+    from unsandbox_ls.server.request_builder import RunRefused, borrow_client
 
     try:
-        client = make_client(ls)
+        client = await borrow_client(ls)
     except RunRefused as exc:
         ls.error(str(exc))
         return {"jobs": [], "error": str(exc)}
@@ -26,7 +26,7 @@ async def list_jobs_summary(ls: UnsandboxLanguageServer) -> dict[str, Any]:
         ls.error(message)
         return {"jobs": [], "error": message}
     finally:
-        await close_client(client)
+        await ls.api_clients.give_back(client)
     rows = [
         {
             "jobId": getattr(job, "job_id", None),

@@ -171,9 +171,11 @@ def _map_key(name: str, language_id: str | None) -> str:
     return name.rsplit(".", 1)[1] if "." in name.lstrip(".") else (language_id or "myLanguage")
 
 
-def make_client(ls: UnsandboxLanguageServer) -> Any:
-    """An API client from the settings and the environment; `RunRefused` without credentials."""
-    from unsandbox_ls.api.client import UnsandboxClient
+async def borrow_client(ls: UnsandboxLanguageServer) -> Any:
+    """The API client for the settings and the environment; `RunRefused` without credentials.
+
+    Give it back with `ls.api_clients.give_back(client)` when the run ends.
+    """
     from unsandbox_ls.api.credentials import find_credentials, resolve_base_url
     from unsandbox_ls.api.errors import ConfigurationError
 
@@ -192,13 +194,4 @@ def make_client(ls: UnsandboxLanguageServer) -> Any:
             f"unsandbox: {exc} (in the editor, the unsandbox.publicKey and unsandbox.secretKey "
             f"settings work too); nothing was sent"
         ) from None
-    return UnsandboxClient(base_url, credentials)
-
-
-async def close_client(client: Any) -> None:
-    close = getattr(client, "aclose", None)
-    if close is not None:
-        try:
-            await close()
-        except Exception as exc:
-            logger.info("closing the API client failed: %s", exc)
+    return await ls.api_clients.borrow(base_url, credentials)

@@ -39,9 +39,8 @@ from unsandbox_ls.server.request_builder import (
     Prepared,
     RunRefused,
     Snapshot,
-    close_client,
+    borrow_client,
     display_name,
-    make_client,
     prepare,
 )
 from unsandbox_ls.server.server import UnsandboxLanguageServer
@@ -94,7 +93,7 @@ async def _execute(
     client: Any = None
     try:
         prepared = prepare(ls, run, region, snap)
-        client = make_client(ls)
+        client = await borrow_client(ls)
         await progress.begin(f"unsandbox: {run.kind} run of {name}")
         result = await client.run_request(
             prepared.request,
@@ -122,7 +121,7 @@ async def _execute(
         return
     finally:
         if client is not None:
-            await close_client(client)
+            await ls.api_clients.give_back(client)
     progress.end_message = (
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )

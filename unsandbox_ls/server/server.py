@@ -15,6 +15,7 @@ from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 
 from unsandbox_ls import __version__
+from unsandbox_ls.server.api_clients import ApiClients
 from unsandbox_ls.server.settings import Settings, apply, problems_message
 from unsandbox_ls.server.state import Run
 
@@ -37,6 +38,8 @@ class UnsandboxLanguageServer(LanguageServer):
         self.progress_runs: dict[str, Run] = {}
         #: strong references to background tasks
         self.tasks: set[asyncio.Task[Any]] = set()
+        #: API clients reused across runs (one per base URL and credentials)
+        self.api_clients = ApiClients()
         self.last_active_uri: str | None = None
         self.client_name: str = ""
 
