@@ -369,28 +369,13 @@ class UnsandboxClient:
     async def run(self, request: RawRunRequest) -> RunResult:
         """`POST /run`: raw source, language from the shebang; waits for the result."""
         request.validate()
-        answer = await self._request(
-            "POST",
-            "/run",
-            content=request.code.encode("utf-8", errors="replace"),
-            params=self._run_params(request),
-            headers={"Content-Type": "text/plain"},
-            timeout=self._run_timeout(request.options.ttl),
-        )
-        data = await self._json_object(answer, "POST /run")
+        data = await self._submit_text("/run", request, self._run_timeout(request.options.ttl))
         return await self._result_or_poll(data, "POST /run", request.options.ttl)
 
     async def submit_raw(self, request: RawRunRequest) -> Job:
         """`POST /run/async`: start a shebang run; poll it with `wait`."""
         request.validate()
-        answer = await self._request(
-            "POST",
-            "/run/async",
-            content=request.code.encode("utf-8", errors="replace"),
-            params=self._run_params(request),
-            headers={"Content-Type": "text/plain"},
-        )
-        data = await self._json_object(answer, "POST /run/async")
+        data = await self._submit_text("/run/async", request, None)
         return self._job_from_submission(data, "POST /run/async")
 
     async def get_job(self, job_id: str) -> Job:
@@ -621,6 +606,20 @@ class UnsandboxClient:
         if options.env:
             params["env"] = json.dumps(options.env, separators=(",", ":"), ensure_ascii=False)
         return params
+
+    async def _submit_text(
+        self, path: str, request: RawRunRequest, timeout: httpx.Timeout | None
+    ) -> dict[str, Any]:
+        """POST the raw source as text/plain, the options as query parameters."""
+        answer = await self._request(
+            "POST",
+            path,
+            content=request.code.encode("utf-8", errors="replace"),
+            params=self._run_params(request),
+            headers={"Content-Type": "text/plain"},
+            timeout=timeout,
+        )
+        return await self._json_object(answer, f"POST {path}")
 
     async def _submit_json(
         self, path: str, request: ExecuteRequest, timeout: httpx.Timeout | None
