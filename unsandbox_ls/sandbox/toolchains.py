@@ -73,7 +73,8 @@ TOOLCHAINS: tuple[Toolchain, ...] = (
     Toolchain("haskell", ("runghc",), "exec runghc {src}"),
     Toolchain("ocaml", ("ocaml",), "exec ocaml {src}"),
     Toolchain("scheme", ("guile",), "exec guile --no-auto-compile -s {src}"),
-    Toolchain("commonlisp", ("sbcl",), "exec sbcl --script {src}"),
+    # SBCL reserves its whole heap up front: keep it under the per-process data limit
+    Toolchain("commonlisp", ("sbcl",), "exec sbcl --dynamic-space-size 512MB --script {src}"),
     Toolchain("elixir", ("elixir",), "exec elixir {src}"),
     Toolchain(
         "erlang",
