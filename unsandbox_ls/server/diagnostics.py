@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lsprotocol import types
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,3 @@ def same_file(uri_a: str, uri_b: str) -> bool:
         return True
     path_a, path_b = to_fs_path(uri_a), to_fs_path(uri_b)
     return path_a is not None and path_a == path_b
-
-
-def path_uri(path: str) -> str:
-    uri = from_fs_path(path)
-    return uri if uri is not None else path

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RunKind = str  # "file" | "shebang" | "selection" | "cell"
-RUN_KINDS = ("file", "shebang", "selection", "cell")
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,6 @@ def attach_notes(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def with_text(problem: Problem, lines: list[str], start: int, end: int) -> Problem:
-    """The problem with `text` set to lines[start:end]."""
-    return replace(problem, text="\n".join(lines[start:end]).strip("\n"))
-
-
 def severity_of(word: str) -> Severity:
     """A compiler's severity word (`fatal error`, `warning`, `note`, `w`, `ERROR` …)."""
     word = word.strip().lower()
