@@ -16,7 +16,7 @@ from pygls.lsp.server import LanguageServer
 
 from unsandbox_ls import __version__
 from unsandbox_ls.server.api_clients import ApiClients
-from unsandbox_ls.server.settings import Settings, apply, problems_message
+from unsandbox_ls.server.settings import WIRE_NAMES, Settings, apply, problems_message
 from unsandbox_ls.server.state import Run
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,15 @@ class UnsandboxLanguageServer(LanguageServer):
     # -- settings ------------------------------------------------------------------------
     def merge_settings(self, raw: Any) -> None:
         """Merge one settings object; report every invalid value in one message."""
+        before = self.settings
         self.settings, problems = apply(self.settings, raw)
+        changed = [
+            name
+            for name, attr in WIRE_NAMES.items()
+            if getattr(before, attr) != getattr(self.settings, attr)
+        ]
+        if changed:  # names only: some settings hold keys
+            logger.info("settings changed: %s", ", ".join(changed))
         if problems:
             self.error(problems_message(problems))
 

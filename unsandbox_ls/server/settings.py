@@ -183,6 +183,7 @@ def problems_message(problems: list[str]) -> str:
 
 __all__ = [
     "SECTION",
+    "WIRE_NAMES",
     "SettingError",
     "Settings",
     "apply",
