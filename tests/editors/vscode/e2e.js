@@ -79,24 +79,31 @@ async function waitOutput(page, pattern, timeout = TIMEOUT) {
   throw new Error(`the output panel never showed ${pattern}; last seen:\n${text}`);
 }
 
+/** `tryOnce(attempt)` until it resolves, at most `times` times; says on stderr why it tries again. */
+async function retry(times, why, tryOnce) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await tryOnce(attempt);
+    } catch (error) {
+      if (attempt === times) {
+        throw error;
+      }
+      process.stderr.write(`${why} (attempt ${attempt}); trying again\n`);
+    }
+  }
+}
+
 /**
  * Click the "▶ Run remotely" lens until the run shows its "⏹ Cancel" lens: a click that lands
  * while VS Code re-renders the lenses (a refresh the server asked for) is lost.
  */
 async function startRun(editor) {
   const cancel = editor.locator('.codelens-decoration a', { hasText: /⏹\s*Cancel/ }).first();
-  for (let attempt = 1; ; attempt += 1) {
+  return retry(3, 'no ⏹ Cancel lens 10 s after a click', async (attempt) => {
     await clickLens(editor, 'Run remotely');
-    try {
-      await cancel.waitFor({ timeout: 10000 });
-      return { cancel, attempt };
-    } catch (error) {
-      if (attempt === 3) {
-        throw error;
-      }
-      process.stderr.write(`no ⏹ Cancel lens 10 s after click ${attempt}; clicking again\n`);
-    }
-  }
+    await cancel.waitFor({ timeout: 10000 });
+    return { cancel, attempt };
+  });
 }
 
 /** The server command does not exist: the extension says how to install it. */
@@ -141,17 +148,10 @@ async function main() {
     const failedRun = /\[Running\]\s+python\s+·\s+exit\s+1/;
     // failing.py ends too soon for its ⏹ Cancel lens to be seen: a click lost to a lens
     // refresh shows as no output, and is made again
-    for (let attempt = 1; !report.output; attempt += 1) {
+    report.output = await retry(3, 'no output 15 s after a click', async (attempt) => {
       await clickLens(editor, 'Run remotely');
-      try {
-        report.output = await waitOutput(page, failedRun, attempt === 3 ? TIMEOUT : 15000);
-      } catch (error) {
-        if (attempt === 3) {
-          throw error;
-        }
-        process.stderr.write(`no output 15 s after click ${attempt}; clicking again\n`);
-      }
-    }
+      return waitOutput(page, failedRun, attempt === 3 ? TIMEOUT : 15000);
+    });
     report.runSeconds = (Date.now() - clicked) / 1000;
 
     step('wait for the error squiggle');
@@ -223,21 +223,18 @@ async function main() {
     const longAgain = await openFile(page, 'long.py');
     // VS Code reads the new file and tells the server a moment after the explorer shows it: a
     // run started before then has no ttl (long.py sleeps 60 s), so it is cancelled and rerun.
-    for (let attempt = 1; ; attempt += 1) {
+    const ttlNotApplied = 'the run was still going after 10 s: ttl not applied yet';
+    report.ttlAttempts = await retry(3, ttlNotApplied, async (attempt) => {
       const { cancel } = await startRun(longAgain);
       try {
         await cancel.waitFor({ state: 'detached', timeout: 10000 });
-        report.ttlAttempts = attempt;
-        break;
       } catch (error) {
-        if (attempt === 3) {
-          throw error;
-        }
-        process.stderr.write(`run ${attempt} still going after 10 s: ttl not applied yet\n`);
         await cancel.click();
         await cancel.waitFor({ state: 'detached', timeout: TIMEOUT });
+        throw error;
       }
-    }
+      return attempt;
+    });
     report.ttlOutput = await waitOutput(page, /\[Running\]\s+python\s+·\s+timed out/);
     step('done');
     report.ok = true;
