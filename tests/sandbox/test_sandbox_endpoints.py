@@ -172,12 +172,33 @@ def test_health(sandbox_server: SandboxServer) -> None:
         (
             {"language": "python", "code": "1",
              "input_files": [{"filename": "../etc/x", "content": "eA=="}]},
-            "plain file name",
+            "relative path",
         ),
         (
             {"language": "python", "code": "1",
-             "input_files": [{"filename": "a/b", "content": "eA=="}]},
-            "plain file name",
+             "input_files": [{"filename": "a/../../b", "content": "eA=="}]},
+            "relative path",
+        ),
+        (
+            {"language": "python", "code": "1",
+             "input_files": [{"filename": "/tmp/b", "content": "eA=="}]},
+            "relative path",
+        ),
+        (
+            {"language": "python", "code": "1",
+             "input_files": [{"filename": "a\\b", "content": "eA=="}]},
+            "relative path",
+        ),
+        (
+            {"language": "python", "code": "1",
+             "input_files": [{"filename": "main.py/x", "content": "eA=="}]},
+            "overwrite the code",
+        ),
+        (
+            {"language": "python", "code": "1",
+             "input_files": [{"filename": "a", "content": "eA=="},
+                             {"filename": "a/b", "content": "eA=="}]},
+            "also the folder",
         ),
         (
             {"language": "python", "code": "1",
@@ -251,6 +272,32 @@ def test_lenient_input_string_ttl_content_base64_unknown_fields(
         some_future_field={"x": 1},
     )
     assert data["stdout"] == "alpha 1,2\n", data
+
+
+def _wire(name: str, text: str) -> dict[str, str]:
+    return {"filename": name, "content": base64.b64encode(text.encode()).decode()}
+
+
+def test_input_files_in_subfolders_are_placed_in_their_folders(
+    sandbox_server: SandboxServer,
+) -> None:
+    code = (
+        "import os\n"
+        "from pkg.sub.util import twice\n"
+        "print(twice(21), sorted(os.listdir('pkg')), sorted(os.listdir('pkg/sub')))\n"
+        "open('pkg/sub/new.txt', 'w').write('x')\n"
+        "print(os.path.realpath('pkg/sub/util.py'))\n"
+    )
+    files = [
+        _wire("pkg/__init__.py", ""),
+        _wire("pkg/sub/__init__.py", ""),
+        _wire("pkg/sub/util.py", "def twice(x):\n    return 2 * x\n"),
+    ]
+    data = sandbox_server.execute("python", code, input_files=files)
+    assert data["exit_code"] == 0, data
+    first, where = data["stdout"].splitlines()
+    assert first == "42 ['__init__.py', 'sub'] ['__init__.py', 'util.py']"
+    assert where == "/sandbox/pkg/sub/util.py"  # inside the job's working directory
 
 
 def test_env_and_default_environment(sandbox_server: SandboxServer) -> None:

@@ -45,17 +45,31 @@ def test_execute_body_sends_only_documented_fields() -> None:
         (RunOptions(env={f"K{i}": "v" for i in range(257)}), "at most 256"),
         (RunOptions(env={"A=B": "v"}), "invalid environment variable name"),
         (RunOptions(input_files=tuple(InputFile(f"f{i}", b"") for i in range(11))), "at most 10"),
-        (RunOptions(input_files=(InputFile("../x", b""),)), "plain file name"),
-        (RunOptions(input_files=(InputFile("a/b", b""),)), "plain file name"),
+        (RunOptions(input_files=(InputFile("../x", b""),)), "relative path"),
+        (RunOptions(input_files=(InputFile("a/../../x", b""),)), "relative path"),
+        (RunOptions(input_files=(InputFile("/etc/x", b""),)), "relative path"),
+        (RunOptions(input_files=(InputFile("a//b", b""),)), "relative path"),
+        (RunOptions(input_files=(InputFile("a/./b", b""),)), "relative path"),
+        (RunOptions(input_files=(InputFile("a\\b", b""),)), "relative path"),
+        (RunOptions(input_files=(InputFile("a/", b""),)), "relative path"),
+        (RunOptions(input_files=(InputFile("pkg", b""), InputFile("pkg/u.py", b""))),
+         "also the folder of 'pkg/u.py'"),
         (RunOptions(input_files=(InputFile("a", b""), InputFile("a", b""))), "given twice"),
         (RunOptions(input_files=(InputFile("big", b"x" * (5 * 1024 * 1024 + 1)),)), "5 MB"),
         (RunOptions(input_files=tuple(InputFile(f"f{i}", b"x" * (4 * 1024 * 1024))
-                                      for i in range(3))), "10 MB in all"),
+                                      for i in range(3))), r"10 MB in all: f0 \(4.2 MB\), f1"),
+        (RunOptions(input_files=tuple(InputFile(f"f{i}.py", b"x" * 2000) for i in range(11))),
+         r"at most 10: f0.py \(2.0 kB\), .*f10.py \(2.0 kB\)"),
     ],
 )  # fmt: skip
 def test_invalid_options_are_refused_before_sending(options: RunOptions, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         ExecuteRequest("python", "", options).validate()
+
+
+def test_names_with_subfolders_are_accepted() -> None:
+    files = (InputFile("pkg/__init__.py", b""), InputFile("pkg/sub/util.py", b"x"))
+    ExecuteRequest("python", "", RunOptions(input_files=files)).validate()
 
 
 def test_shebang_runs_cannot_carry_input_files() -> None:

@@ -80,24 +80,50 @@ class RunOptions:
         validate_input_files(self.input_files)
 
 
+def input_name_problem(name: str) -> str | None:
+    """Why `name` cannot name an input file, or None when it can.
+
+    A name is a relative path inside the job's working directory: `data.csv`, or `pkg/util.py`
+    for a file in a subfolder (the folders are created there). Never absolute, never `..` or `.`
+    parts, no empty parts, no backslashes, no NUL.
+    """
+    if not name or len(name) > MAX_FILENAME_CHARS:
+        return f"input file name must be 1 to {MAX_FILENAME_CHARS} characters: {name[:40]!r}"
+    parts = name.split("/")
+    if "\\" in name or "\0" in name or any(p in ("", ".", "..") for p in parts):
+        return (
+            f"input file name {name!r} must be a relative path inside the job's folder, such as "
+            f"'data.csv' or 'pkg/util.py' (no '..', no leading '/', no '\\', no empty parts)"
+        )
+    return None
+
+
+def _size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
+
+
+def _sizes(files: tuple[InputFile, ...] | list[InputFile]) -> str:
+    shown = ", ".join(f"{f.filename} ({_size(len(f.content))})" for f in files[:12])
+    return shown + (f" and {len(files) - 12} more" if len(files) > 12 else "")
+
+
 def validate_input_files(files: tuple[InputFile, ...] | list[InputFile]) -> None:
-    """The API's documented limits: 10 files, 5 MB each, 10 MB in all, plain names."""
+    """The API's documented limits: 10 files, 5 MB each, 10 MB in all, relative names.
+
+    Over a limit, the message names the files and their sizes.
+    """
     if len(files) > MAX_INPUT_FILES:
         raise ValidationError(
-            f"{len(files)} input files given; the API accepts at most {MAX_INPUT_FILES}"
+            f"{len(files)} input files given; the API accepts at most {MAX_INPUT_FILES}: "
+            f"{_sizes(files)}"
         )
     total = 0
     seen: set[str] = set()
     for f in files:
         name = f.filename
-        if not name or len(name) > MAX_FILENAME_CHARS:
-            raise ValidationError(
-                f"input file name must be 1 to {MAX_FILENAME_CHARS} characters: {name[:40]!r}"
-            )
-        if "/" in name or "\\" in name or ".." in name or "\0" in name:
-            raise ValidationError(
-                f"input file name {name!r} must be a plain file name (no '/', '\\' or '..')"
-            )
+        problem = input_name_problem(name)
+        if problem:
+            raise ValidationError(problem)
         if name in seen:
             raise ValidationError(f"input file {name!r} is given twice")
         seen.add(name)
@@ -107,10 +133,25 @@ def validate_input_files(files: tuple[InputFile, ...] | list[InputFile]) -> None
                 f"input file {name!r} is {size / 1e6:.1f} MB; the limit is 5 MB per file"
             )
         total += size
+    clash = folder_clash(seen)
+    if clash:
+        raise ValidationError(clash)
     if total > MAX_INPUT_TOTAL_BYTES:
         raise ValidationError(
-            f"input files add up to {total / 1e6:.1f} MB; the limit is 10 MB in all"
+            f"input files add up to {total / 1e6:.1f} MB; the limit is 10 MB in all: "
+            f"{_sizes(files)}"
         )
+
+
+def folder_clash(names: set[str] | frozenset[str]) -> str | None:
+    """A file whose name is also another file's folder (`pkg` and `pkg/util.py`), or None."""
+    for name in sorted(names):
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in names:
+                return f"input file {folder!r} is also the folder of {name!r}; rename one"
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Turns a validated job spec into one sandboxed process and its result.
 
 The code and the input files are written into memfds that bwrap copies (`--file`) into the
-job's tmpfs working directory; the host file system only holds an artifact directory (when the
+job's tmpfs working directory (bwrap creates the folders of names such as `pkg/util.py`, owned
+by the job's uid); the host file system only holds an artifact directory (when the
 job asks for its compiled binary) and, for a root server, empty staging mount points. Both live
 in a per-job directory under the server's private scratch directory and are removed afterwards.
 """
@@ -156,6 +157,8 @@ class Executor:
             work = job_dir / "work"
             work.mkdir()
             for name, content in files.items():
+                # names are validated relative paths (`pkg/util.py`): make their folders
+                (work / name).parent.mkdir(parents=True, exist_ok=True)
                 (work / name).write_bytes(content)
             env["HOME"] = str(work)
             outcome = await run_process(

@@ -2,7 +2,7 @@
 
 Accepted leniently: `ttl` as a number or a numeric string; input file content under `content`
 or `content_base64`; unknown fields (ignored). Enforced: the documented limits of `api.models`
-(ttl range, network modes, env size, input file count, sizes and plain names). Every
+(ttl range, network modes, env size, input file count, sizes and relative names such as `pkg/util.py`). Every
 `BadRequest` message says what to change.
 """
 
@@ -25,6 +25,8 @@ from unsandbox_ls.api.models import (
     TTL_DEFAULT,
     TTL_MAX,
     TTL_MIN,
+    folder_clash,
+    input_name_problem,
 )
 from unsandbox_ls.languages import language_from_shebang
 from unsandbox_ls.sandbox.executor import JobSpec
@@ -110,14 +112,12 @@ def parse_input_files(value: Any, code_file: str) -> tuple[tuple[str, bytes], ..
             raise BadRequest(
                 f"each input file needs a filename of 1 to {MAX_FILENAME_CHARS} characters"
             )
-        if "/" in name or "\\" in name or ".." in name or "\0" in name or name in (".",):
-            raise BadRequest(
-                f"input file name {name!r} must be a plain file name (no '/', '\\' or '..')",
-                code="invalid_filename",
-            )
+        problem = input_name_problem(name)
+        if problem:
+            raise BadRequest(problem, code="invalid_filename")
         if name in names:
             raise BadRequest(f"input file {name!r} is given twice")
-        if name == code_file:
+        if name == code_file or name.split("/", 1)[0] == code_file:
             raise BadRequest(f"input file {name!r} would overwrite the code; rename it")
         names.add(name)
         payload = item.get("content", item.get("content_base64"))
@@ -133,6 +133,9 @@ def parse_input_files(value: Any, code_file: str) -> tuple[tuple[str, bytes], ..
         files.append((name, data))
     if total > MAX_INPUT_TOTAL_BYTES:
         raise BadRequest("input files add up to more than 10 MB")
+    clash = folder_clash(names)
+    if clash:
+        raise BadRequest(clash, code="invalid_filename")
     return tuple(files)
 
 
