@@ -2,8 +2,8 @@
 
 Accepted leniently: `ttl` as a number or a numeric string; input file content under `content`
 or `content_base64`; unknown fields (ignored). Enforced: the documented limits of `api.models`
-(ttl range, network modes, env size, input file count, sizes and relative names such as `pkg/util.py`). Every
-`BadRequest` message says what to change.
+(ttl range, network modes, env size, input file count, sizes and relative names such as
+`pkg/util.py`). Every `BadRequest` message says what to change.
 """
 
 from __future__ import annotations
