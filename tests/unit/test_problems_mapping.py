@@ -15,7 +15,7 @@ import pytest
 from lsprotocol import types as lsp
 
 from unsandbox_ls.problems import Target, parse_output, to_diagnostics
-from unsandbox_ls.problems.mapping import buffer_frames, encode_column, is_internal
+from unsandbox_ls.problems.mapping import SentFile, buffer_frames, encode_column, is_internal
 from unsandbox_ls.problems.model import Frame
 
 
@@ -141,3 +141,44 @@ def test_a_problem_in_another_file_lands_on_the_first_line(tmp_path: Path) -> No
     spots = {(d.severity, d.range.start.line) for d in by_uri["file:///project/script.py"]}
     # helper.py:5 is not line 5 of the buffer: the warning goes to the first line
     assert spots == {(lsp.DiagnosticSeverity.Warning, 0), (lsp.DiagnosticSeverity.Error, 4)}
+
+
+@pytest.mark.parametrize(
+    ("frame_path", "expected"),
+    [
+        ("/sandbox/helpers.py", "helpers.py"),
+        ("./helpers.py", "helpers.py"),
+        ("helpers.py", "helpers.py"),
+        ("/sandbox/pkg/util.py", "pkg/util.py"),
+        ("pkg/util.py", "pkg/util.py"),
+        ("/sandbox/util.py", "util.py"),  # not pkg/util.py: the longer name must match whole
+        ("file:///sandbox/pkg/main.py", "pkg/main.py"),
+        ("/sandbox/main.py", None),  # the code itself
+        ("main.py", None),
+        ("/usr/lib/python3.11/helpers.py", "helpers.py"),
+        ("/elsewhere/other.py", None),
+        ("Helper.java", "lib/Helper.java"),  # a bare name that only one sent file has
+        ("Twice.java", None),  # two sent files are called that: no guess
+    ],
+)
+def test_frames_are_matched_to_the_sent_files(frame_path: str, expected: str | None) -> None:
+    names = ["helpers.py", "util.py", "pkg/util.py", "pkg/main.py", "lib/Helper.java",
+             "a/Twice.java", "b/Twice.java"]  # fmt: skip
+    sent = tuple(SentFile(n, f"file:///p/{n}", ["x"], f"/p/{n}") for n in names)
+    target = Target(uri="file:///p/main.py", lines=["x"], submitted_name="main.py", files=sent)
+    found = target.sent_file_for(frame_path)
+    assert (found.name if found else None) == expected
+
+
+def test_a_frame_in_a_sent_file_is_not_the_buffer_even_when_it_is_the_only_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "helpers.py").write_text("def boom():\n    raise ValueError('x')\n")
+    stderr = run_python(tmp_path, "import helpers\nhelpers.boom()\n")
+    (problem,) = parse_output("python", stderr)
+    helper = SentFile("helpers.py", "file:///p/helpers.py", ["def boom():", "    raise"], None)
+    mapped = buffer_frames(problem, target("import helpers\nhelpers.boom()\n", files=(helper,)))
+    assert [(m.document.uri, m.spot.line) for m in mapped] == [
+        ("file:///p/helpers.py", 1),
+        ("file:///project/script.py", 1),
+    ]

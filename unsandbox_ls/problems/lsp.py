@@ -1,8 +1,9 @@
 """Problems → LSP diagnostics; the only module of the package that imports lsprotocol.
 
-Each problem gives an Error (or the compiler's own severity) where it lands in the buffer, and
-one Hint per other in-buffer frame, each linking back to the primary, because Neovim and Helix
-don't show `relatedInformation`. Related problems (compiler notes, the earlier exceptions of a
+Each problem gives an Error (or the compiler's own severity) where it lands — in the buffer or
+in a file sent with it, on that file's own URI — and one Hint per other frame in any of those
+files, each linking back to the primary (across files), because Neovim and Helix don't show
+`relatedInformation`. Related problems (compiler notes, the earlier exceptions of a
 chain) are listed in the primary's `relatedInformation` and get a Hint each too.
 """
 
@@ -18,7 +19,7 @@ from .mapping import (
     Target,
     buffer_frames,
     encode_column,
-    excerpt_spot,
+    excerpt_location,
     file_spot,
     output_paths,
 )
@@ -58,26 +59,33 @@ def _headline(problem: Problem) -> str:
     return problem.message.split("\n", 1)[0]
 
 
-def _primary(
+def primary_location(
     problem: Problem, target: Target, paths: frozenset[str]
-) -> tuple[Spot, list[MappedFrame]]:
+) -> tuple[Target, Spot, list[MappedFrame]]:
+    """Where a problem is reported (document and spot) and its mapped frames, innermost first:
+    its first mapped frame, else its excerpt's line, else the buffer's first line."""
     frames = buffer_frames(problem, target, paths)
     if frames:
-        return frames[0].spot, frames
-    return excerpt_spot(problem, target) or file_spot(target), []
+        return frames[0].document, frames[0].spot, frames
+    found = excerpt_location(problem, target)
+    if found is not None:
+        return found[0], found[1], []
+    return target, file_spot(target), []
 
 
 def to_diagnostics(
     problems: list[Problem], target: Target, encoding: str = "utf-16"
 ) -> dict[str, list[lsp.Diagnostic]]:
-    """Diagnostics per URI (the buffer's), primary first then its frame and related hints."""
-    out: list[lsp.Diagnostic] = []
-    seen: set[tuple[int, int, int, int, str, int]] = set()
+    """Diagnostics per URI (the buffer's and the sent files'), each problem's primary first then
+    its frame and related hints."""
+    out: dict[str, list[lsp.Diagnostic]] = {}
+    seen: set[tuple[str, int, int, int, int, str, int]] = set()
     paths = output_paths(problems)
     for number, problem in enumerate(problems):
-        for diagnostic in _problem_diagnostics(problem, number, target, encoding, paths):
+        for uri, diagnostic in _problem_diagnostics(problem, number, target, encoding, paths):
             rng = diagnostic.range
             key = (
+                uri,
                 rng.start.line,
                 rng.start.character,
                 rng.end.line,
@@ -87,8 +95,8 @@ def to_diagnostics(
             )
             if key not in seen:
                 seen.add(key)
-                out.append(diagnostic)
-    return {target.uri: out} if out else {}
+                out.setdefault(uri, []).append(diagnostic)
+    return out
 
 
 def _data(problem: Problem, number: int, frame: int, target: Target) -> dict[str, Any]:
@@ -100,19 +108,19 @@ def _data(problem: Problem, number: int, frame: int, target: Target) -> dict[str
 
 def _problem_diagnostics(
     problem: Problem, number: int, target: Target, encoding: str, paths: frozenset[str]
-) -> list[lsp.Diagnostic]:
-    spot, frames = _primary(problem, target, paths)
-    primary_range = to_range(spot, target, encoding)
-    primary_location = lsp.Location(target.uri, primary_range)
+) -> list[tuple[str, lsp.Diagnostic]]:
+    document, spot, frames = primary_location(problem, target, paths)
+    primary_range = to_range(spot, document, encoding)
+    primary_at = lsp.Location(document.uri, primary_range)
     headline = _headline(problem)
     total = len(frames)
     related_info: list[lsp.DiagnosticRelatedInformation] = []
-    hints: list[lsp.Diagnostic] = []
-    back_link = [lsp.DiagnosticRelatedInformation(primary_location, headline)]
+    hints: list[tuple[str, lsp.Diagnostic]] = []
+    back_link = [lsp.DiagnosticRelatedInformation(primary_at, headline)]
 
-    shown = {(spot.line, spot.start, spot.end)}
+    shown = {(document.uri, spot.line, spot.start, spot.end)}
     for position, mapped in enumerate(frames[1 : MAX_FRAME_HINTS + 1], start=2):
-        where_key = (mapped.spot.line, mapped.spot.start, mapped.spot.end)
+        where_key = (mapped.document.uri, mapped.spot.line, mapped.spot.start, mapped.spot.end)
         if where_key in shown:  # recursion, or PHP's call line of a built-in: said already
             continue
         shown.add(where_key)
@@ -122,21 +130,25 @@ def _problem_diagnostics(
         if callee:
             message += f", calls {_function_label(callee)}"
         message += f" ({headline})"
-        location_range = to_range(mapped.spot, target, encoding)
+        location_range = to_range(mapped.spot, mapped.document, encoding)
         related_info.append(
             lsp.DiagnosticRelatedInformation(
-                lsp.Location(target.uri, location_range), f"frame {position}/{total}: {where}"
+                lsp.Location(mapped.document.uri, location_range),
+                f"frame {position}/{total}: {where}",
             )
         )
         hints.append(
-            lsp.Diagnostic(
-                range=location_range,
-                message=message,
-                severity=lsp.DiagnosticSeverity.Hint,
-                code=problem.code,
-                source=SOURCE,
-                related_information=back_link,
-                data=_data(problem, number, mapped.index, target),
+            (
+                mapped.document.uri,
+                lsp.Diagnostic(
+                    range=location_range,
+                    message=message,
+                    severity=lsp.DiagnosticSeverity.Hint,
+                    code=problem.code,
+                    source=SOURCE,
+                    related_information=back_link,
+                    data=_data(problem, number, mapped.index, target),
+                ),
             )
         )
 
@@ -145,23 +157,27 @@ def _problem_diagnostics(
         if not other_frames:
             continue
         label = "note" if other.severity in ("info", "hint") else "related"
-        other_range = to_range(other_frames[0].spot, target, encoding)
+        other_document = other_frames[0].document
+        other_range = to_range(other_frames[0].spot, other_document, encoding)
         related_info.append(
             lsp.DiagnosticRelatedInformation(
-                lsp.Location(target.uri, other_range), f"{label}: {_headline(other)}"
+                lsp.Location(other_document.uri, other_range), f"{label}: {_headline(other)}"
             )
         )
-        if other_range == primary_range:
+        if other_range == primary_range and other_document.uri == document.uri:
             continue  # a note on the error's own spot: the related link is enough
         hints.append(
-            lsp.Diagnostic(
-                range=other_range,
-                message=f"{label}: {_headline(other)}",
-                severity=lsp.DiagnosticSeverity.Hint,
-                code=other.code,
-                source=SOURCE,
-                related_information=back_link,
-                data=_data(problem, number, -1, target),
+            (
+                other_document.uri,
+                lsp.Diagnostic(
+                    range=other_range,
+                    message=f"{label}: {_headline(other)}",
+                    severity=lsp.DiagnosticSeverity.Hint,
+                    code=other.code,
+                    source=SOURCE,
+                    related_information=back_link,
+                    data=_data(problem, number, -1, target),
+                ),
             )
         )
 
@@ -174,4 +190,4 @@ def _problem_diagnostics(
         related_information=related_info or None,
         data=_data(problem, number, frames[0].index if frames else -1, target),
     )
-    return [primary, *hints]
+    return [(document.uri, primary), *hints]

@@ -1,10 +1,15 @@
-"""Where problems land in the buffer that was run, without knowing where the sandbox put it.
+"""Where problems land in the files that were run, without knowing where the sandbox put them.
 
-A frame belongs to the buffer when its basename is the name the code was submitted under or
-the client file's own name, when it follows the language's main-script conventions
-(`main.<ext>`, `Main.java`, `Main.kt`, `<stdin>`, `<string>`, `-`), or when it is the only file
-of the output that is not a runtime internal. Internal frames (standard libraries,
-site-packages, `node:` modules, `/rustc/<hash>/`, GOROOT, JDK modules …) never do.
+A run sends the buffer (the code) and, with it, other local files under relative names
+(`helpers.py`, `pkg/util.py`: `Target.files`). A frame belongs to a sent file when its path is
+that name or ends with `/name` (`/sandbox/pkg/util.py`, `./helpers.rb`, `file:///src/x.mjs`),
+or, for a bare file name such as Java's `Helper.java`, when exactly one sent file has that
+name. Otherwise it belongs to the buffer when its basename is the name the code was submitted
+under or the client file's own name, when it follows the language's main-script conventions
+(`main.<ext>`, `Main.java`, `Main.kt`, `<stdin>`, `<string>`, `-`), or when it is the only
+file of the output, apart from the sent files, that is not a runtime internal. Internal frames
+(standard libraries, site-packages, `node:` modules, `/rustc/<hash>/`, GOROOT, JDK modules …)
+never do. A Tcl procedure frame lands in the file that defines the procedure.
 
 Lines are shifted by the line offset of a selection or cell run and clamped into the document;
 columns (1-based code points from the parsers) become 0-based code points here and are converted
@@ -32,14 +37,25 @@ _INTERNAL = re.compile(
 
 
 @dataclass(frozen=True)
+class SentFile:
+    """A local file sent along with the code: its relative name in the sandbox (`pkg/util.py`),
+    its client URI and local path, and its lines as they were sent (the buffer's, when open)."""
+
+    name: str
+    uri: str
+    lines: tuple[str, ...] | list[str]
+    path: str | None = None
+
+
+@dataclass(frozen=True)
 class Target:
-    """The buffer a run came from.
+    """The buffer a run came from, and the files sent with it.
 
     `path` is the local file (None for an untitled buffer), `uri` the client's URI, `lines` the
     document's lines at the time of the run, `line_offset` the 0-based document line of the first
     line that was sent (a selection or cell), `column_offset` the code-point column where that
     first line starts (a selection that starts mid-line), and `submitted_name` the file name the
-    code was sent under (such as `main.py`), when known.
+    code was sent under (such as `main.py`), when known. `files` are the other files sent.
     """
 
     uri: str
@@ -50,6 +66,7 @@ class Target:
     submitted_name: str | None = None
     run_id: str | None = None
     extra_names: frozenset[str] = field(default_factory=frozenset)
+    files: tuple[SentFile, ...] = ()
 
     @property
     def basename(self) -> str | None:
@@ -58,6 +75,37 @@ class Target:
         if not source:
             return None
         return basename(source)
+
+    def documents(self) -> list[Target]:
+        """This buffer, then one target per sent file (whole files: no offsets)."""
+        return [self, *(self.sent_document(f) for f in self.files)]
+
+    def sent_document(self, sent: SentFile) -> Target:
+        """The target of one sent file, for mapping the frames that land there."""
+        return Target(
+            uri=sent.uri, lines=sent.lines, path=sent.path, submitted_name=sent.name,
+            run_id=self.run_id,
+        )  # fmt: skip
+
+    def sent_file_for(self, path: str) -> SentFile | None:
+        """The sent file a frame's path names, or None (the buffer, or no file that was sent)."""
+        if not self.files:
+            return None
+        clean = path.removeprefix("file://").replace("\\", "/")
+        while clean.startswith("./"):
+            clean = clean[2:]
+        best: SentFile | None = None
+        for sent in self.files:
+            if (clean == sent.name or clean.endswith("/" + sent.name)) and (
+                best is None or len(sent.name) > len(best.name)
+            ):
+                best = sent
+        if best is not None or "/" in clean:
+            return best
+        if clean in _names(self) or _is_main_name(clean):
+            return None
+        same = [sent for sent in self.files if basename(sent.name) == clean]
+        return same[0] if len(same) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -71,11 +119,14 @@ class Spot:
 
 @dataclass(frozen=True)
 class MappedFrame:
-    """A frame of a problem that lies in the buffer, with where it lands."""
+    """A frame of a problem that lies in the buffer or a sent file, with where it lands.
+
+    `document` is the target of the file it lands in (the run's own target for the buffer)."""
 
     frame: Frame
     spot: Spot
     index: int  # position among the problem's frames, innermost first
+    document: Target
 
 
 def basename(path: str) -> str:
@@ -119,22 +170,47 @@ def output_paths(problems: list[Problem]) -> frozenset[str]:
 def buffer_frames(
     problem: Problem, target: Target, paths: frozenset[str] | None = None
 ) -> list[MappedFrame]:
-    """The problem's frames that belong to the buffer, innermost first, with their spots.
+    """The problem's frames that belong to the buffer or to a sent file, innermost first, with
+    the document each lands in and its spot there.
 
     `paths` are the non-internal paths of the whole output (`output_paths`); when it holds a
-    single path, that file is the buffer whatever its name. Without it, this problem's own.
+    single path apart from the sent files', that file is the buffer whatever its name. Without
+    it, this problem's own.
     """
     names = _names(target)
     candidates = [(i, f) for i, f in enumerate(problem.frames) if not is_internal(f)]
     if paths is None:
         paths = output_paths([problem])
-    only_file = len(paths) == 1
+    only_file = len([p for p in paths if target.sent_file_for(p) is None]) == 1
     mapped: list[MappedFrame] = []
     for index, frame in candidates:
-        name = basename(frame.path)
-        if only_file or name in names or _is_main_name(name):
-            mapped.append(MappedFrame(frame, frame_spot(frame, target), index))
+        sent = target.sent_file_for(frame.path)
+        document: Target | None = None
+        if sent is not None:
+            document = target.sent_document(sent)
+        else:
+            name = basename(frame.path)
+            if only_file or name in names or _is_main_name(name):
+                document = target
+        if document is None:
+            continue
+        if frame.relative_to and target.files:
+            document = _definer(frame.relative_to, document, target)
+        mapped.append(MappedFrame(frame, frame_spot(frame, document), index, document))
     return mapped
+
+
+def _proc_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(r"\s*proc\s+:{0,2}" + re.escape(name) + r"(?:\s|$)")
+
+
+def _definer(name: str, document: Target, target: Target) -> Target:
+    """The document defining procedure `name` (Tcl): the frame's own, else the first that does."""
+    pattern = _proc_pattern(name)
+    for candidate in [document, *target.documents()]:
+        if any(pattern.match(text) for text in candidate.lines):
+            return candidate
+    return document
 
 
 def clamp_line(target: Target, line: int) -> int:
@@ -151,7 +227,7 @@ def _resolve_line(frame: Frame, target: Target) -> int:
     """The 0-based document line of a frame, resolving definition-relative lines (Tcl procs)."""
     line = frame.line - 1 + target.line_offset
     if frame.relative_to:
-        pattern = re.compile(r"\s*proc\s+:{0,2}" + re.escape(frame.relative_to) + r"(?:\s|$)")
+        pattern = _proc_pattern(frame.relative_to)
         for number, text in enumerate(target.lines):
             if pattern.match(text):
                 return clamp_line(target, number + frame.line - 1)
@@ -216,17 +292,25 @@ def to_code_points(text: str, column: int, unit: ColumnUnit) -> int:
 
 
 def excerpt_spot(problem: Problem, target: Target) -> Spot | None:
-    """For a problem without a line: the first document line containing its excerpt."""
+    """For a problem without a line: the first line of the buffer containing its excerpt."""
+    found = excerpt_location(problem, target)
+    return found[1] if found is not None and found[0] is target else None
+
+
+def excerpt_location(problem: Problem, target: Target) -> tuple[Target, Spot] | None:
+    """For a problem without a line: the first line containing its excerpt, in the buffer,
+    else in the sent files, with the document it is in."""
     if not problem.excerpt:
         return None
     needle = problem.excerpt.strip()
     if not needle:
         return None
-    first = clamp_line(target, target.line_offset)
-    for number in range(first, len(target.lines)):
-        column = target.lines[number].find(needle)
-        if column >= 0:
-            return Spot(number, column, column + len(needle))
+    for document in target.documents():
+        first = clamp_line(document, document.line_offset)
+        for number in range(first, len(document.lines)):
+            column = document.lines[number].find(needle)
+            if column >= 0:
+                return document, Spot(number, column, column + len(needle))
     return None
 
 

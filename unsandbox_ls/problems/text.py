@@ -1,15 +1,19 @@
-"""Problems → compiler-style terminal lines (`PATH:LINE:COL: error: MESSAGE`), 1-based."""
+"""Problems → compiler-style terminal lines (`PATH:LINE:COL: error: MESSAGE`), 1-based.
+
+Each line names the local file the location is in: the buffer's path, or a sent file's own path
+(`helpers.py:2:5: error: …` for an error raised in a file the program imported).
+"""
 
 from __future__ import annotations
 
-from .mapping import Spot, Target, buffer_frames, excerpt_spot, file_spot, output_paths
+from .mapping import Spot, Target, buffer_frames, excerpt_location, file_spot, output_paths
 from .model import Problem
 
 _WORD = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
 
 
-def _location(target: Target, spot: Spot) -> str:
-    path = target.path or target.uri
+def _location(document: Target, spot: Spot) -> str:
+    path = document.path or document.uri
     return f"{path}:{spot.line + 1}:{spot.start + 1}"
 
 
@@ -20,17 +24,22 @@ def to_terminal_lines(problems: list[Problem], target: Target) -> list[str]:
     for problem in problems:
         frames = buffer_frames(problem, target, paths)
         headline = problem.message.split("\n", 1)[0]
-        spot = frames[0].spot if frames else excerpt_spot(problem, target) or file_spot(target)
-        out.append(f"{_location(target, spot)}: {_WORD[problem.severity]}: {headline}")
+        if frames:
+            document, spot = frames[0].document, frames[0].spot
+        else:
+            document, spot = excerpt_location(problem, target) or (target, file_spot(target))
+        out.append(f"{_location(document, spot)}: {_WORD[problem.severity]}: {headline}")
         total = len(frames)
         for position, mapped in enumerate(frames[1:], start=2):
             where = mapped.frame.function or "top level"
             out.append(
-                f"{_location(target, mapped.spot)}: note: frame {position}/{total}: in {where}"
+                f"{_location(mapped.document, mapped.spot)}: note: frame {position}/{total}: "
+                f"in {where}"
             )
         for other in problem.related:
             other_frames = buffer_frames(other, target, paths)
             if other_frames:
                 note = other.message.split("\n", 1)[0]
-                out.append(f"{_location(target, other_frames[0].spot)}: note: {note}")
+                first = other_frames[0]
+                out.append(f"{_location(first.document, first.spot)}: note: {note}")
     return out

@@ -1,0 +1,3 @@
+greet() {
+  nosuchcommand "$1" # expect: error `command not found`
+}

@@ -1,0 +1,3 @@
+source helpers.sh
+
+greet world

@@ -1,0 +1,3 @@
+static int add(int a, int b) {
+    return a + b + missing; /* expect: error `missing` at `missing` */
+}

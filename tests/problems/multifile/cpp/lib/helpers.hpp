@@ -1,0 +1,3 @@
+inline int add(int a, int b) {
+    return a + b + missing; // expect: error `missing` at `missing`
+}

@@ -1,0 +1,7 @@
+local M = {}
+
+function M.add(a, b)
+  return a + b + nil -- expect: error `arithmetic`
+end
+
+return M

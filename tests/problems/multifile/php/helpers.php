@@ -1,0 +1,4 @@
+<?php
+function add($a, $b) {
+    return $a + $b + missing(); // expect: error `undefined function missing()`
+}

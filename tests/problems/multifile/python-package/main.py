@@ -1,0 +1,3 @@
+from pkg.sub import util
+
+print(util.twice(None))  # expect: hint

@@ -1,0 +1,4 @@
+check_positive <- function(x) {
+  if (x < 0) stop("must be positive")
+  x
+}

@@ -1,0 +1,3 @@
+source("helpers.R")
+
+check_positive(-3) # expect: error `must be positive`

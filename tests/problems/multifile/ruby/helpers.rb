@@ -1,0 +1,3 @@
+def add(a, b)
+  a.missing_method + b # expect: error `NoMethodError` at `.missing_method`
+end

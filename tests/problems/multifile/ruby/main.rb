@@ -1,0 +1,3 @@
+require_relative 'helpers'
+
+puts add(1, 2) # expect: hint

@@ -1,0 +1,5 @@
+mod helpers;
+
+fn main() {
+    println!("{}", helpers::add(1, 2));
+}

@@ -1,0 +1,3 @@
+proc add {a b} {
+    expr {$a + "x"} ;# expect: error `non-numeric`
+}

@@ -1,0 +1,3 @@
+source helpers.tcl
+
+puts [add 1 2] ;# expect: hint

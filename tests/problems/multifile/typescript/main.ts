@@ -1,0 +1,3 @@
+import { add } from "./helpers.ts";
+
+console.log(add(1, 2)); // expect: hint
