@@ -29,6 +29,7 @@ from support.sandbox import SandboxServer
 from unsandbox_ls.problems import Target, fallback_problem, parse_output, to_diagnostics
 from unsandbox_ls.problems.mapping import SentFile, encode_column
 from unsandbox_ls.problems.text import to_terminal_lines
+from unsandbox_ls.runs.display import local_paths, localise
 from unsandbox_ls.runs.imports import Discovery, discover_imports
 
 HERE = Path(__file__).resolve().parent / "multifile"
@@ -232,3 +233,21 @@ def test_unsaved_buffer_text_is_what_runs(
     by_uri = diagnostics(ran)
     (error,) = [d for d in by_uri[(folder / "helpers.py").as_uri()] if d.severity == 1]
     assert error.range.start.line == 2 and "ZeroDivisionError" in error.message
+
+
+@pytest.mark.parametrize("case", ["python", "javascript", "ruby", "lua", "php", "java"])
+def test_shown_output_names_the_local_files(case: str, results: dict[str, Ran]) -> None:
+    if case not in results:
+        pytest.skip(f"no {case} runtime")
+    ran = results[case]
+    stderr = ran.job.get("stderr") or ""
+    stdout = ran.job.get("stdout") or ""
+    problems = parse_output(ran.language, stderr, stdout)
+    replacements = local_paths(problems, target_for(ran))
+    shown = localise(stderr + stdout, replacements)
+    (error_mark,) = [m for m in marks(ran.folder) if m.kind == "error"]
+    error_path = str(ran.folder / error_mark.name)
+    main_path = str(main_file(ran.folder))
+    assert error_path in shown and main_path in shown, (replacements, shown)
+    assert "/sandbox/" not in shown, shown
+    assert localise(shown, replacements) == shown  # local paths are left alone

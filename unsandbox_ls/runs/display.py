@@ -1,0 +1,49 @@
+"""Output as the user reads it: the sandbox's paths of the files that were sent shown as the
+local files, so a click in VS Code's output or `gf` in Neovim's split opens the right file.
+
+Only the paths the parsers read as frames of the run's files are replaced (`/sandbox/helpers.py`,
+`./helpers.lua`, `main.rb` → the local path of each), and only where the path stands whole:
+between the start of a line, a space, a quote or a bracket and one of `:`, `"`, `'`, `(`, `)`,
+`,`, a space or the end of the line. The run's log keeps the program's output exactly as it came.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from unsandbox_ls.problems.mapping import Target
+    from unsandbox_ls.problems.model import Problem
+
+
+def local_paths(problems: list[Problem], target: Target) -> dict[str, str]:
+    """Frame path as printed → local path, for every frame that lands in a file of the run."""
+    from unsandbox_ls.problems.mapping import buffer_frames, output_paths
+
+    paths = output_paths(problems)
+    found: dict[str, str] = {}
+    pending = list(problems)
+    while pending:
+        problem = pending.pop()
+        pending.extend(problem.related)
+        for mapped in buffer_frames(problem, target, paths):
+            local = mapped.document.path
+            printed = mapped.frame.path
+            if local and printed and printed != local:
+                found.setdefault(printed, local)
+    return found
+
+
+def localise(text: str, replacements: dict[str, str]) -> str:
+    """`text` with each printed path replaced by its local path where the path stands whole."""
+    if not text or not replacements:
+        return text
+    ordered = sorted(replacements, key=len, reverse=True)  # `/sandbox/pkg/a.py` before `a.py`
+    pattern = re.compile(
+        r"(?<![\w./\\-])(?:file://)?("
+        + "|".join(re.escape(p) for p in ordered)
+        + r")(?=[:\"'(),\s]|$)",
+        re.M,
+    )
+    return pattern.sub(lambda m: replacements[m[1]], text)
