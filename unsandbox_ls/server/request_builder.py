@@ -13,8 +13,8 @@ from typing import Any
 from pygls.uris import to_fs_path
 
 from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
+from unsandbox_ls.runs.magic_comment import MagicCommentError, MagicOptions, parse_magic_comment
 from unsandbox_ls.server.diagnostics import RunTarget
-from unsandbox_ls.server.magic_comment import MagicCommentError, MagicOptions, parse_magic_comment
 from unsandbox_ls.server.regions import Region
 from unsandbox_ls.server.server import UnsandboxLanguageServer
 from unsandbox_ls.server.state import Run

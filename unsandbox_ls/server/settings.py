@@ -16,9 +16,9 @@ from typing import Any
 
 from unsandbox_ls.api.limits import NETWORK_MODES, TTL_DEFAULT, TTL_MAX, TTL_MIN
 from unsandbox_ls.languages import API_LANGUAGES
+from unsandbox_ls.runs.magic_comment import RUN_MODES
 
 SECTION = "unsandbox"
-RUN_MODES = ("async", "sync")
 
 
 @dataclass(frozen=True)

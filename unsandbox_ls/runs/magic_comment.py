@@ -19,9 +19,10 @@ import shlex
 from dataclasses import dataclass, field
 
 from unsandbox_ls.api.limits import NETWORK_MODES, TTL_MAX, TTL_MIN
-from unsandbox_ls.server.settings import RUN_MODES
 
 SCAN_LINES = 5
+#: how a run is submitted: submit and poll, or one request
+RUN_MODES = ("async", "sync")
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")
 
