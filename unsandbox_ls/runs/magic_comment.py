@@ -9,6 +9,7 @@ JavaScript, `--` in Lua …). Words are `key=value` pairs separated by spaces (s
     files=GLOB[,GLOB…]     input files, relative to the file (repeatable)
     artifact=true|false    return the compiled artifact
     mode=async|sync        how the run is submitted
+    discover=true|false    send the local files the program imports (default true)
 
 A bad word makes the whole comment invalid: the run is refused with a message, nothing is sent.
 """
@@ -42,6 +43,7 @@ class MagicOptions:
     return_artifact: bool | None = None
     mode: str | None = None
     line: int | None = None  # 0-based line of the comment
+    discover: bool | None = None
 
 
 def find_magic_comment(lines: list[str], leader: str) -> tuple[int, str] | None:
@@ -76,6 +78,7 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
     files: list[str] = []
     artifact: bool | None = None
     mode: str | None = None
+    discover: bool | None = None
     for word in words:
         key, sep, value = word.partition("=")
         if not sep or not key:
@@ -110,6 +113,10 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
                 artifact = False
             else:
                 raise MagicCommentError(f"{where}: artifact must be true or false, got {value!r}")
+        elif key == "discover":
+            if value.lower() not in (*_TRUE, *_FALSE):
+                raise MagicCommentError(f"{where}: discover must be true or false, got {value!r}")
+            discover = value.lower() in _TRUE
         elif key == "mode":
             if value not in RUN_MODES:
                 raise MagicCommentError(f"{where}: mode must be async or sync, got {value!r}")
@@ -117,6 +124,6 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
         else:
             raise MagicCommentError(
                 f"{where}: unknown key {key!r} (known: ttl, network, env.NAME, files, "
-                f"artifact, mode)"
+                f"artifact, mode, discover)"
             )
-    return MagicOptions(ttl, network, env, tuple(files), artifact, mode, line_no)
+    return MagicOptions(ttl, network, env, tuple(files), artifact, mode, line_no, discover)

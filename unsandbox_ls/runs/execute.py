@@ -1,0 +1,62 @@
+"""Plan → result through the API client, and the client for a set of settings.
+
+`execute` sends the plan's request the way the plan says (`async`: submit and poll, with
+`on_update` on every poll; `sync`: one request). Cancelling the awaiting task cancels the job.
+`connect` resolves the base URL and the credentials (explicit values first, then the
+environment and `~/.unsandbox/accounts.csv`) or refuses the run saying what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from unsandbox_ls.runs.request import RunRefused
+
+if TYPE_CHECKING:
+    from unsandbox_ls.api.client import OnUpdate, UnsandboxClient
+    from unsandbox_ls.api.credentials import Credentials
+    from unsandbox_ls.api.models import RunResult
+    from unsandbox_ls.runs.request import Plan
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where runs go and with which keys (explicit values; None: the environment's)."""
+
+    base_url: str | None = None
+    public_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+    account: int | None = None
+
+
+def resolve(
+    connection: Connection, env: Mapping[str, str] | None = None, *, hint: str = ""
+) -> tuple[str, Credentials]:
+    """(base URL, credentials) for `connection`; `RunRefused` saying what is missing."""
+    from unsandbox_ls.api.credentials import find_credentials, resolve_base_url
+    from unsandbox_ls.api.errors import ConfigurationError
+
+    environ = os.environ if env is None else env
+    try:
+        base_url = resolve_base_url(connection.base_url, environ)
+        credentials = find_credentials(
+            public_key=connection.public_key,
+            secret_key=connection.secret_key,
+            api_key=connection.api_key,
+            account=connection.account,
+            env=environ,
+        )
+    except ConfigurationError as exc:
+        raise RunRefused(f"{exc}{hint}; nothing was sent") from None
+    return base_url, credentials
+
+
+async def execute(
+    plan: Plan, client: UnsandboxClient, *, on_update: OnUpdate | None = None
+) -> RunResult:
+    """Send the plan and wait for its result."""
+    return await client.run_request(plan.request, mode=plan.mode, on_update=on_update)

@@ -1,0 +1,362 @@
+"""Source + settings + magic comment → `Plan` (the API request, checked) or `RunRefused`.
+
+The same for the language server and `unsandbox-ls run`: the language (explicit, `languageMap`,
+extension, shebang, editor id), the file's magic comment (which overrides the settings, except
+what the caller pins, such as a command-line flag), the files that go along (discovered imports,
+the `inputFiles` globs, `files=` of the magic comment and the CLI's `-f`), and the API's limits.
+Nothing here sends anything; reading files blocks, so the server calls `build_plan` in a worker
+thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, TTL_DEFAULT
+from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
+from unsandbox_ls.runs.magic_comment import MagicCommentError, MagicOptions, parse_magic_comment
+
+if TYPE_CHECKING:
+    from unsandbox_ls.api.models import ExecuteRequest, InputFile, RawRunRequest
+    from unsandbox_ls.problems.mapping import Target
+    from unsandbox_ls.runs.imports import Discovery
+
+RunKind = Literal["file", "shebang", "selection", "cell"]
+Mode = Literal["async", "sync"]
+#: an open buffer's text for a local path, or None when it is not open
+BufferText = Callable[[Path], "str | None"]
+
+DISCOVERY_OFF = (
+    "discover=false in the magic comment, the unsandbox.discoverImports setting, or "
+    "--no-discover on the command line"
+)
+
+
+class RunRefused(Exception):
+    """The run cannot be sent (nothing was sent); the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """What runs: the document (its URI, local path, lines) and the part of it that is sent.
+
+    `code` is the whole text for a file or shebang run; for a selection or cell it is that
+    part, which starts at `line_offset` (0-based) and `column_offset` (code points).
+    """
+
+    uri: str
+    path: str | None
+    lines: tuple[str, ...] | list[str]
+    code: str
+    kind: RunKind = "file"
+    line_offset: int = 0
+    column_offset: int = 0
+    language_id: str | None = None
+    version: int | None = None
+    run_id: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The file's name for messages (`orders.py`), or the URI's last part."""
+        if self.path:
+            return os.path.basename(self.path)
+        return self.uri.rstrip("/").rsplit("/", 1)[-1] or self.uri
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the caller decides: the editor's settings, or the command line's flags.
+
+    `pinned` names the options (`ttl`, `network_mode`, `env`, `return_artifact`, `mode`,
+    `discover_imports`) the magic comment may not change: the CLI pins the flags given.
+    `required_files` must each exist (the CLI's `-f`); `input_files` are globs that may match
+    nothing (the `inputFiles` setting).
+    """
+
+    ttl: int = TTL_DEFAULT
+    network_mode: str = "zerotrust"
+    env: Mapping[str, str] = field(default_factory=dict)
+    input_files: tuple[str, ...] = ()
+    required_files: tuple[str, ...] = ()
+    return_artifact: bool = False
+    mode: Mode = "async"
+    language: str | None = None
+    language_map: Mapping[str, str] = field(default_factory=dict)
+    discover_imports: bool = True
+    workspace_roots: tuple[str, ...] = ()
+    pinned: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SentName:
+    """A file sent along with the code: its name in the sandbox, its local path, and whether
+    it came from an open buffer, the disk as discovered, or a pattern / `-f`."""
+
+    name: str
+    path: str
+    origin: Literal["buffer", "disk", "named"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run ready to send: the request, how to send it, and how to read its output."""
+
+    source: Source
+    language: str | None
+    request: ExecuteRequest | RawRunRequest
+    mode: Mode
+    target: Target
+    sent: tuple[SentName, ...] = ()
+    notes: tuple[str, ...] = ()
+    discovered: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    @property
+    def file_count(self) -> int:
+        """How many files go: the code and every input file."""
+        return 1 + len(self.request.options.input_files)
+
+
+def submitted_name(language: str | None) -> str:
+    """The name the sandbox saves the code under: `main.py`, `Main.java` …"""
+    if language is None:
+        return "main"
+    if language in MAIN_FILE_NAMES:
+        return MAIN_FILE_NAMES[language]
+    ext = next((e for e, lang in EXTENSIONS.items() if lang == language), language)
+    return f"main.{ext}"
+
+
+def choose_language(source: Source, settings: RunSettings) -> str | None:
+    """The API language: explicit, else `languageMap`, extension, shebang, editor id."""
+    if settings.language:
+        return settings.language
+    detection = detect_language(
+        source.path or source.name,
+        source.text,
+        editor_language_id=source.language_id,
+        overrides=dict(settings.language_map),
+    )
+    return detection.language if detection else None
+
+
+def _map_key(name: str, language_id: str | None) -> str:
+    return name.rsplit(".", 1)[1] if "." in name.lstrip(".") else (language_id or "myLanguage")
+
+
+def build_plan(
+    source: Source, settings: RunSettings, *, buffer_text: BufferText | None = None
+) -> Plan:
+    """The plan of a run; `RunRefused` (saying why, and that nothing was sent) if it cannot go.
+
+    Blocking: it reads the files that go along. `buffer_text` gives the editor's text of an
+    open file (unsaved changes included), which is sent instead of the disk's.
+    """
+    from unsandbox_ls.api.errors import ValidationError
+    from unsandbox_ls.api.models import ExecuteRequest, RawRunRequest, RunOptions
+
+    name = source.name
+    language = choose_language(source, settings)
+    if language is None and source.kind != "shebang":
+        raise RunRefused(
+            f"cannot tell the language of {name}; map its extension or language id in the "
+            f'unsandbox.languageMap setting (e.g. {{"{_map_key(name, source.language_id)}": '
+            f'"python"}}) or pass --language'
+        )
+    try:
+        magic = parse_magic_comment(list(source.lines), comment_leader(language or "python"))
+    except MagicCommentError as exc:
+        raise RunRefused(f"{name}: {exc}; nothing was sent") from None
+    discover = (
+        settings.discover_imports
+        if "discover_imports" in settings.pinned or magic.discover is None
+        else magic.discover
+    )
+    files: list[InputFile] = []
+    sent: list[SentName] = []
+    notes: tuple[str, ...] = ()
+    discovered = False
+    if source.kind != "shebang" and language is not None:
+        if discover and source.path:
+            found = _discover(source, language, settings, buffer_text)
+            discovered = True
+            notes = found.notes
+            _refuse_oversized(name, found)
+            for item in found.files:
+                files.append(_input_file(item.name, item.content))
+                sent.append(SentName(item.name, str(item.path), item.origin))
+        named = _named_files(source, settings, magic)
+        _merge(files, sent, named, name)
+    code_name = submitted_name(language)
+    clash = next((s for s in sent if s.name == code_name), None)
+    if clash is not None:
+        raise RunRefused(
+            f"{name}: {clash.path} would be sent as {code_name}, the name the sandbox gives the "
+            f"program itself; rename that file (or turn import discovery off: {DISCOVERY_OFF}); "
+            f"nothing was sent"
+        )
+    pinned = settings.pinned
+    env = {**magic.env, **settings.env} if "env" in pinned else {**settings.env, **magic.env}
+    options = RunOptions(
+        ttl=settings.ttl if "ttl" in pinned or magic.ttl is None else magic.ttl,
+        network_mode=(
+            settings.network_mode
+            if "network_mode" in pinned or magic.network_mode is None
+            else magic.network_mode
+        ),
+        env=env,
+        input_files=tuple(files),
+        return_artifact=(
+            settings.return_artifact
+            if "return_artifact" in pinned or magic.return_artifact is None
+            else magic.return_artifact
+        ),
+    )
+    request: ExecuteRequest | RawRunRequest
+    if source.kind == "shebang" or language is None:
+        request = RawRunRequest(source.code, options)
+    else:
+        request = ExecuteRequest(language, source.code, options)
+    try:
+        request.validate()
+    except ValidationError as exc:
+        hint = f" (turn import discovery off: {DISCOVERY_OFF})" if discovered and files else ""
+        raise RunRefused(f"{name}: {exc}{hint}; nothing was sent") from None
+    mode = settings.mode if "mode" in settings.pinned or magic.mode is None else magic.mode
+    return Plan(
+        source=source,
+        language=language,
+        request=request,
+        mode="sync" if mode == "sync" else "async",
+        target=_target(source, language, sent, files),
+        sent=tuple(sent),
+        notes=notes,
+        discovered=discovered,
+    )
+
+
+def _input_file(name: str, content: bytes) -> InputFile:
+    from unsandbox_ls.api.models import InputFile
+
+    return InputFile(name, content)
+
+
+def _discover(
+    source: Source, language: str, settings: RunSettings, buffer_text: BufferText | None
+) -> Discovery:
+    from unsandbox_ls.runs.imports import discover_imports
+
+    assert source.path is not None
+    folder = os.path.dirname(os.path.abspath(source.path))
+    root = next((r for r in settings.workspace_roots if _inside(folder, os.path.abspath(r))), None)
+    return discover_imports(
+        language, Path(source.path), source.code, root=root, buffer_text=buffer_text
+    )
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _refuse_oversized(name: str, found: Discovery) -> None:
+    if not found.oversized:
+        return
+    listed = ", ".join(f"{n} ({size / 1e6:.1f} MB)" for n, size in found.oversized)
+    raise RunRefused(
+        f"{name} imports files over the API's limit of {MAX_INPUT_FILE_BYTES // (1024 * 1024)} "
+        f"MB per file: {listed}; turn import discovery off ({DISCOVERY_OFF}) or make them "
+        f"smaller; nothing was sent"
+    )
+
+
+def _named_files(
+    source: Source, settings: RunSettings, magic: MagicOptions
+) -> list[tuple[InputFile, str]]:
+    """The files named by patterns, with their local paths: the settings' globs (which may
+    match nothing), then `files=` of the magic comment and the CLI's `-f` (which must match)."""
+    import glob
+
+    optional, required = settings.input_files, (*magic.files, *settings.required_files)
+    if not optional and not required:
+        return []
+    if source.path is None:
+        if required:
+            raise RunRefused("files= needs a file saved on disk (this buffer has no folder)")
+        return []
+    base = os.path.dirname(os.path.abspath(source.path))
+    found: dict[str, tuple[InputFile, str]] = {}
+    for pattern, strict in [*((p, False) for p in optional), *((p, True) for p in required)]:
+        expanded = os.path.expanduser(pattern)
+        matches = sorted(glob.glob(expanded, root_dir=base, recursive=True))
+        paths = [os.path.join(base, m) for m in matches if os.path.isfile(os.path.join(base, m))]
+        if not paths and strict:
+            raise RunRefused(f"the file pattern {pattern!r} matched no file in {base}")
+        for path in paths:
+            try:
+                with open(path, "rb") as handle:
+                    content = handle.read(MAX_INPUT_FILE_BYTES + 1)
+            except OSError as exc:
+                raise RunRefused(f"cannot read input file {path}: {exc.strerror}") from None
+            name = os.path.basename(path)
+            found[name] = (_input_file(name, content), os.path.abspath(path))
+    return list(found.values())
+
+
+def _merge(
+    files: list[InputFile],
+    sent: list[SentName],
+    named: list[tuple[InputFile, str]],
+    name: str,
+) -> None:
+    """Add the named files after the discovered ones; one name, one file."""
+    by_name = {f.filename: f for f in files}
+    for item, path in named:
+        other = by_name.get(item.filename)
+        if other is None:
+            files.append(item)
+            by_name[item.filename] = item
+            sent.append(SentName(item.filename, path, "named"))
+        elif other.content != item.content:
+            raise RunRefused(
+                f"{name}: two different files would be sent as {item.filename!r} (one imported, "
+                f"one named by a file pattern); rename one; nothing was sent"
+            )
+
+
+def _target(
+    source: Source, language: str | None, sent: list[SentName], files: list[InputFile]
+) -> Target:
+    from unsandbox_ls.problems.mapping import SentFile, Target
+
+    contents = {f.filename: f.content for f in files}
+    documents: list[SentFile] = []
+    for item in sent:
+        content = contents.get(item.name, b"")
+        if not os.path.isabs(item.path):
+            continue
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # a data file: no frame lands in it
+        documents.append(SentFile(item.name, Path(item.path).as_uri(), text.split("\n"), item.path))
+    return Target(
+        uri=source.uri,
+        lines=source.lines,
+        path=source.path,
+        line_offset=source.line_offset,
+        column_offset=source.column_offset,
+        submitted_name=submitted_name(language),
+        run_id=source.run_id,
+        files=tuple(documents),
+    )
