@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-e", "--env", action="append", default=[], metavar="K=V", help="env var")
     run.add_argument("-f", "--file", dest="input_files", action="append", default=[],
                      metavar="FILE", help="input file, placed beside the code")  # fmt: skip
+    run.add_argument("--no-discover", action="store_true",
+                     help="do not send the local files the program imports")  # fmt: skip
     run.add_argument("--artifact", action="store_true", help="return the compiled binary")
     run.add_argument("--artifact-dir", default=".", help="where to save artifacts (default .)")
     run.add_argument("--json", action="store_true", help="print the result as JSON")

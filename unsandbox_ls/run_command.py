@@ -1,9 +1,11 @@
 """`unsandbox-ls run FILE`: run a file in the sandbox, print its output, exit with its status.
 
+The same run as the editor's (`unsandbox_ls.runs`): the file's magic comment applies, the local
+files it imports go along (unless `--no-discover`), and the flags given win over the comment.
 The program's stdout goes to stdout and its stderr to stderr, unchanged; then, on stderr, one
-`PATH:LINE:COL: error: MESSAGE` line per problem found in the output (the same parsers as the
-language server's diagnostics). Artifacts are saved to `--artifact-dir`. `--json` prints the whole
-result as one JSON object instead.
+`PATH:LINE:COL: error: MESSAGE` line per problem found in the output, each naming its own file
+(`helpers.py:2:5: error: …` for an error raised in an imported file). Artifacts are saved to
+`--artifact-dir`. `--json` prints the whole result as one JSON object instead.
 
 Exit status: the program's own exit code when it ran to the end; otherwise 2 bad usage or a
 request the API refused, 69 the API or the network failed, 77 credentials missing or rejected,
@@ -12,46 +14,32 @@ request the API refused, 69 the API or the network failed, 77 credentials missin
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
-import stat
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import argparse
+
+    from unsandbox_ls.api.models import RunResult
+    from unsandbox_ls.runs.artifacts import SavedArtifact
+    from unsandbox_ls.runs.request import Plan, RunKind, RunSettings
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 69
 EXIT_NO_PERMISSION = 77
 EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
-#: leading bytes of executables: ELF, PE, Mach-O (32/64, both byte orders, fat)
-_EXECUTABLE_MAGIC = (
-    b"\x7fELF",
-    b"MZ",
-    b"\xfe\xed\xfa\xce",
-    b"\xfe\xed\xfa\xcf",
-    b"\xce\xfa\xed\xfe",
-    b"\xcf\xfa\xed\xfe",
-    b"\xca\xfe\xba\xbe",
-)
 
 
 class UsageError(Exception):
     """Bad command-line input (exit 2); the message says what to change."""
 
 
-@dataclass(frozen=True)
-class Prepared:
-    path: Path
-    text: str
-    language: str | None  # None: send to /run, the language comes from the shebang
-    request: Any  # ExecuteRequest | RawRunRequest
-
-
-def _write_raw(stream: Any, text: str) -> None:
+def _write_raw(stream: TextIO, text: str) -> None:
     """The program's output as UTF-8 bytes, whatever the terminal's encoding."""
     stream.flush()
     buffer = getattr(stream, "buffer", None)
@@ -76,119 +64,85 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def prepare(args: argparse.Namespace) -> Prepared:
-    """Read the file and the input files and build the request (nothing is sent)."""
-    from unsandbox_ls.api.models import (
-        TTL_DEFAULT,
-        ExecuteRequest,
-        InputFile,
-        RawRunRequest,
-        RunOptions,
-    )
-    from unsandbox_ls.languages import detect_language, language_from_shebang
-
-    path = Path(args.file)
+def _read_program(name: str) -> str:
+    path = Path(name)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"no such file: {args.file}") from None
+        raise UsageError(f"no such file: {name}") from None
     except UnicodeDecodeError:
-        raise UsageError(f"{args.file} is not UTF-8 text") from None
+        raise UsageError(f"{name} is not UTF-8 text") from None
     except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
-    files: list[InputFile] = []
+        raise UsageError(f"cannot read {name}: {exc.strerror}") from None
+
+
+def run_settings(args: argparse.Namespace) -> RunSettings:
+    """The command line as run settings: every flag given is pinned (the file's magic comment
+    applies to the rest, as in the editor)."""
+    from unsandbox_ls.api.limits import TTL_DEFAULT
+    from unsandbox_ls.runs.request import RunSettings
+
+    pinned: set[str] = set()
+    if args.ttl is not None:
+        pinned.add("ttl")
+    if args.network:
+        pinned.add("network_mode")
+    if args.env:
+        pinned.add("env")
+    if args.artifact:
+        pinned.add("return_artifact")
+    if args.use_async:
+        pinned.add("mode")
+    if args.no_discover:
+        pinned.add("discover_imports")
     for name in args.input_files:
-        try:
-            files.append(InputFile(os.path.basename(name), Path(name).read_bytes()))
-        except OSError as exc:
-            raise UsageError(f"cannot read input file {name}: {exc.strerror}") from None
-    options = RunOptions(
+        if not os.path.isfile(name):
+            raise UsageError(f"cannot read input file {name}: no such file")
+    return RunSettings(
         ttl=args.ttl if args.ttl is not None else TTL_DEFAULT,
         network_mode=args.network or "zerotrust",
         env=parse_env(args.env),
-        input_files=tuple(files),
+        required_files=tuple(os.path.abspath(name) for name in args.input_files),
         return_artifact=bool(args.artifact),
+        mode="async" if args.use_async else "sync",
+        language=args.language,
+        discover_imports=not args.no_discover,
+        pinned=frozenset(pinned),
     )
-    language: str | None
+
+
+def prepare(args: argparse.Namespace) -> Plan:
+    """Read the file and build the plan: what goes, and how (nothing is sent)."""
+    from unsandbox_ls.languages import detect_language
+    from unsandbox_ls.runs.request import RunRefused, Source, build_plan
+
+    text = _read_program(args.file)
+    kind: RunKind = "file"
     if args.shebang:
         if not text.startswith("#!"):
             raise UsageError(f"--shebang given but {args.file} does not start with '#!'")
-        language = language_from_shebang(text)
-        request: Any = RawRunRequest(text, options)
-    else:
-        detected = detect_language(str(path), text)
-        language = args.language or (detected.language if detected else None)
-        if language is None:
-            if text.startswith("#!") and not files:
-                request = RawRunRequest(text, options)
-            else:
-                raise UsageError(
-                    f"cannot tell the language of {args.file}; pass --language ID "
-                    f"(for example --language python)"
-                )
-        else:
-            request = ExecuteRequest(language, text, options)
-    if language is None and isinstance(request, RawRunRequest):
-        language = language_from_shebang(text)
-    request.validate()
-    return Prepared(path, text, language, request)
-
-
-def save_artifacts(result: Any, directory: str, source: Path) -> list[Path]:
-    """Write the result's artifacts; executables are named after the source and made 0755."""
-    saved: list[Path] = []
-    if not result.artifacts:
-        return saved
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    for artifact in result.artifacts:
-        name = os.path.basename(artifact.filename.replace("\\", "/")) or "a.out"
-        executable = artifact.content.startswith(_EXECUTABLE_MAGIC)
-        if executable and source.stem:
-            name = source.stem
-        if name in (".", "..") or (folder / name).resolve() == source.resolve():
-            name = f"{name}.artifact"
-        target = folder / name
-        target.write_bytes(artifact.content)
-        if executable:
-            target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        saved.append(target)
-    return saved
-
-
-def problem_lines(prepared: Prepared, result: Any) -> list[str]:
-    """DIAGNOSTICS HOOK: `PATH:LINE:COL: error: MESSAGE` lines for the run's problems.
-
-    The parsers live in `unsandbox_ls.problems`; they are imported here, lazily and guarded, so
-    `run` keeps working (printing no such lines) if they are missing or fail.
-    """
-    language = prepared.language or result.detected_language or result.language
-    if not language:
-        return []
+        kind = "shebang"
+    elif not args.language and detect_language(args.file, text) is None:
+        if not text.startswith("#!") or args.input_files:
+            raise UsageError(
+                f"cannot tell the language of {args.file}; pass --language ID "
+                f"(for example --language python)"
+            )
+        kind = "shebang"  # an interpreter the API may know: it reads the shebang itself
+    source = Source(
+        uri=Path(os.path.abspath(args.file)).as_uri(),
+        path=args.file,
+        lines=text.split("\n"),
+        code=text,
+        kind=kind,
+    )
     try:
-        from unsandbox_ls.problems.fallback import fallback_problem
-        from unsandbox_ls.problems.mapping import Target
-        from unsandbox_ls.problems.parse import parse_output
-        from unsandbox_ls.problems.text import to_terminal_lines
-    except ImportError:
-        return []
-    try:
-        problems = parse_output(language, result.stderr, result.stdout)
-        if not problems:
-            extra = fallback_problem(result.stderr, result.exit_code)
-            problems = [extra] if extra else []
-        target = Target(
-            uri=prepared.path.resolve().as_uri(),
-            lines=prepared.text.splitlines(),
-            path=str(prepared.path),
-        )
-        return to_terminal_lines(problems, target)
-    except Exception as exc:  # a parser bug must not hide the program's own output
-        _say(f"could not read the problems in the output ({exc.__class__.__name__})")
-        return []
+        return build_plan(source, run_settings(args))
+    except RunRefused as exc:
+        raise UsageError(str(exc)) from None
 
 
-def program_status(result: Any) -> int:
+def program_status(result: RunResult) -> int:
     """The exit status that mirrors the program's (0-255)."""
     if result.status == "timeout":
         return EXIT_TIMEOUT
@@ -204,10 +158,10 @@ def program_status(result: Any) -> int:
     return code
 
 
-def result_json(prepared: Prepared, result: Any, saved: list[Path], lines: list[str]) -> str:
+def result_json(plan: Plan, result: RunResult, saved: list[SavedArtifact], lines: list[str]) -> str:
     data = {
-        "file": str(prepared.path),
-        "language": result.language or prepared.language,
+        "file": plan.source.path,
+        "language": result.language or plan.language,
         "detected_language": result.detected_language,
         "status": result.status,
         "exit_code": result.exit_code,
@@ -217,7 +171,8 @@ def result_json(prepared: Prepared, result: Any, saved: list[Path], lines: list[
         "duration_ms": result.duration_ms,
         "network_mode": result.network_mode,
         "error": result.error,
-        "artifacts": [str(p) for p in saved],
+        "files": [plan.source.name, *(s.name for s in plan.sent)],
+        "artifacts": [a.path for a in saved],
         "problems": lines,
     }
     return json.dumps(data, ensure_ascii=False, indent=2)
@@ -237,30 +192,43 @@ def exit_code_for(error: BaseException) -> int:
     return EXIT_UNAVAILABLE
 
 
-async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
-    from unsandbox_ls.api import UnsandboxClient, find_credentials, resolve_base_url
+async def _run(args: argparse.Namespace, plan: Plan) -> int:
+    from unsandbox_ls.api import UnsandboxClient
+    from unsandbox_ls.runs.artifacts import save_artifacts
+    from unsandbox_ls.runs.execute import Connection, execute, resolve
+    from unsandbox_ls.runs.outcome import read_findings
 
-    base_url = resolve_base_url(args.base_url)
-    credentials = find_credentials(account=args.account)
+    base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
     async with UnsandboxClient(base_url, credentials) as client:
-        result = await client.run_request(
-            prepared.request, mode="async" if args.use_async else "sync"
-        )
-    saved = save_artifacts(result, args.artifact_dir, prepared.path)
-    lines = problem_lines(prepared, result)
+        result = await execute(plan, client)
+    saved: list[SavedArtifact] = []
+    if result.artifacts:
+        try:
+            saved = save_artifacts(
+                [(a.filename, a.content) for a in result.artifacts],
+                Path(args.artifact_dir),
+                source=plan.source.path,
+                protected=[s.path for s in plan.sent],
+            )
+        except OSError as exc:
+            _say(f"could not save the artifacts in {args.artifact_dir}: {exc.strerror}")
+    findings = read_findings(plan, result)
+    if findings.error:
+        _say(findings.error)
+    lines = findings.terminal_lines()
     if args.json:
-        print(result_json(prepared, result, saved, lines), flush=True)
+        print(result_json(plan, result, saved, lines), flush=True)
     else:
         _write_raw(sys.stdout, result.stdout)
         _write_raw(sys.stderr, result.stderr)
         for line in lines:
             print(line, file=sys.stderr)
-        for path in saved:
-            _say(f"saved artifact {path}")
+        for artifact in saved:
+            _say(f"saved artifact {artifact.path}")
         if result.status not in ("completed",) and result.error:
             _say(f"the job {result.status}: {result.error}")
         elif result.status == "timeout":
-            _say(f"the job hit its time limit ({prepared.request.options.ttl} s)")
+            _say(f"the job hit its time limit ({plan.request.options.ttl} s)")
         sys.stderr.flush()
     return program_status(result)
 
@@ -269,8 +237,8 @@ def run_command(args: argparse.Namespace) -> int:
     from unsandbox_ls.api.errors import UnsandboxError
 
     try:
-        prepared = prepare(args)
-        return asyncio.run(_run(args, prepared))
+        plan = prepare(args)
+        return asyncio.run(_run(args, plan))
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_INTERRUPTED

@@ -233,3 +233,64 @@ def test_doctor_without_credentials_exits_77(env: dict[str, str], tmp_path: Path
 def test_sandbox_is_reachable(sandbox_server: SandboxServer) -> None:
     """Guard: the other tests' failures mean something only if the server answers."""
     assert httpx.get(sandbox_server.base_url + "/health", timeout=5).status_code == 200
+
+
+def _two_files(tmp_path: Path) -> Path:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "main.py").write_text("from helpers import add\n\nprint(add(1, 2))\n")
+    (project / "helpers.py").write_text("def add(a, b):\n    return a + b + missing\n")
+    return project
+
+
+def test_imports_go_along_and_each_error_names_its_own_file(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    project = _two_files(tmp_path)
+    done = cli(["run", "main.py"], env, project)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    assert any(
+        line.startswith("helpers.py:2:") and ": error: NameError" in line for line in lines
+    ), done.stderr
+    assert any(line.startswith("main.py:3:") and ": note: " in line for line in lines)
+    done = cli(["run", "--json", str(project / "main.py")], env, tmp_path)
+    data = json.loads(done.stdout)
+    assert data["files"] == ["main.py", "helpers.py"]
+    assert data["problems"][0].startswith(f"{project / 'helpers.py'}:2:")
+
+
+def test_no_discover_sends_the_file_alone(env: dict[str, str], tmp_path: Path) -> None:
+    project = _two_files(tmp_path)
+    done = cli(["run", "--no-discover", "main.py"], env, project)
+    assert done.returncode == 1
+    assert "No module named 'helpers'" in done.stderr
+    assert any(line.startswith("main.py:1:") for line in done.stderr.splitlines())
+
+
+def test_the_magic_comment_applies_and_flags_win(env: dict[str, str], tmp_path: Path) -> None:
+    script = tmp_path / "magic.py"
+    script.write_text(
+        "# unsandbox: env.WHO=comment env.ALSO=yes discover=false\n"
+        "import os\nprint(os.environ['WHO'], os.environ['ALSO'])\n"
+    )
+    done = cli(["run", str(script)], env, tmp_path)
+    assert (done.returncode, done.stdout) == (0, "comment yes\n"), done.stderr
+    done = cli(["run", str(script), "-e", "WHO=flag"], env, tmp_path)
+    assert (done.returncode, done.stdout) == (0, "flag yes\n"), done.stderr
+    script.write_text("# unsandbox: ttl=nope\nprint(1)\n")
+    done = cli(["run", str(script)], env, tmp_path)
+    assert done.returncode == 2 and "ttl must be a whole number" in done.stderr
+
+
+def test_too_many_imported_files_are_refused_before_sending(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    names = [f"m{i:02}" for i in range(11)]
+    for name in names:
+        (tmp_path / f"{name}.py").write_text("X = 1\n")
+    (tmp_path / "main.py").write_text("import " + ", ".join(names) + "\n")
+    done = cli(["run", "main.py"], env, tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "11 input files" in done.stderr and "m10.py (6 B)" not in done.stderr
+    assert "m10.py (0.0 kB)" in done.stderr and "--no-discover" in done.stderr

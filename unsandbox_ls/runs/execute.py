@@ -3,7 +3,7 @@
 `execute` sends the plan's request the way the plan says (`async`: submit and poll, with
 `on_update` on every poll; `sync`: one request). Cancelling the awaiting task cancels the job.
 `connect` resolves the base URL and the credentials (explicit values first, then the
-environment and `~/.unsandbox/accounts.csv`) or refuses the run saying what is missing.
+environment and `~/.unsandbox/accounts.csv`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-
-from unsandbox_ls.runs.request import RunRefused
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.client import OnUpdate, UnsandboxClient
@@ -34,24 +32,24 @@ class Connection:
 
 
 def resolve(
-    connection: Connection, env: Mapping[str, str] | None = None, *, hint: str = ""
+    connection: Connection, env: Mapping[str, str] | None = None
 ) -> tuple[str, Credentials]:
-    """(base URL, credentials) for `connection`; `RunRefused` saying what is missing."""
+    """(base URL, credentials) for `connection`.
+
+    `ConfigurationError` (`MissingCredentialsError` among them) says what is missing or unsafe;
+    the server turns it into a refused run, the CLI into its exit status.
+    """
     from unsandbox_ls.api.credentials import find_credentials, resolve_base_url
-    from unsandbox_ls.api.errors import ConfigurationError
 
     environ = os.environ if env is None else env
-    try:
-        base_url = resolve_base_url(connection.base_url, environ)
-        credentials = find_credentials(
-            public_key=connection.public_key,
-            secret_key=connection.secret_key,
-            api_key=connection.api_key,
-            account=connection.account,
-            env=environ,
-        )
-    except ConfigurationError as exc:
-        raise RunRefused(f"{exc}{hint}; nothing was sent") from None
+    base_url = resolve_base_url(connection.base_url, environ)
+    credentials = find_credentials(
+        public_key=connection.public_key,
+        secret_key=connection.secret_key,
+        api_key=connection.api_key,
+        account=connection.account,
+        env=environ,
+    )
     return base_url, credentials
 
 

@@ -193,9 +193,11 @@ def build_plan(
             discovered = True
             notes = found.notes
             _refuse_oversized(name, found)
+            folder = os.path.dirname(source.path)
             for item in found.files:
                 files.append(_input_file(item.name, item.content))
-                sent.append(SentName(item.name, str(item.path), item.origin))
+                # the path in the form the source's was given (relative on a command line)
+                sent.append(SentName(item.name, os.path.join(folder, item.name), item.origin))
         named = _named_files(source, settings, magic)
         _merge(files, sent, named, name)
     code_name = submitted_name(language)
@@ -294,12 +296,13 @@ def _named_files(
         if required:
             raise RunRefused("files= needs a file saved on disk (this buffer has no folder)")
         return []
-    base = os.path.dirname(os.path.abspath(source.path))
+    base = os.path.dirname(source.path) or "."
     found: dict[str, tuple[InputFile, str]] = {}
     for pattern, strict in [*((p, False) for p in optional), *((p, True) for p in required)]:
         expanded = os.path.expanduser(pattern)
         matches = sorted(glob.glob(expanded, root_dir=base, recursive=True))
-        paths = [os.path.join(base, m) for m in matches if os.path.isfile(os.path.join(base, m))]
+        paths = [os.path.normpath(os.path.join(base, m)) for m in matches]
+        paths = [p for p in paths if os.path.isfile(p)]
         if not paths and strict:
             raise RunRefused(f"the file pattern {pattern!r} matched no file in {base}")
         for path in paths:
@@ -309,7 +312,7 @@ def _named_files(
             except OSError as exc:
                 raise RunRefused(f"cannot read input file {path}: {exc.strerror}") from None
             name = os.path.basename(path)
-            found[name] = (_input_file(name, content), os.path.abspath(path))
+            found[name] = (_input_file(name, content), path)
     return list(found.values())
 
 
@@ -343,13 +346,12 @@ def _target(
     documents: list[SentFile] = []
     for item in sent:
         content = contents.get(item.name, b"")
-        if not os.path.isabs(item.path):
-            continue
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
             continue  # a data file: no frame lands in it
-        documents.append(SentFile(item.name, Path(item.path).as_uri(), text.split("\n"), item.path))
+        uri = Path(os.path.abspath(item.path)).as_uri()
+        documents.append(SentFile(item.name, uri, text.split("\n"), item.path))
     return Target(
         uri=source.uri,
         lines=source.lines,
