@@ -45,7 +45,7 @@ def deferred_modules() -> list[str]:
     code = (
         "import sys\n"
         "from unsandbox_ls.cli import build_parser\n"
-        "from unsandbox_ls.server.server import create_server\n"
+        "from unsandbox_ls.server.app import create_server\n"
         "build_parser(); create_server()\n"
         "heavy = ('httpx', 'httpcore', 'anyio', 'h11', 'platformdirs', 'unsandbox_ls.problems',\n"
         "         'unsandbox_ls.api.client', 'unsandbox_ls.api.models', 'starlette', 'uvicorn')\n"

@@ -29,7 +29,7 @@ DEFERRED = (
 PROBE = """
 import sys
 from unsandbox_ls.cli import build_parser
-from unsandbox_ls.server.server import create_server
+from unsandbox_ls.server.app import create_server
 build_parser()
 create_server()
 print("\\n".join(sorted(sys.modules)))

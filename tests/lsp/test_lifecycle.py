@@ -28,7 +28,7 @@ HEAVY = (
 def test_start_up_imports_only_pygls_and_the_server_package() -> None:
     probe = (
         "import sys\n"
-        "from unsandbox_ls.server.server import create_server\n"
+        "from unsandbox_ls.server.app import create_server\n"
         "create_server()\n"
         f"print(sorted(m for m in sys.modules if m.startswith({HEAVY!r})))\n"
     )

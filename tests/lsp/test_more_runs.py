@@ -36,9 +36,10 @@ async def test_artifact_is_saved_and_reported(sandbox_env: dict[str, str], works
         result = await nvim.execute("unsandbox.runFile", {"uri": uri, "wait": True})
         assert result["stdout"] == "compiled\n", result["stderr"]
         (artifact,) = result["artifacts"]
-        assert artifact["filename"] == "main"
+        assert artifact["filename"] == "hello"  # an executable is named after its program
         assert Path(artifact["path"]).parent == workspace / "build"
         assert os.path.getsize(artifact["path"]) == artifact["size"] > 0
+        assert os.access(artifact["path"], os.X_OK)
         with open(artifact["path"], "rb") as binary:
             assert binary.read(4) == b"\x7fELF"
 

@@ -172,7 +172,7 @@ def build_plan(
         raise RunRefused(
             f"cannot tell the language of {name}; map its extension or language id in the "
             f'unsandbox.languageMap setting (e.g. {{"{_map_key(name, source.language_id)}": '
-            f'"python"}}) or pass --language'
+            f'"python"}})'
         )
     try:
         magic = parse_magic_comment(list(source.lines), comment_leader(language or "python"))

@@ -11,23 +11,27 @@ Nothing here imports httpx: the client class is imported at the first borrow.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from unsandbox_ls.api.client import UnsandboxClient
+    from unsandbox_ls.api.credentials import Credentials
 
 logger = logging.getLogger(__name__)
 
 #: (base URL, credentials): the credentials are a frozen dataclass, compared by value in memory
-Key = tuple[str, Any]
+Key = tuple[str, "Credentials"]
 
 
 class ApiClients:
     """The open API clients of one language server."""
 
     def __init__(self) -> None:
-        self._clients: dict[Key, Any] = {}
+        self._clients: dict[Key, UnsandboxClient] = {}
         self._users: dict[Key, int] = {}
         self._current: Key | None = None
 
-    async def borrow(self, base_url: str, credentials: Any) -> Any:
+    async def borrow(self, base_url: str, credentials: Credentials) -> UnsandboxClient:
         """The client for these settings (created on first use); give it back with `give_back`."""
         key: Key = (base_url, credentials)
         client = self._clients.get(key)
@@ -40,7 +44,7 @@ class ApiClients:
         await self._close_idle()
         return client
 
-    async def give_back(self, client: Any) -> None:
+    async def give_back(self, client: UnsandboxClient) -> None:
         for key, known in self._clients.items():
             if known is client:
                 self._users[key] -= 1
@@ -61,7 +65,7 @@ class ApiClients:
             await _close(self._clients.pop(key))
 
 
-async def _close(client: Any) -> None:
+async def _close(client: UnsandboxClient) -> None:
     try:
         await client.aclose()
     except Exception as exc:

@@ -9,7 +9,7 @@ argument object makes them wait and answer with the `unsandbox/runFinished` para
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -17,7 +17,6 @@ from pygls.uris import to_fs_path
 from unsandbox_ls.languages import comment_leader
 from unsandbox_ls.server import lenses
 from unsandbox_ls.server.command_args import CommandTarget, parse_command_args
-from unsandbox_ls.server.diagnostics import same_file
 from unsandbox_ls.server.regions import (
     Region,
     cell_at,
@@ -25,19 +24,16 @@ from unsandbox_ls.server.regions import (
     is_code_selection,
     selection_region,
 )
+
+# at run time: pygls reads the handlers' annotations
 from unsandbox_ls.server.server import UnsandboxLanguageServer
+from unsandbox_ls.server.sources import client_uri as _open_uri
+
+if TYPE_CHECKING:
+    from unsandbox_ls.runs.request import RunKind
+    from unsandbox_ls.server.run_finished import RunFinished
 
 logger = logging.getLogger(__name__)
-
-
-def _open_uri(ls: UnsandboxLanguageServer, uri: str) -> str:
-    """The client's own spelling of `uri` when that file is open (paths may be encoded apart)."""
-    if uri in ls.workspace.text_documents:
-        return uri
-    for open_uri in ls.workspace.text_documents:
-        if same_file(open_uri, uri):
-            return str(open_uri)
-    return uri
 
 
 def _leader(ls: UnsandboxLanguageServer, uri: str, text: str, language_id: str | None) -> str:
@@ -62,8 +58,11 @@ def _refuse(ls: UnsandboxLanguageServer, message: str) -> dict[str, Any]:
     return {"started": False, "error": message}
 
 
-async def _run_command(ls: UnsandboxLanguageServer, kind: str, args: tuple[Any, ...]) -> Any:
-    from unsandbox_ls.server import request_builder, runs
+async def _run_command(
+    ls: UnsandboxLanguageServer, kind: RunKind, args: tuple[Any, ...]
+) -> RunFinished | dict[str, Any] | None:
+    from unsandbox_ls.runs.request import RunRefused
+    from unsandbox_ls.server import runs, sources
 
     target = parse_command_args(args)
     uri = _target_uri(ls, target)
@@ -72,8 +71,8 @@ async def _run_command(ls: UnsandboxLanguageServer, kind: str, args: tuple[Any, 
             ls, "unsandbox: no document to run; open a file first or pass its URI or path"
         )
     try:
-        snap = request_builder.snapshot(ls, uri)
-    except request_builder.RunRefused as exc:
+        snap = sources.snapshot(ls, uri)
+    except RunRefused as exc:
         return _refuse(ls, str(exc))
     if kind in ("file", "shebang"):
         region = Region(kind, snap.text)
@@ -134,8 +133,8 @@ def register(server: UnsandboxLanguageServer) -> None:
     def on_change(ls: UnsandboxLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.last_active_uri = uri
-        if ls.settings.clear_on_change and uri in ls.touched:
-            ls.clear_run_diagnostics(uri)
+        if ls.settings.clear_on_change and ls.has_run_diagnostics(uri):
+            ls.clear_diagnostics_on(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     async def on_save(ls: UnsandboxLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -152,14 +151,17 @@ def register(server: UnsandboxLanguageServer) -> None:
         lines = list(doc.lines)
         last = ls.last_runs.get(uri)
         title = None
+        files = 1
         if last is not None and last.payload is not None:
             title = last.lens_title or f"✗ {last.payload['status']}"
+            files = max(len(last.payload["files"]), 1)
         return lenses.code_lenses(
             uri,
             lines,
             _leader(ls, uri, doc.source, doc.language_id),
             uri in ls.active_runs,
             title,
+            files,
         )
 
     @server.feature(
@@ -252,22 +254,16 @@ def register(server: UnsandboxLanguageServer) -> None:
         if run is None or run.payload is None:
             ls.show("unsandbox: no finished run to show yet")
             return None
-        payload = run.payload
-        log_path = payload.get("logPath")
+        payload: RunFinished = run.payload
+        log_path = payload["logPath"]
         shown = False
-        if isinstance(log_path, str) and ls.supports_show_document():
+        if log_path is not None and ls.supports_show_document():
             shown = await runs.show_log(ls, log_path)
         if not shown:
             ls.log(
-                runs.log_text(
-                    str(payload["summary"]),
-                    str(payload["stdout"]),
-                    str(payload["stderr"]),
-                    log_path if isinstance(log_path, str) else None,
-                )
+                runs.log_text(payload["summary"], payload["stdout"], payload["stderr"], log_path)
             )
             ls.show(
-                str(payload["summary"])
-                + (f" (full output: {log_path})" if isinstance(log_path, str) else "")
+                payload["summary"] + (f" (full output: {log_path})" if log_path is not None else "")
             )
         return payload

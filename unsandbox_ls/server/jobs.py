@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from unsandbox_ls.server.server import UnsandboxLanguageServer
+if TYPE_CHECKING:
+    from unsandbox_ls.server.server import UnsandboxLanguageServer
 
 
 async def list_jobs_summary(ls: UnsandboxLanguageServer) -> dict[str, Any]:
     from unsandbox_ls.api.errors import UnsandboxError
-    from unsandbox_ls.server.request_builder import RunRefused, borrow_client
+    from unsandbox_ls.runs.request import RunRefused
+    from unsandbox_ls.server.sources import borrow_client
 
     try:
         client = await borrow_client(ls)

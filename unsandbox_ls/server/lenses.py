@@ -43,15 +43,20 @@ def code_lenses(
     leader: str,
     running: bool,
     result_title: str | None,
+    files: int = 1,
 ) -> list[types.CodeLens]:
-    """▶ Run remotely / ▶ Run via shebang / ⏹ Cancel / the last result on line 0; ▶ Run cell."""
+    """▶ Run remotely / ▶ Run via shebang / ⏹ Cancel / the last result on line 0; ▶ Run cell.
+
+    `files` is how many files the last run of the document sent (the code and its imports):
+    more than one shows as `▶ Run remotely (3 files)`."""
     top = _range((0, 0), (0, 0))
     arg: list[Any] = [{"uri": uri}]
 
     def lens(rng: types.Range, title: str, command: str, args: list[Any]) -> types.CodeLens:
         return types.CodeLens(rng, types.Command(title, command, arguments=args))
 
-    lenses = [lens(top, "▶ Run remotely", RUN_FILE, arg)]
+    run_title = "▶ Run remotely" + (f" ({files} files)" if files > 1 else "")
+    lenses = [lens(top, run_title, RUN_FILE, arg)]
     if has_shebang("".join(lines[:1])):
         lenses.append(lens(top, "▶ Run via shebang", RUN_SHEBANG, arg))
     if running:

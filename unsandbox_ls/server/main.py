@@ -26,7 +26,7 @@ def configure_logging(verbose: int, log_file: str | None) -> None:
 
 def serve_language_server(args: argparse.Namespace | None) -> int:
     """Serve on stdio; `args` (None: every default) may ask for TCP, -v and a log file."""
-    from unsandbox_ls.server.server import create_server
+    from unsandbox_ls.server.app import create_server
 
     configure_logging(getattr(args, "verbose", 0), getattr(args, "log_file", None))
     server = create_server()

@@ -1,28 +1,16 @@
-"""What a finished run leaves behind: the summary line, the log file, saved artifacts.
+"""What a finished run leaves behind in the editor: the summary line, the result lens, the log
+file and where artifacts go (saving them is `unsandbox_ls.runs.artifacts`).
 
-Pure formatting plus two small file writers; nothing here talks LSP.
+Pure formatting plus a small file writer; nothing here talks LSP.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-@dataclass(frozen=True)
-class SavedArtifact:
-    filename: str
-    path: str
-    size: int
-
-    def to_wire(self) -> dict[str, Any]:
-        return {"filename": self.filename, "path": self.path, "size": self.size}
+from unsandbox_ls.runs.artifacts import safe_name
 
 
 def seconds(duration_ms: float | None) -> str:
@@ -68,8 +56,12 @@ def summary_line(
     exit_code: int | None,
     duration_ms: float | None,
     error_line: str | None,
+    files: int = 1,
 ) -> str:
-    """One line for `window/showMessage`: `main.py: exit 1 in 0.4 s: KeyError: 'price'`."""
+    """One line for `window/showMessage`: `main.py: exit 1 in 0.4 s: KeyError: 'price'`, or
+    `main.py (3 files): …` when files went along with the code."""
+    if files > 1:
+        name = f"{name} ({files} files)"
     if status == "cancelled":
         return f"{name}: run cancelled after {seconds(duration_ms)}"
     if status == "timeout":
@@ -99,7 +91,7 @@ def write_log(
     """Write the run's full output to `<cache>/runs/…log`; its path, or None if it failed."""
     directory = cache_dir() / "runs"
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = directory / f"{stamp}-{_SAFE.sub('_', name)[:60]}-{run_id}.log"
+    path = directory / f"{stamp}-{safe_name(name)[:60]}-{run_id}.log"
     text = "\n".join(header)
     text += "\n\n=== stdout ===\n" + stdout
     if stdout and not stdout.endswith("\n"):
@@ -124,27 +116,12 @@ def _prune(directory: Path, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-def save_artifacts(
-    artifacts: list[tuple[str, bytes]],
-    directory: str | None,
-    base_dir: str | None,
-    run_id: str,
-) -> list[SavedArtifact]:
-    """Save each (filename, content); a relative `directory` is relative to the file's folder.
-
-    The default is `<cache>/artifacts/<run id>/`. Names are reduced to a plain file name.
-    """
+def artifact_directory(directory: str | None, base_dir: str | None, run_id: str) -> Path:
+    """Where a run's artifacts go: the `artifactDirectory` setting (relative: to the file's
+    folder), else `<cache>/artifacts/<run id>/`."""
     if directory:
         target = Path(os.path.expanduser(directory))
         if not target.is_absolute() and base_dir:
             target = Path(base_dir) / target
-    else:
-        target = cache_dir() / "artifacts" / run_id
-    saved: list[SavedArtifact] = []
-    target.mkdir(parents=True, exist_ok=True)
-    for filename, content in artifacts:
-        plain = _SAFE.sub("_", os.path.basename(filename)) or "artifact"
-        path = target / plain
-        path.write_bytes(content)
-        saved.append(SavedArtifact(plain, str(path), len(content)))
-    return saved
+        return target
+    return cache_dir() / "artifacts" / run_id

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from unsandbox_ls.server.server import UnsandboxLanguageServer
-from unsandbox_ls.server.state import Run
+if TYPE_CHECKING:
+    from unsandbox_ls.server.server import UnsandboxLanguageServer
+    from unsandbox_ls.server.state import Run
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,10 @@ of the submitted program maps back to the right line of the buffer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-RunKind = str  # "file" | "shebang" | "selection" | "cell"
+if TYPE_CHECKING:
+    from unsandbox_ls.runs.request import RunKind
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,13 @@
-"""Carrying out one run: buffer → request → result → output and diagnostics.
+"""Carrying out one run in the editor: buffer → `runs` pipeline → diagnostics, output, lenses.
 
 `start_run` registers the run and starts it in the background; the command that asked for it
 answers at once. A second run of the same document cancels the first one (its job is deleted)
 and then starts: pressing ▶ again after an edit means "run what I have now".
 
-The `unsandbox/runFinished` notification's params (documented in the README):
-
-    uri          the document that was run
-    runId        this run's id (also in unsandbox/runStarted)
-    language     API language id, or null when none could be chosen
-    kind         "file" | "shebang" | "selection" | "cell"
-    status       completed | failed | timeout | cancelled | error (a tool failure)
-    exitCode     the program's exit code, or null
-    durationMs   wall-clock time from the command to the result, in milliseconds
-    stdout       the program's standard output
-    stderr       the program's standard error
-    artifacts    [{filename, path, size}] saved locally
-    jobId        the API's job id, or null
-    logPath      the local file holding the full output, or null
-    summary      the one-line summary also shown with window/showMessage
-    error        why the tool failed (no credentials, API error …), or null when the program ran
+What a run sends and how its output is read is `unsandbox_ls.runs` (shared with
+`unsandbox-ls run`); this module adds the editor's part: progress, the diagnostics of every file
+the run touched (and clearing them at the next run), the output channel, the result lens and the
+`unsandbox/runStarted` / `unsandbox/runFinished` notifications (`server.run_finished`).
 """
 
 from __future__ import annotations
@@ -27,29 +15,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from unsandbox_ls.runs.request import RunRefused
 from unsandbox_ls.server import output
-from unsandbox_ls.server.diagnostics import problems_to_findings
 from unsandbox_ls.server.progress import Progress
-from unsandbox_ls.server.regions import Region
-from unsandbox_ls.server.request_builder import (
-    Prepared,
-    RunRefused,
+from unsandbox_ls.server.run_finished import (
+    RUN_FINISHED,
+    RUN_STARTED,
+    ArtifactInfo,
+    SentFileInfo,
+    run_finished,
+)
+from unsandbox_ls.server.sources import (
     Snapshot,
     borrow_client,
+    client_uri,
     display_name,
-    prepare,
+    open_buffers,
+    run_settings,
+    source_of,
+    workspace_roots,
 )
-from unsandbox_ls.server.server import UnsandboxLanguageServer
 from unsandbox_ls.server.state import Run
+
+if TYPE_CHECKING:
+    from unsandbox_ls.api.client import UnsandboxClient
+    from unsandbox_ls.api.models import JobUpdate, RunResult
+    from unsandbox_ls.runs.artifacts import SavedArtifact
+    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.server.regions import Region
+    from unsandbox_ls.server.server import UnsandboxLanguageServer
 
 logger = logging.getLogger(__name__)
 
-RUN_STARTED = "unsandbox/runStarted"
-RUN_FINISHED = "unsandbox/runFinished"
 CANCEL_WAIT_S = 5.0
 
 
@@ -72,7 +73,7 @@ async def _run_task(
             try:
                 await asyncio.wait([previous.task], timeout=CANCEL_WAIT_S)
             except asyncio.CancelledError:  # this run too was cancelled before it started
-                _finish_failure(ls, run, None, "cancelled", None, display_name(run.uri))
+                _finish_failure(ls, run, None, "cancelled", None)
                 return
         ls.protocol.notify(RUN_STARTED, {"uri": run.uri, "runId": run.run_id, "kind": run.kind})
         ls.clear_run_diagnostics(run.uri)
@@ -88,28 +89,33 @@ async def _run_task(
 async def _execute(
     ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapshot, progress: Progress
 ) -> None:
+    from unsandbox_ls.runs.execute import execute
+    from unsandbox_ls.runs.request import build_plan
+
     name = display_name(run.uri)
-    prepared: Prepared | None = None
-    client: Any = None
+    plan: Plan | None = None
+    client: UnsandboxClient | None = None
     try:
-        prepared = prepare(ls, run, region, snap)
+        source = source_of(run.uri, snap, region, run.run_id)
+        settings = run_settings(ls.settings, workspace_roots(ls))
+        buffers = open_buffers(ls)
+        # reading the files that go along blocks: off the event loop
+        plan = await asyncio.to_thread(build_plan, source, settings, buffer_text=buffers.get)
         client = await borrow_client(ls)
-        await progress.begin(f"unsandbox: {run.kind} run of {name}")
-        result = await client.run_request(
-            prepared.request,
-            mode=prepared.mode,
-            on_update=lambda job: _on_update(run, job, progress),
-        )
+        files = f" ({plan.file_count} files)" if plan.file_count > 1 else ""
+        await progress.begin(f"unsandbox: {run.kind} run of {name}{files}")
+        result = await execute(plan, client, on_update=lambda u: _on_update(run, u, progress))
     except asyncio.CancelledError as exc:
         from unsandbox_ls.api.errors import CancelNotConfirmed
 
         progress.end_message = "cancelled"
         unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
-        _finish_failure(ls, run, prepared, "cancelled", unconfirmed, name)
+        _finish_failure(ls, run, plan, "cancelled", unconfirmed)
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
-        _finish_failure(ls, run, prepared, "error", str(exc), name)
+        message = str(exc)
+        _finish_failure(ls, run, plan, "error", _prefixed(message))
         return
     except Exception as exc:
         from unsandbox_ls.api.errors import UnsandboxError
@@ -117,7 +123,7 @@ async def _execute(
         if not isinstance(exc, UnsandboxError):
             logger.exception("run %s failed", run.run_id)
         progress.end_message = "failed"
-        _finish_failure(ls, run, prepared, "error", f"unsandbox: {name}: {exc}", name)
+        _finish_failure(ls, run, plan, "error", f"unsandbox: {name}: {exc}")
         return
     finally:
         if client is not None:
@@ -125,28 +131,35 @@ async def _execute(
     progress.end_message = (
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )
-    _finish_result(ls, run, prepared, result)
+    _finish_result(ls, run, plan, result)
 
 
-def _on_update(run: Run, update: Any, progress: Progress) -> None:
-    job = getattr(update, "job", update)
-    status = getattr(job, "status", None)
-    job_id = getattr(job, "job_id", None)
-    if isinstance(job_id, str) and job_id:
-        run.job_id = job_id
-    if isinstance(status, str):
-        run.status = status
+def _prefixed(message: str) -> str:
+    return message if message.startswith("unsandbox:") else f"unsandbox: {message}"
+
+
+def _on_update(run: Run, update: JobUpdate, progress: Progress) -> None:
+    job = update.job
+    if job.job_id:
+        run.job_id = job.job_id
+    if job.status:
+        run.status = job.status
     progress.report()
 
 
+def _files(plan: Plan | None) -> list[SentFileInfo]:
+    """Every file that went: the code under its sandbox name, then the files sent with it."""
+    if plan is None:
+        return []
+    files = [SentFileInfo(name=plan.target.submitted_name or "main", path=plan.source.path)]
+    files += [SentFileInfo(name=s.name, path=s.path) for s in plan.sent]
+    return files
+
+
 def _finish_failure(
-    ls: UnsandboxLanguageServer,
-    run: Run,
-    prepared: Prepared | None,
-    status: str,
-    error: str | None,
-    name: str,
+    ls: UnsandboxLanguageServer, run: Run, plan: Plan | None, status: str, error: str | None
 ) -> None:
+    name = display_name(run.uri)
     duration = run.elapsed_ms()
     run.status = status
     if status == "cancelled" and error:  # the API did not confirm the cancel
@@ -158,89 +171,99 @@ def _finish_failure(
     else:
         summary = error or f"{name}: failed"
         ls.error(summary)
-    run.payload = {
-        "uri": run.uri,
-        "runId": run.run_id,
-        "language": prepared.language if prepared else None,
-        "kind": run.kind,
-        "status": status,
-        "exitCode": None,
-        "durationMs": round(duration),
-        "stdout": "",
-        "stderr": "",
-        "artifacts": [],
-        "jobId": run.job_id,
-        "logPath": None,
-        "summary": summary,
-        "error": error or ("cancelled by the user" if status == "cancelled" else None),
-    }
+    run.payload = run_finished(
+        uri=run.uri,
+        run_id=run.run_id,
+        kind=run.kind,
+        status=status,
+        duration_ms=duration,
+        summary=summary,
+        language=plan.language if plan else None,
+        files=_files(plan) if status == "cancelled" else [],
+        job_id=run.job_id,
+        error=error or ("cancelled by the user" if status == "cancelled" else None),
+    )
     run.lens_title = "⏹ cancelled" if status == "cancelled" else "✗ not run · show why"
     ls.last_runs[run.uri] = run
     ls.protocol.notify(RUN_FINISHED, run.payload)
 
 
-def _finish_result(ls: UnsandboxLanguageServer, run: Run, prepared: Prepared, result: Any) -> None:
+def _save_artifacts(
+    ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult
+) -> tuple[list[SavedArtifact], str | None]:
+    from unsandbox_ls.runs.artifacts import save_artifacts
+
+    if not result.artifacts:
+        return [], None
+    base_dir = os.path.dirname(plan.source.path) if plan.source.path else None
+    directory = output.artifact_directory(ls.settings.artifact_directory, base_dir, run.run_id)
+    try:
+        saved = save_artifacts(
+            [(a.filename, a.content) for a in result.artifacts],
+            directory,
+            source=plan.source.path,
+            protected=[s.path for s in plan.sent],
+        )
+    except OSError as exc:
+        return [], f"unsandbox: could not save the artifacts in {directory}: {exc.strerror}"
+    return saved, None
+
+
+def _finish_result(ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult) -> None:
+    from unsandbox_ls.runs.outcome import read_findings
+
     duration = run.elapsed_ms()
     run.status = result.status
     run.job_id = result.job_id or run.job_id
-    language = result.language or prepared.language or "unknown"
-    findings = problems_to_findings(
-        language, result.stdout, result.stderr, result.exit_code, prepared.target,
-        ls.position_encoding(),
-    )  # fmt: skip
+    language = result.language or plan.language or "unknown"
+    findings = read_findings(plan, result)
     error_line = findings.headline or output.first_error_line(result.stderr) or result.error
     if result.status == "completed" and result.exit_code == 0:
         error_line = None
     summary = output.summary_line(
-        prepared.name, result.status, result.exit_code, duration, error_line
+        plan.name, result.status, result.exit_code, duration, error_line, plan.file_count
     )
-    artifacts: list[output.SavedArtifact] = []
-    artifact_error: str | None = None
-    if result.artifacts:
-        try:
-            artifacts = output.save_artifacts(
-                [(a.filename, a.content) for a in result.artifacts],
-                ls.settings.artifact_directory,
-                os.path.dirname(prepared.path) if prepared.path else None,
-                run.run_id,
-            )
-        except OSError as exc:
-            artifact_error = f"unsandbox: could not save the artifacts: {exc}"
+    artifacts, artifact_error = _save_artifacts(ls, run, plan, result)
+    files = _files(plan)
     header = [
         f"# {summary}",
-        f"# file: {prepared.path or run.uri}",
+        f"# file: {plan.source.path or run.uri}",
         f"# kind: {run.kind}  language: {language}  job: {result.job_id or '-'}",
         f"# status: {result.status}  exit code: {result.exit_code}",
     ]
+    header += [f"# sent: {f['name']} = {f['path'] or run.uri}" for f in files]
     header += [f"# artifact: {a.path} ({a.size} bytes)" for a in artifacts]
-    log_path = output.write_log(run.run_id, prepared.name, header, result.stdout, result.stderr)
+    # the log keeps the output exactly as printed; what is shown names the local files
+    log_path = output.write_log(run.run_id, plan.name, header, result.stdout, result.stderr)
+    stdout, stderr = findings.shown(result.stdout), findings.shown(result.stderr)
 
     # diagnostics first, so a client reacting to runFinished already sees them
-    for uri, diagnostics in findings.by_uri.items():
-        ls.publish(uri, diagnostics)
-    ls.touched[run.uri] = set(findings.by_uri)
+    by_uri = findings.diagnostics(ls.position_encoding())
+    ls.publish_run(run.uri, {client_uri(ls, uri): items for uri, items in by_uri.items()})
 
     ok = result.status == "completed" and result.exit_code == 0
     ls.show(summary, types.MessageType.Info if ok else types.MessageType.Error)
     if artifact_error:
         ls.error(artifact_error)
-    ls.log(log_text(summary, result.stdout, result.stderr, log_path))
-    run.payload = {
-        "uri": run.uri,
-        "runId": run.run_id,
-        "language": language,
-        "kind": run.kind,
-        "status": result.status,
-        "exitCode": result.exit_code,
-        "durationMs": round(duration),
-        "stdout": result.stdout,
-        "stderr": result.stderr,
-        "artifacts": [a.to_wire() for a in artifacts],
-        "jobId": run.job_id,
-        "logPath": log_path,
-        "summary": summary,
-        "error": None,
-    }
+    if findings.error:
+        ls.log(f"unsandbox: {plan.name}: {findings.error}", types.MessageType.Warning)
+    ls.log(log_text(summary, stdout, stderr, log_path))
+    run.payload = run_finished(
+        uri=run.uri,
+        run_id=run.run_id,
+        kind=run.kind,
+        status=result.status,
+        duration_ms=duration,
+        summary=summary,
+        language=language,
+        exit_code=result.exit_code,
+        stdout=stdout,
+        stderr=stderr,
+        files=files,
+        artifacts=[ArtifactInfo(filename=a.filename, path=a.path, size=a.size) for a in artifacts],
+        job_id=run.job_id,
+        log_path=log_path,
+    )
     run.lens_title = output.lens_title(result.status, result.exit_code, duration, error_line)
     ls.last_runs[run.uri] = run
     ls.protocol.notify(RUN_FINISHED, run.payload)

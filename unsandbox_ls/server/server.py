@@ -1,6 +1,7 @@
 """The language server class: typed state and the small services every feature uses.
 
-The handlers are registered in `unsandbox_ls.server.features`; a run itself is carried out by
+The handlers are registered in `unsandbox_ls.server.features` (`create_server` in
+`unsandbox_ls.server.app` puts the two together); a run itself is carried out by
 `unsandbox_ls.server.runs`. Only pygls, lsprotocol and the standard library are imported here.
 """
 
@@ -14,7 +15,6 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 
-from unsandbox_ls import __version__
 from unsandbox_ls.server.api_clients import ApiClients
 from unsandbox_ls.server.settings import WIRE_NAMES, Settings, apply, problems_message
 from unsandbox_ls.server.state import Run
@@ -32,8 +32,9 @@ class UnsandboxLanguageServer(LanguageServer):
         self.active_runs: dict[str, Run] = {}
         #: the last finished run per document URI (for the result lens and showOutput)
         self.last_runs: dict[str, Run] = {}
-        #: URIs that received diagnostics from the last run of each document
-        self.touched: dict[str, set[str]] = {}
+        #: the diagnostics the last run of each document published, by the URI they are on
+        #: (the document's own and every file sent with it)
+        self.run_diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
         #: progress token → run, for window/workDoneProgress/cancel
         self.progress_runs: dict[str, Run] = {}
         #: strong references to background tasks
@@ -128,10 +129,40 @@ class UnsandboxLanguageServer(LanguageServer):
             )
         )
 
+    def _republish(self, uri: str) -> None:
+        """Publish what every document's last run says about `uri` (several runs may)."""
+        merged: list[types.Diagnostic] = []
+        for by_uri in self.run_diagnostics.values():
+            merged.extend(by_uri.get(uri, ()))
+        self.publish(uri, merged)
+
+    def publish_run(self, doc_uri: str, by_uri: dict[str, list[types.Diagnostic]]) -> None:
+        """Publish the diagnostics of a run of `doc_uri` on every file they are in."""
+        self.clear_run_diagnostics(doc_uri)
+        if by_uri:
+            self.run_diagnostics[doc_uri] = by_uri
+        for uri in sorted(by_uri):
+            self._republish(uri)
+
     def clear_run_diagnostics(self, doc_uri: str) -> None:
-        """Clear every URI the last run of `doc_uri` published to."""
-        for uri in sorted(self.touched.pop(doc_uri, set())):
-            self.publish(uri, [])
+        """Clear what the last run of `doc_uri` published, in every file it published to."""
+        for uri in sorted(self.run_diagnostics.pop(doc_uri, {})):
+            self._republish(uri)
+
+    def clear_diagnostics_on(self, uri: str) -> None:
+        """An edit of `uri`: clear its own run's diagnostics everywhere, and what other runs
+        said about it."""
+        self.clear_run_diagnostics(uri)
+        others = [d for d, by_uri in self.run_diagnostics.items() if uri in by_uri]
+        for doc_uri in others:
+            del self.run_diagnostics[doc_uri][uri]
+        if others:
+            self._republish(uri)
+
+    def has_run_diagnostics(self, uri: str) -> bool:
+        return uri in self.run_diagnostics or any(
+            uri in by_uri for by_uri in self.run_diagnostics.values()
+        )
 
     # -- tasks ---------------------------------------------------------------------------
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
@@ -159,12 +190,3 @@ class UnsandboxLanguageServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log errors outside requests instead of popping up a traceback in the editor."""
         logger.error("server error (%s): %s", getattr(source, "__name__", source), error)
-
-
-def create_server() -> UnsandboxLanguageServer:
-    """A server with every feature registered (see `features.register`)."""
-    from unsandbox_ls.server.features import register
-
-    server = UnsandboxLanguageServer("unsandbox-ls", __version__)
-    register(server)
-    return server

@@ -41,6 +41,7 @@ class Settings:
     clear_on_change: bool = True
     open_output_log: bool = False
     language_map: dict[str, str] = field(default_factory=dict)
+    discover_imports: bool = True
 
 
 #: wire name → field name
@@ -61,6 +62,7 @@ WIRE_NAMES: dict[str, str] = {
     "clearOnChange": "clear_on_change",
     "openOutputLog": "open_output_log",
     "languageMap": "language_map",
+    "discoverImports": "discover_imports",
 }
 _SECRET_NAMES = frozenset({"publicKey", "secretKey", "apiKey"})
 

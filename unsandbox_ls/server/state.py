@@ -6,7 +6,10 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from unsandbox_ls.server.run_finished import RunFinished
 
 
 def new_run_id() -> str:
@@ -25,7 +28,7 @@ class Run:
     job_id: str | None = None
     token: str | None = None
     task: asyncio.Task[None] | None = None
-    payload: dict[str, Any] | None = None  # the runFinished params once finished
+    payload: RunFinished | None = None  # the runFinished params once finished
     lens_title: str | None = None  # the result lens once finished
 
     def elapsed_ms(self) -> float:

@@ -1,0 +1,114 @@
+"""A program of two files run from each editor profile: main.py imports helpers.py, which
+raises. No setting is needed: the import goes along, the error lands on helpers.py where it was
+raised and a hint on main.py at the call, whether helpers.py is open or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprotocol import types
+from support.lsp_session import LspSession, start_session
+
+MAIN = "from helpers import add\n\nprint(add(1, 2))\n"
+HELPERS = "def add(a, b):\n    return a + b + missing\n"
+
+
+def by_severity(session: LspSession, uri: str, severity: types.DiagnosticSeverity) -> list[int]:
+    return [
+        d.range.start.line
+        for d in session.client.diagnostics.get(uri, [])
+        if d.severity == severity
+    ]
+
+
+async def test_the_error_lands_in_the_imported_file(session: LspSession) -> None:
+    helpers = session.workspace / "helpers.py"
+    helpers.write_text(HELPERS)  # on disk only: not open in the editor
+    uri = session.open("main.py", MAIN)
+    if session.profile == "helix":
+        answer = await session.execute("unsandbox.runFile")
+    else:
+        lenses = await session.code_lenses(uri)
+        answer = await session.run(lenses[0].command)
+    assert answer["started"] is True
+    note = await session.wait_finished()
+    assert note.exitCode == 1 and "NameError" in note.stderr
+    assert [(f.name, f.path) for f in note.files] == [
+        ("main.py", str(session.workspace / "main.py")),
+        ("helpers.py", str(helpers)),
+    ]
+    assert note.summary.startswith("main.py (2 files): exit 1 in ")
+    # the output shows the local files, the log keeps what the program printed
+    assert f'File "{helpers}", line 2' in note.stderr and "/sandbox/" not in note.stderr
+    with open(note.logPath, encoding="utf-8") as log:
+        assert 'File "/sandbox/helpers.py", line 2' in log.read()
+
+    helpers_uri = helpers.as_uri()
+    await session.wait_for(lambda: helpers_uri in session.client.diagnostics)
+    assert by_severity(session, helpers_uri, types.DiagnosticSeverity.Error) == [1]
+    assert by_severity(session, uri, types.DiagnosticSeverity.Hint) == [2]
+    (error,) = [d for d in session.client.diagnostics[helpers_uri] if d.severity == 1]
+    assert "name 'missing' is not defined" in error.message
+    assert uri in {info.location.uri for info in error.related_information or []}
+    if session.profile != "helix":
+        assert "▶ Run remotely (2 files)" in await session.lens_titles(uri)
+
+    # fixed on disk: the next run clears what the last one published in both files
+    helpers.write_text("def add(a, b):\n    return a + b\n")
+    await session.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+    assert not session.client.diagnostics.get(helpers_uri)
+    assert not session.client.diagnostics.get(uri)
+    assert helpers_uri in session.client.diagnostics  # cleared, not forgotten
+
+
+async def test_an_unsaved_edit_of_the_imported_file_is_what_runs(vscode: LspSession) -> None:
+    helpers_uri = vscode.open("helpers.py", HELPERS)
+    uri = vscode.open("main.py", MAIN)
+    fixed = "def add(a, b):\n    total = a + b\n    return total / 0\n"
+    vscode.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=helpers_uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)],
+        )
+    )  # not saved: the disk still has the NameError
+    note = await vscode.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+    assert "ZeroDivisionError" in note["stderr"] and "NameError" not in note["stderr"]
+    await vscode.wait_for(lambda: helpers_uri in vscode.client.diagnostics)
+    assert by_severity(vscode, helpers_uri, types.DiagnosticSeverity.Error) == [2]
+
+
+async def test_a_package_in_a_subfolder(vscode: LspSession) -> None:
+    package = vscode.workspace / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "util.py").write_text("def twice(x):\n    return x * 2 + None\n")
+    uri = vscode.open("main.py", "from pkg.util import twice\n\ntwice(1)\n")
+    note = await vscode.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+    assert [f["name"] for f in note["files"]] == ["main.py", "pkg/__init__.py", "pkg/util.py"]
+    util_uri = (package / "util.py").as_uri()
+    await vscode.wait_for(lambda: util_uri in vscode.client.diagnostics)
+    assert by_severity(vscode, util_uri, types.DiagnosticSeverity.Error) == [1]
+
+
+async def test_the_setting_turns_discovery_off(
+    sandbox_env: dict[str, str], workspace: Path
+) -> None:
+    (workspace / "helpers.py").write_text(HELPERS)
+    (workspace / "data.txt").write_text("x\n")
+    options = {"unsandbox": {"discoverImports": False, "inputFiles": ["*.txt"]}}
+    async with start_session("neovim", sandbox_env, workspace, init_options=options) as nvim:
+        uri = nvim.open("main.py", MAIN)
+        note = await nvim.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+        assert [f["name"] for f in note["files"]] == ["main.py", "data.txt"]
+        assert "No module named 'helpers'" in note["stderr"]
+
+
+async def test_over_the_limit_nothing_is_sent(vscode: LspSession) -> None:
+    names = [f"m{i:02}" for i in range(11)]
+    for name in names:
+        (vscode.workspace / f"{name}.py").write_text("X = 1\n")
+    uri = vscode.open("main.py", "import " + ", ".join(names) + "\n")
+    note = await vscode.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+    assert note["status"] == "error" and note["jobId"] is None and note["files"] == []
+    assert "11 input files" in note["error"] and "m10.py (0.0 kB)" in note["error"]
+    assert "nothing was sent" in note["error"]

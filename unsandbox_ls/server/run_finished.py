@@ -1,0 +1,103 @@
+"""The `unsandbox/runFinished` notification: one typed payload, built in one place.
+
+Sent after every run, also when the run was refused, failed or was cancelled (documented in the
+README, section "The `unsandbox/runFinished` notification"):
+
+    uri          the document that was run
+    runId        this run's id (also in unsandbox/runStarted)
+    language     API language id, or null when none could be chosen
+    kind         "file" | "shebang" | "selection" | "cell"
+    status       completed | failed | timeout | cancelled | error (a tool failure)
+    exitCode     the program's exit code, or null
+    durationMs   wall-clock time from the command to the result, in milliseconds
+    stdout       the program's standard output (the sandbox's paths of the run's files shown
+                 as the local paths)
+    stderr       the program's standard error (likewise)
+    files        [{name, path}] every file that went: the code (under the name the sandbox
+                 gave it) and each file sent with it; empty when nothing was sent
+    artifacts    [{filename, path, size}] saved locally
+    jobId        the API's job id, or null
+    logPath      the local file holding the full output as the program printed it, or null
+    summary      the one-line summary also shown with window/showMessage
+    error        why the tool failed (no credentials, API error …), or null when the program ran
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+RUN_STARTED = "unsandbox/runStarted"
+RUN_FINISHED = "unsandbox/runFinished"
+
+
+class SentFileInfo(TypedDict):
+    """One file that went: its name in the sandbox and its local path (null: untitled)."""
+
+    name: str
+    path: str | None
+
+
+class ArtifactInfo(TypedDict):
+    """One artifact saved locally."""
+
+    filename: str
+    path: str
+    size: int
+
+
+class RunFinished(TypedDict):
+    """The params of `unsandbox/runFinished`."""
+
+    uri: str
+    runId: str
+    language: str | None
+    kind: str
+    status: str
+    exitCode: int | None
+    durationMs: int
+    stdout: str
+    stderr: str
+    files: list[SentFileInfo]
+    artifacts: list[ArtifactInfo]
+    jobId: str | None
+    logPath: str | None
+    summary: str
+    error: str | None
+
+
+def run_finished(
+    *,
+    uri: str,
+    run_id: str,
+    kind: str,
+    status: str,
+    duration_ms: float,
+    summary: str,
+    language: str | None = None,
+    exit_code: int | None = None,
+    stdout: str = "",
+    stderr: str = "",
+    files: list[SentFileInfo] | None = None,
+    artifacts: list[ArtifactInfo] | None = None,
+    job_id: str | None = None,
+    log_path: str | None = None,
+    error: str | None = None,
+) -> RunFinished:
+    """The payload of one finished run (a result, a refusal, a failure or a cancel)."""
+    return RunFinished(
+        uri=uri,
+        runId=run_id,
+        language=language,
+        kind=kind,
+        status=status,
+        exitCode=exit_code,
+        durationMs=round(duration_ms),
+        stdout=stdout,
+        stderr=stderr,
+        files=files or [],
+        artifacts=artifacts or [],
+        jobId=job_id,
+        logPath=log_path,
+        summary=summary,
+        error=error,
+    )
