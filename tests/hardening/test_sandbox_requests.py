@@ -68,6 +68,17 @@ def test_lone_surrogates_are_400(sandbox_server: SandboxServer, body: bytes) -> 
     assert "UTF-8" in data["message"] or "surrogate" in data["message"], data
 
 
+def test_integer_too_long_to_read_is_400(sandbox_server: SandboxServer) -> None:
+    status, data = post_raw(sandbox_server, b'{"language": "bash", "ttl": ' + b"1" * 5000 + b"}")
+    assert status == 400, data
+    assert "too large" in data["message"], data
+
+
+def test_lone_surrogate_language_is_400(sandbox_server: SandboxServer) -> None:
+    status, data = post_raw(sandbox_server, b'{"language": "\\ud800", "code": "1"}')
+    assert status == 400, data
+
+
 @pytest.mark.parametrize("opener", [b"[", b'{"a":'])
 def test_deeply_nested_json_is_400(sandbox_server: SandboxServer, opener: bytes) -> None:
     closer = b"]" if opener == b"[" else b"}"

@@ -5,8 +5,8 @@ or `content_base64`; unknown fields (ignored). Enforced: the documented limits o
 (ttl range, network modes, env size, input file count, sizes and plain names), and what the
 kernel can take: every string must be encodable as UTF-8 (JSON allows lone surrogates such as
 `"\\ud800"`, which are not), and each component of a file name must fit in 255 bytes. A body
-nested deeper than the JSON parser's recursion limit is refused too. Every `BadRequest`
-message says what to change.
+nested deeper than the JSON parser's recursion limit, or holding an integer too long to read,
+is refused too. Every `BadRequest` message says what to change.
 """
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ def load_json(text: bytes | str, what: str) -> Any:
         return json.loads(text)
     except RecursionError:
         raise BadRequest(f"{what} is nested too deeply; send a flat JSON object") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise BadRequest(f"{what} holds a number too large to read: {exc}") from None
 
 
 def parse_ttl(value: Any) -> int:
