@@ -153,3 +153,31 @@ def test_trickling_body_times_out(sandbox_server: SandboxServer) -> None:
     assert answer.startswith(b"HTTP/1.1 408"), (answer[:200], elapsed)
     assert elapsed < limit
     assert b"request_timeout" in answer or b"slowly" in answer
+
+
+def test_trickling_headers_are_cut_off(sandbox_server: SandboxServer) -> None:
+    """A request line and headers sent a byte a second: the connection is closed soon after
+    the header deadline, although every byte would reset uvicorn's keep-alive timer."""
+    from unsandbox_ls.sandbox.http_protocol import HEADER_SECONDS
+
+    port = int(sandbox_server.base_url.rsplit(":", 1)[1])
+    limit = HEADER_SECONDS + 15
+    closed = False
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"POST /execute HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        sock.settimeout(1.0)
+        while time.monotonic() - started < limit:
+            try:
+                sock.sendall(b"X")
+                if sock.recv(65536) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+                break
+        elapsed = time.monotonic() - started
+    assert closed, f"the connection was still open after {elapsed:.0f} s"
+    assert elapsed < limit
