@@ -57,10 +57,16 @@ def limited(request: pytest.FixtureRequest) -> Iterator[Limited]:
     env = dict(os.environ)
     env[cgroups.ENV_SWITCH] = "1" if request.param == "cgroup" else "0"
     server = start_sandbox_server(max_jobs=1, env=env)
+    root = cgroups.find_memory_cgroup_root()
+    own = f"unsandbox-ls-{server.process.pid}-*"
     try:
+        # the server really uses (or really does not use) a cgroup of its own
+        made = list(root.path.glob(own)) if root else []
+        assert len(made) == (1 if request.param == "cgroup" else 0), made
         yield Limited(server, request.param)
     finally:
         server.stop()
+    assert not (root and list(root.path.glob(own))), "the server left its cgroup behind"
 
 
 def assert_killed_at_the_memory_limit(server: SandboxServer, data: dict[str, Any]) -> None:

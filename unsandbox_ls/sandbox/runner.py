@@ -136,12 +136,6 @@ def _descendants(root: int, parents: dict[int, int]) -> list[int]:
     return found
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (0 when it is gone)."""
-    parents, rss = _process_table()
-    return sum(rss[pid] for pid in _descendants(root, parents))
-
-
 def _memfd_bytes(pids: list[int]) -> int:
     """Bytes held in the memfds the processes have open, each memfd counted once."""
     sizes: dict[tuple[int, int], int] = {}
@@ -181,6 +175,8 @@ def job_memory(root: int, sandbox_pid: int | None = None, tmpfs: tuple[str, ...]
     the files in the tmpfs mounts `tmpfs` of the sandbox whose PID 1 is `sandbox_pid`."""
     parents, rss = _process_table()
     pids = _descendants(root, parents)
+    if sandbox_pid not in pids:
+        sandbox_pid = None  # gone (its pid might be another process's by now)
     return sum(rss[pid] for pid in pids) + _memfd_bytes(pids) + _tmpfs_bytes(sandbox_pid, tmpfs)
 
 
