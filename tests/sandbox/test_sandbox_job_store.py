@@ -60,3 +60,28 @@ async def test_queue_bound_and_cancel_of_a_queued_job(executor: Executor) -> Non
     assert (running.status, queued.status) == ("cancelled", "cancelled")
     assert queued.started_at is None
     await store.shutdown()
+
+
+async def test_records_drop_the_code_and_input_files_once_started(executor: Executor) -> None:
+    store = JobStore(executor, max_jobs=1, max_queued=2)
+    spec = JobSpec("bash", "cat data.txt", ttl=5, input_files=(("data.txt", b"secret-ish"),))
+    job = store.submit(spec)
+    await asyncio.wait_for(job.done.wait(), timeout=10)
+    assert job.to_wire()["stdout"] == "secret-ish"
+    assert job.spec.code == "" and job.spec.input_files == ()
+    assert job.spec.language == "bash" and job.spec.ttl == 5
+    await store.shutdown()
+
+
+async def test_records_are_bounded_by_bytes(executor: Executor) -> None:
+    """Six finished jobs of 40 KB of output each in a 100 KB budget: the oldest are dropped."""
+    store = JobStore(executor, max_jobs=1, max_queued=10, max_record_bytes=100_000)
+    jobs = []
+    for _ in range(6):
+        job = store.submit(JobSpec("bash", "head -c 40000 /dev/zero | tr '\\0' x", ttl=5))
+        await asyncio.wait_for(job.done.wait(), timeout=10)
+        jobs.append(job)
+    kept = [j for j in store.list() if j.terminal]
+    assert [j.job_id for j in kept] == [j.job_id for j in jobs[-2:]]
+    assert all(len(j.to_wire()["stdout"]) == 40000 for j in kept)
+    await store.shutdown()

@@ -33,7 +33,8 @@ MAX_ENV_VARS = _limits.MAX_ENV_VARS
 
 @dataclass(frozen=True)
 class InputFile:
-    """A file placed in the job's working directory, opened there by its plain name."""
+    """A file placed in the job's working directory under its relative name (`data.csv`,
+    `pkg/util.py`)."""
 
     filename: str
     content: bytes

@@ -14,7 +14,8 @@
 A client that hangs up on `POST /execute` or `/run` before the answer cancels its job.
 
 Errors are JSON `{"error": code, "message": text}`: 400 bad request, 401 authentication
-(a skewed clock's message mentions the timestamp), 404 unknown job or path, 413 body too large,
+(a skewed clock's message mentions the timestamp), 404 unknown job or path, 408 a body that
+arrives too slowly (after 10 s, slower than 64 KiB/s on average), 413 body too large,
 429 `concurrency_limit_reached` with `active_executions` and `concurrency_limit`.
 """
 
@@ -41,6 +42,9 @@ from unsandbox_ls.sandbox.parsing import BadRequest, parse_execute, parse_run
 
 #: largest accepted body: room for 10 MB of input files in base64, the code, and a margin
 MAX_BODY_BYTES = 24 * 1024 * 1024
+#: a request body must arrive within this many seconds plus its size at `BODY_MIN_RATE`
+BODY_GRACE_SECONDS = 10.0
+BODY_MIN_RATE = 64 * 1024  # bytes per second
 
 
 @dataclass(frozen=True)
@@ -63,13 +67,37 @@ def _path_with_query(request: Request) -> str:
     return f"{path}?{query.decode('latin-1')}" if query else path
 
 
+def _body_deadline(started: float, received: int) -> float:
+    """When the body must be complete, given what has arrived: `BODY_GRACE_SECONDS`, plus
+    the time `received` bytes take at `BODY_MIN_RATE`."""
+    return started + BODY_GRACE_SECONDS + received / BODY_MIN_RATE
+
+
 async def _read_body(request: Request) -> bytes:
+    """The whole body, or 413 when it is too large, or 408 when it arrives too slowly: a client
+    trickling a few bytes a second must not hold a connection (and the body's memory) forever."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
         raise HTTPException(413, "request body is larger than 24 MiB")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    stream = request.stream().__aiter__()
+    while True:
+        left = _body_deadline(started, size) - loop.time()
+        try:
+            if left <= 0:
+                raise asyncio.TimeoutError
+            chunk = await asyncio.wait_for(stream.__anext__(), timeout=left)
+        except StopAsyncIteration:
+            break
+        except asyncio.TimeoutError:
+            raise HTTPException(
+                408,
+                f"the request body arrived too slowly ({size} bytes in "
+                f"{loop.time() - started:.0f} s); send it at once",
+            ) from None
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise HTTPException(413, "request body is larger than 24 MiB")
@@ -200,7 +228,12 @@ def create_app(config: AppConfig) -> Starlette:
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+        codes = {
+            404: "not_found",
+            405: "method_not_allowed",
+            408: "request_timeout",
+            413: "request_too_large",
+        }
         return error(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
 
     async def internal_error(request: Request, exc: Exception) -> Response:

@@ -2,8 +2,9 @@
 
 HMAC (`Authorization: Bearer <public key>`, `X-Timestamp`, `X-Signature`): the signature is
 recomputed with `api.signing.sign` over the exact body bytes received and the path with its raw
-query string, and compared in constant time. The timestamp must be within ±300 s of the server's
-clock. Legacy bearer: `Authorization: Bearer <api key>` alone, when an api key is configured.
+query string, and compared in constant time. The timestamp (ASCII decimal digits) must be within
+±300 s of the server's clock. Legacy bearer: `Authorization: Bearer <api key>` alone, when an
+api key is configured.
 
 Failure messages say what is wrong (unknown key, bad signature, skewed clock, missing header)
 and never contain a key or a signature.
@@ -12,12 +13,15 @@ and never contain a key or a signature.
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from dataclasses import dataclass
 
 from unsandbox_ls.api.signing import sign
 
 MAX_SKEW_SECONDS = 300
+#: ASCII digits only (`int()` would take '١٢', '1_0' and 400-digit numbers), at most 19 of them
+_TIMESTAMP = re.compile(r"-?[0-9]{1,19}")
 
 
 @dataclass(frozen=True)
@@ -82,17 +86,16 @@ def verify(
         raise AuthError(
             "both X-Timestamp and X-Signature headers are required", code="missing_signature"
         )
-    try:
-        ts = int(timestamp.strip())
-    except ValueError:
+    if not _TIMESTAMP.fullmatch(timestamp.strip()):
         raise AuthError(
             "X-Timestamp must be unix seconds as a decimal integer (check the timestamp)",
             code="invalid_timestamp",
-        ) from None
-    current = time.time() if now is None else now
+        )
+    ts = int(timestamp.strip())
+    current = int(time.time() if now is None else now)
     if abs(current - ts) > MAX_SKEW_SECONDS:
         raise AuthError(
-            f"request timestamp is {int(current - ts)} s away from the server's clock "
+            f"request timestamp is {current - ts} s away from the server's clock "
             f"(allowed: ±{MAX_SKEW_SECONDS} s); check your system clock",
             code="invalid_timestamp",
         )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from unsandbox_ls.sandbox import isolation
+from unsandbox_ls.sandbox.cgroups import JobCgroup, JobCgroups
 from unsandbox_ls.sandbox.runner import OUTPUT_LIMIT, Outcome, run_process
 from unsandbox_ls.sandbox.toolchains import Toolchain, script_for, search_path, source_name
 
@@ -82,12 +83,16 @@ class Executor:
             if sandboxed and isolation.needs_privilege_drop()
             else None
         )
+        #: per-job memory cgroups when the host offers them (else the watchdog measures)
+        self.cgroups = JobCgroups.create()
         self.scratch = Path(tempfile.mkdtemp(prefix="unsandbox-ls-"))
         # a root server's jobs run as an unprivileged uid that must reach the staging dirs
         self.scratch.chmod(0o711)
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.cgroups is not None:
+            self.cgroups.close()
 
     def _job_env(self, spec: JobSpec, chain: Toolchain) -> dict[str, str]:
         env = {"PATH": self.path, **DEFAULT_ENV, **self.layout.env, **chain.env}
@@ -99,9 +104,15 @@ class Executor:
         job_dir = Path(tempfile.mkdtemp(prefix=f"{job_id[:8]}-", dir=self.scratch))
         job_dir.chmod(0o711)
         fds: list[int] = []
+        cgroup: JobCgroup | None = None
+        if self.cgroups is not None:
+            with contextlib.suppress(OSError):  # then the watchdog measures this job
+                cgroup = self.cgroups.new(job_dir.name, self.memory_limit)
         try:
-            return await self._execute(job_dir, fds, spec, chain, cancel)
+            return await self._execute(job_dir, fds, spec, chain, cancel, cgroup)
         finally:
+            if cgroup is not None:
+                await asyncio.to_thread(cgroup.remove)
             for fd in fds:
                 with contextlib.suppress(OSError):
                     os.close(fd)
@@ -114,6 +125,7 @@ class Executor:
         spec: JobSpec,
         chain: Toolchain,
         cancel: asyncio.Event,
+        cgroup: JobCgroup | None,
     ) -> ExecResult:
         files = {source_name(spec.language): spec.code.encode("utf-8")}
         files.update(dict(spec.input_files))
@@ -137,7 +149,7 @@ class Executor:
                 job_dir, fds, files, artifact_dir, spec, env, script, status_write
             )
             outcome = await run_process(
-                argv,
+                (cgroup.join_prefix() if cgroup else []) + argv,
                 ttl=spec.ttl,
                 cancel=cancel,
                 pass_fds=(*pass_fds, status_write),
@@ -146,6 +158,8 @@ class Executor:
                 memory_limit=self.memory_limit,
                 close_after_spawn=(status_write,),
                 status_fd=status_read,
+                cgroup=cgroup,
+                tmpfs=isolation.TMPFS_MOUNTS,
             )
             ended_by_us = outcome.timed_out or outcome.cancelled or outcome.memory_exceeded
             status_known = isolation.bwrap_supports("--json-status-fd")
@@ -162,13 +176,14 @@ class Executor:
                 (work / name).write_bytes(content)
             env["HOME"] = str(work)
             outcome = await run_process(
-                ["/bin/bash", "-c", script],
+                (cgroup.join_prefix() if cgroup else []) + ["/bin/bash", "-c", script],
                 ttl=spec.ttl,
                 cancel=cancel,
                 env=env,
                 cwd=work,
                 output_limit=self.output_limit,
                 memory_limit=self.memory_limit,
+                cgroup=cgroup,
             )
         artifacts = collect_artifacts(artifact_dir, chain) if artifact_dir else []
         return ExecResult(outcome, artifacts)
@@ -185,8 +200,9 @@ class Executor:
         status_fd: int,
     ) -> tuple[list[str], tuple[int, ...]]:
         file_fds: dict[str, int] = {}
-        for name, content in files.items():
-            fd = os.memfd_create(f"job-{name}", 0)
+        for i, (name, content) in enumerate(files.items()):
+            # the memfd's own name is only a label (and the kernel caps it at 249 bytes)
+            fd = os.memfd_create(f"job-file-{i}", 0)
             fds.append(fd)
             _write_all(fd, content)
             os.lseek(fd, 0, os.SEEK_SET)
@@ -197,7 +213,16 @@ class Executor:
                 point = job_dir / f"toolchain-{i}"
                 point.mkdir(mode=0o755)
                 staging[d] = str(point)
-        mounts = isolation.JobMounts(file_fds, artifact_dir, staging)
+        artifact_files: tuple[str, ...] = ()
+        if artifact_dir is not None:
+            artifact_files = self.toolchains[spec.language].artifacts
+            for name in artifact_files:
+                # pre-created: the job can fill these (each up to the file-size limit) but not
+                # create others, as /artifacts itself is on the sandbox's read-only root
+                (artifact_dir / name).touch(mode=0o600)
+                if self.drop_tools is not None:
+                    os.chown(artifact_dir / name, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
+        mounts = isolation.JobMounts(file_fds, artifact_dir, staging, artifact_files)
         argv = isolation.bwrap_argv(
             self.layout,
             mounts,
@@ -208,7 +233,8 @@ class Executor:
         )
         if self.drop_tools is not None:
             argv = isolation.privileged_prefix(self.drop_tools, staging) + argv
-        return argv, tuple(fds)
+        # only the memfds: the status pipe's read end (also in `fds`) stays out of the job
+        return argv, tuple(file_fds.values())
 
 
 def _write_all(fd: int, content: bytes) -> None:
@@ -223,8 +249,8 @@ def collect_artifacts(artifact_dir: Path, chain: Toolchain) -> list[dict[str, An
     found: list[dict[str, Any]] = []
     for name in chain.artifacts:
         path = artifact_dir / name
-        if not path.is_file() or path.is_symlink():
-            continue
+        if not path.is_file() or path.is_symlink() or path.stat().st_size == 0:
+            continue  # not produced (the sandbox pre-creates each artifact file empty)
         data = path.read_bytes()
         mime = (
             "application/x-executable"

@@ -14,8 +14,12 @@ What a job sees (built by `bwrap_argv`):
   size-limited tmpfs `/tmp` and `/dev/shm`; and a size-limited tmpfs working directory
   `/sandbox` holding the code and the input files (copied in through memfds). The root itself is
   remounted read-only: only `/sandbox`, `/tmp` and `/dev/shm` can be written, and nothing written
-  survives the job. No host directory is writable, except an empty per-job directory bound at
-  `/artifacts` when the job asked for its compiled binary.
+  survives the job. No host directory is writable: when the job asked for its compiled binary,
+  the artifact files alone (pre-created empty in a per-job host directory) are bound at
+  `/artifacts/<name>`; `/artifacts` itself is on the read-only root, so the job can fill those
+  files, each up to RLIMIT_FSIZE, but create no others.
+* Only stdin (`/dev/null`), stdout and stderr are open in it: the memfds of `--file` are closed by
+  bwrap, and bwrap's `--json-status-fd` pipe (both ends) stays outside.
 * It runs as uid/gid 65534 inside, with no capabilities, `--die-with-parent`, `--new-session`
   (no terminal injection), `--disable-userns` (no nested user namespaces), and a cleared
   environment (only PATH, the defaults of `executor.DEFAULT_ENV` and the request's `env`).
@@ -29,14 +33,25 @@ bind-mounted onto empty directories in the job's staging directory. A server run
 normal user simply runs bwrap as that user.
 
 Other limits: per process, RLIMIT_DATA (1 GiB), RLIMIT_FSIZE (64 MiB), RLIMIT_CPU (ttl + 1 s),
-RLIMIT_NOFILE; per job, the summed resident memory of its processes (2 GiB, polled by the
-runner) and the wall clock (the runner kills the whole tree at the ttl); tmpfs sizes bound
-what a job can store (tmpfs is memory).
+RLIMIT_NOFILE; per job, memory (2 GiB) and the wall clock (the runner kills the whole tree at the
+ttl); tmpfs sizes bound what a job can store (tmpfs is memory).
 
-Not contained: there is no seccomp filter and no cgroup, so the kernel's whole syscall surface
-is reachable (as an unprivileged user in its own namespaces); CPU is not shared fairly (a job
-can keep a core busy until its ttl); memory between two watchdog polls can overshoot; a job in
-`semitrusted` mode can reach anything the host can.
+Per-job memory counts everything the job holds, memfds, shared memory and tmpfs files included:
+
+* With a memory cgroup (`cgroups`: the server runs as root and can create a child of its own
+  memory cgroup, v1 or a delegated v2), the job's first process joins a per-job cgroup whose
+  limit is the job's, so the kernel charges it for anonymous memory, memfds, tmpfs and SysV
+  shared memory alike and OOM-kills at the limit; the runner then kills the rest of the job.
+* Without one (a normal user, controllers not delegated), the runner measures the job twice a
+  second: resident memory of every process of the tree, plus every memfd open in it (once
+  each), plus what its `/tmp`, `/dev/shm` and `/sandbox` hold.
+
+Not contained: there is no seccomp filter, so the kernel's whole syscall surface is reachable
+(as an unprivileged user in its own namespaces); CPU is not shared fairly (a job can keep a core
+busy until its ttl). Without a memory cgroup, memory between two watchdog polls can overshoot,
+and memory the measurement cannot see escapes it: SysV shared memory no process has attached,
+and memfds in flight in a unix socket. A job in `semitrusted` mode can reach anything the host
+can.
 """
 
 from __future__ import annotations
@@ -55,7 +70,9 @@ SANDBOX_DIR = "/sandbox"
 SANDBOX_UID = 65534
 TMPFS_BYTES = 256 * 1024 * 1024
 SHM_BYTES = 64 * 1024 * 1024
-#: a job's processes together may keep this much resident memory (see `runner`)
+#: the job's writable tmpfs mounts (their contents count as the job's memory)
+TMPFS_MOUNTS = ("/dev/shm", "/tmp", SANDBOX_DIR)
+#: a job may hold this much memory, memfds and tmpfs files included (see `runner`, `cgroups`)
 JOB_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
 
 
@@ -166,6 +183,8 @@ class JobMounts:
     artifact_dir: Path | None = None
     #: when dropping privileges: toolchain dir → staging mount point (an empty host dir)
     staging: dict[str, str] = field(default_factory=dict)
+    #: the files of `artifact_dir` bound one by one at /artifacts/<name>
+    artifact_files: tuple[str, ...] = ()
 
 
 def bwrap_argv(
@@ -211,12 +230,15 @@ def bwrap_argv(
         argv += ["--ro-bind", mounts.staging.get(d, d), d]
     argv += ["--proc", "/proc", "--dev", "/dev"]
     sized = bwrap_supports("--size")
-    for size, path in ((SHM_BYTES, "/dev/shm"), (TMPFS_BYTES, "/tmp"), (TMPFS_BYTES, SANDBOX_DIR)):
+    for size, path in zip((SHM_BYTES, TMPFS_BYTES, TMPFS_BYTES), TMPFS_MOUNTS, strict=True):
         argv += [*(["--size", str(size)] if sized else []), "--tmpfs", path]
     for name, fd in mounts.files.items():
         argv += ["--file", str(fd), f"{SANDBOX_DIR}/{name}"]
     if mounts.artifact_dir is not None:
-        argv += ["--bind", str(mounts.artifact_dir), "/artifacts"]
+        # each artifact file alone, not the directory: /artifacts stays on the read-only root,
+        # so the job cannot create files there (each bound file is capped by RLIMIT_FSIZE)
+        for name in mounts.artifact_files:
+            argv += ["--bind", str(mounts.artifact_dir / name), f"/artifacts/{name}"]
     argv += ["--remount-ro", "/", "--chdir", SANDBOX_DIR]
     for key, value in env.items():
         argv += ["--setenv", key, value]

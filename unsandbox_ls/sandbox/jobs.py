@@ -6,9 +6,12 @@
   event loop never waits on a job.
 * `cancel` (DELETE) sets the job's cancel event: a queued job never starts, a running one has its
   process tree killed, and either way its slot is freed.
-* Finished records are kept for `keep_seconds` (one hour by default) and at most `max_records` of
-  them (oldest dropped first), so memory stays bounded; an expired job answers 404, as on the
-  hosted API after a restart.
+* A record drops the submitted code and input files once the job has started (or was cancelled
+  before): only its language, ttl and the like stay.
+* Finished records are kept for `keep_seconds` (one hour by default), at most `max_records` of
+  them, and at most `max_record_bytes` of output and artifacts in all (256 MiB; oldest dropped
+  first), so memory stays bounded; an expired job answers 404, as on the hosted API after a
+  restart.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import contextlib
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from unsandbox_ls.api.models import TERMINAL_STATUSES
@@ -26,6 +29,7 @@ from unsandbox_ls.sandbox.executor import ExecResult, Executor, JobSpec
 
 KEEP_SECONDS = 3600.0
 MAX_RECORDS = 1000
+MAX_RECORD_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -87,6 +91,14 @@ class Job:
             data["output_truncated"] = True
         return data
 
+    def size(self) -> int:
+        """Roughly the bytes this record holds: its output and artifacts."""
+        if self.result is None:
+            return 0
+        out = self.result.outcome
+        artifacts = sum(len(a.get("content_base64", "")) for a in self.result.artifacts)
+        return len(out.stdout) + len(out.stderr) + artifacts
+
     def _total_ms(self) -> float:
         start = self.started_at if self.started_at is not None else self.created_at
         end = self.completed_at if self.completed_at is not None else start
@@ -109,12 +121,14 @@ class JobStore:
         max_queued: int,
         keep_seconds: float = KEEP_SECONDS,
         max_records: int = MAX_RECORDS,
+        max_record_bytes: int = MAX_RECORD_BYTES,
     ) -> None:
         self.executor = executor
         self.max_jobs = max_jobs
         self.max_active = max_jobs + max_queued
         self.keep_seconds = keep_seconds
         self.max_records = max_records
+        self.max_record_bytes = max_record_bytes
         self._slots = asyncio.Semaphore(max_jobs)
         self._jobs: OrderedDict[str, Job] = OrderedDict()
 
@@ -146,12 +160,16 @@ class JobStore:
     async def _run(self, job: Job) -> None:
         try:
             async with self._slots:
+                spec = job.spec
+                # the record keeps no code or input files once the job is under way
+                job.spec = replace(spec, code="", input_files=())
                 if job.cancel.is_set():
                     self._finish(job, "cancelled", None)
                     return
                 job.status = "running"
                 job.started_at = time.time()
-                result = await self.executor.execute(job.job_id, job.spec, job.cancel)
+                result = await self.executor.execute(job.job_id, spec, job.cancel)
+                del spec
                 out = result.outcome
                 if out.cancelled or job.cancel.is_set():
                     status = "cancelled"
@@ -187,11 +205,13 @@ class JobStore:
         now = time.time()
         finished = [j for j in self._jobs.values() if j.terminal]
         excess = len(finished) - self.max_records
+        excess_bytes = sum(j.size() for j in finished) - self.max_record_bytes
         for job in finished:
             old = job.completed_at is not None and now - job.completed_at > self.keep_seconds
-            if old or excess > 0:
+            if old or excess > 0 or excess_bytes > 0:
                 del self._jobs[job.job_id]
                 excess -= 1
+                excess_bytes -= job.size()
 
     async def shutdown(self) -> None:
         tasks = [j.task for j in self._jobs.values() if j.task and not j.task.done()]

@@ -3,7 +3,10 @@
 Accepted leniently: `ttl` as a number or a numeric string; input file content under `content`
 or `content_base64`; unknown fields (ignored). Enforced: the documented limits of `api.models`
 (ttl range, network modes, env size, input file count, sizes and relative names such as
-`pkg/util.py`). Every `BadRequest` message says what to change.
+`pkg/util.py`), and what the kernel can take: every string must be encodable as UTF-8 (JSON
+allows lone surrogates such as `"\\ud800"`, which are not), and each component of a file name
+must fit in 255 bytes. A body nested deeper than the JSON parser's recursion limit, or holding
+an integer too long to read, is refused too. Every `BadRequest` message says what to change.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from unsandbox_ls.languages import language_from_shebang
 from unsandbox_ls.sandbox.executor import JobSpec
 from unsandbox_ls.sandbox.toolchains import source_name
 
+#: the longest file name (one path component) the kernel accepts, in bytes
+NAME_MAX_BYTES = 255
+
 
 class BadRequest(Exception):
     """400 with `{"error": code, "message": str(self)}`."""
@@ -39,6 +45,29 @@ class BadRequest(Exception):
     def __init__(self, message: str, code: str = "bad_request") -> None:
         super().__init__(message)
         self.code = code
+
+
+def utf8(text: str, what: str) -> bytes:
+    """`text` as UTF-8, or `BadRequest` naming `what` when it holds a lone surrogate."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRequest(
+            f"{what} contains a lone UTF-16 surrogate ({text[exc.start]!r} at character "
+            f"{exc.start}), which is not valid UTF-8: send real characters"
+        ) from None
+
+
+def load_json(text: bytes | str, what: str) -> Any:
+    """`json.loads`, with a nesting too deep for the parser reported as a `BadRequest`."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise BadRequest(f"{what} is nested too deeply; send a flat JSON object") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise BadRequest(f"{what} holds a number too large to read: {exc}") from None
 
 
 def parse_ttl(value: Any) -> int:
@@ -85,11 +114,13 @@ def parse_env(value: Any) -> dict[str, str]:
     for key, item in value.items():
         if not key or "=" in key or "\0" in key:
             raise BadRequest(f"invalid environment variable name {key!r}")
+        utf8(key, "an environment variable name")
         if isinstance(item, bool) or not isinstance(item, (str, int, float)):
             raise BadRequest(f"environment variable {key!r} must have a string value")
         text = str(item)
         if "\0" in text:
             raise BadRequest(f"environment variable {key!r} contains a NUL byte")
+        utf8(text, f"environment variable {key!r}")
         env[key] = text
     return env
 
@@ -115,6 +146,12 @@ def parse_input_files(value: Any, code_file: str) -> tuple[tuple[str, bytes], ..
         problem = input_name_problem(name)
         if problem:
             raise BadRequest(problem, code="invalid_filename")
+        if any(len(utf8(part, "an input file name")) > NAME_MAX_BYTES for part in name.split("/")):
+            raise BadRequest(
+                f"input file name {name[:40]!r}… is longer than {NAME_MAX_BYTES} bytes in UTF-8 "
+                "(the file system's limit for one name); shorten it",
+                code="invalid_filename",
+            )
         if name in names:
             raise BadRequest(f"input file {name!r} is given twice")
         if name == code_file or name.split("/", 1)[0] == code_file:
@@ -142,7 +179,7 @@ def parse_input_files(value: Any, code_file: str) -> tuple[tuple[str, bytes], ..
 def parse_execute(body: bytes, languages: set[str]) -> JobSpec:
     """The JSON body of `POST /execute` and `/execute/async`."""
     try:
-        data = json.loads(body)
+        data = load_json(body, "the body")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(f"the body must be a JSON object: {exc}") from None
     if not isinstance(data, dict):
@@ -158,6 +195,7 @@ def parse_execute(body: bytes, languages: set[str]) -> JobSpec:
     code = data.get("code")
     if not isinstance(code, str):
         raise BadRequest("'code' is required: the program's source text")
+    utf8(code, "'code'")
     return JobSpec(
         language=language,
         code=code,
@@ -192,7 +230,7 @@ def parse_run(body: bytes, query: dict[str, str], languages: set[str]) -> JobSpe
     if env_text:
         for candidate in (env_text, unquote(env_text)):
             try:
-                env = json.loads(candidate)
+                env = load_json(candidate, "the env query parameter")
                 break
             except json.JSONDecodeError:
                 continue

@@ -5,10 +5,14 @@ stdout and stderr are read concurrently until EOF; each keeps its first `output_
 by default) and counts the rest, which is read and thrown away so the program never blocks on a
 full pipe. A truncated stream ends with a line `[… N more bytes of stdout were discarded]`.
 
-Memory: a watchdog sums the resident memory of every process in the job's tree twice a second
+Memory: with a memory cgroup (`cgroups`), the kernel charges the job for everything and
+OOM-kills at the limit; a watchdog polls the cgroup's OOM-kill counter four times a second and
+then ends the whole job. Without one, the watchdog measures the job twice a second (`job_memory`)
 and kills the tree when it passes `memory_limit` (per-process RLIMIT_DATA alone would let a job
-multiply its memory by forking). Shared pages are counted once per process, so the sum errs on
-the high side.
+multiply its memory by forking): the resident memory of every process in the tree, plus every
+memfd the tree holds open (counted once, mapped or not), plus what the sandbox's tmpfs mounts
+hold. Shared pages are counted once per process and a mapped memfd twice, so the sum errs on the
+high side. Either way the job is reported with exit code 137 and a line at the end of stderr.
 
 The wall clock: when the ttl expires, or when the job is cancelled, the process group is sent
 SIGKILL. Under bubblewrap the process the server started is bwrap itself; killing it kills the
@@ -27,7 +31,10 @@ import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from unsandbox_ls.sandbox.cgroups import JobCgroup
 
 OUTPUT_LIMIT = 1024 * 1024
 
@@ -86,14 +93,14 @@ async def _drain(stream: asyncio.StreamReader | None, capture: Capture) -> None:
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (0 when it is gone)."""
+def _process_table() -> tuple[dict[int, int], dict[int, int]]:
+    """(pid → parent pid, pid → resident bytes) of every process visible in /proc."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return 0
+        return parents, rss
     for entry in entries:
         if not entry.isdigit():
             continue
@@ -108,24 +115,90 @@ def tree_rss(root: int) -> int:
         pid = int(entry)
         parents[pid] = int(fields[1])
         rss[pid] = int(fields[21]) * _PAGE
+    return parents, rss
+
+
+def _descendants(root: int, parents: dict[int, int]) -> list[int]:
+    """`root` (when alive) and every process below it."""
     children: dict[int, list[int]] = {}
     for pid, ppid in parents.items():
         children.setdefault(ppid, []).append(pid)
-    total, stack, seen = 0, [root], set()
+    found: list[int] = []
+    stack, seen = [root], set()
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
         seen.add(pid)
-        total += rss.get(pid, 0)
+        if pid in parents:
+            found.append(pid)
         stack.extend(children.get(pid, ()))
+    return found
+
+
+def _memfd_bytes(pids: list[int]) -> int:
+    """Bytes held in the memfds the processes have open, each memfd counted once."""
+    sizes: dict[tuple[int, int], int] = {}
+    for pid in pids:
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if not os.readlink(f"{fd_dir}/{fd}").startswith("/memfd:"):
+                    continue
+                st = os.stat(f"{fd_dir}/{fd}")
+            except OSError:
+                continue
+            sizes[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+    return sum(sizes.values())
+
+
+def _tmpfs_bytes(sandbox_pid: int | None, paths: tuple[str, ...]) -> int:
+    """Bytes stored in the sandbox's tmpfs mounts, seen through its PID 1's root."""
+    if sandbox_pid is None:
+        return 0
+    total = 0
+    for path in paths:
+        try:
+            st = os.statvfs(f"/proc/{sandbox_pid}/root{path}")
+        except OSError:
+            continue
+        total += (st.f_blocks - st.f_bfree) * st.f_frsize
     return total
 
 
-async def _watch_memory(pid: int, limit: int, exceeded: asyncio.Event) -> None:
+def job_memory(root: int, sandbox_pid: int | None = None, tmpfs: tuple[str, ...] = ()) -> int:
+    """What the job rooted at `root` holds: resident memory of its processes, its memfds, and
+    the files in the tmpfs mounts `tmpfs` of the sandbox whose PID 1 is `sandbox_pid`."""
+    parents, rss = _process_table()
+    pids = _descendants(root, parents)
+    if sandbox_pid not in pids:
+        sandbox_pid = None  # gone (its pid might be another process's by now)
+    return sum(rss[pid] for pid in pids) + _memfd_bytes(pids) + _tmpfs_bytes(sandbox_pid, tmpfs)
+
+
+async def _watch_memory(
+    pid: int,
+    limit: int,
+    exceeded: asyncio.Event,
+    status: StatusPipe,
+    tmpfs: tuple[str, ...],
+) -> None:
     while True:
         await asyncio.sleep(0.5)
-        if await asyncio.to_thread(tree_rss, pid) > limit:
+        sandbox_pid = status.sandbox_pid() if tmpfs else None
+        if await asyncio.to_thread(job_memory, pid, sandbox_pid, tmpfs) > limit:
+            exceeded.set()
+            return
+
+
+async def _watch_cgroup(cgroup: JobCgroup, exceeded: asyncio.Event) -> None:
+    while True:
+        await asyncio.sleep(0.25)
+        if cgroup.oom_kills() > 0:
             exceeded.set()
             return
 
@@ -183,11 +256,14 @@ async def run_process(
     memory_limit: int | None = None,
     close_after_spawn: tuple[int, ...] = (),
     status_fd: int | None = None,
+    cgroup: JobCgroup | None = None,
+    tmpfs: tuple[str, ...] = (),
 ) -> Outcome:
     """Run `argv`, killing its process group at `ttl` seconds, when `cancel` is set, or when the
-    tree's resident memory passes `memory_limit`. `close_after_spawn` are fds of the child's
-    that the parent closes once it has started (the write end of bwrap's status pipe, whose
-    read end is `status_fd`)."""
+    job passes `memory_limit`: in `cgroup` (which `argv` joins first) when given, otherwise as
+    measured by `job_memory`, counting the sandbox's `tmpfs` mounts. `close_after_spawn` are fds
+    of the child's that the parent closes once it has started (the write end of bwrap's status
+    pipe, whose read end is `status_fd`)."""
     started = time.time()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -214,8 +290,11 @@ async def run_process(
     cancelled_wait = asyncio.ensure_future(cancel.wait())
     too_big = asyncio.Event()
     watchers: list[asyncio.Future[Any]] = [asyncio.ensure_future(too_big.wait())]
-    if memory_limit is not None:
-        watchers.append(asyncio.ensure_future(_watch_memory(proc.pid, memory_limit, too_big)))
+    if cgroup is not None:
+        watchers.append(asyncio.ensure_future(_watch_cgroup(cgroup, too_big)))
+    elif memory_limit is not None:
+        watch = _watch_memory(proc.pid, memory_limit, too_big, status, tmpfs)
+        watchers.append(asyncio.ensure_future(watch))
     timed_out = cancelled = memory_exceeded = False
     try:
         done, _ = await asyncio.wait(
@@ -248,15 +327,25 @@ async def run_process(
     except asyncio.TimeoutError:
         drains.cancel()
     _kill_group(proc.pid)
+    if cgroup is not None and not (timed_out or cancelled) and cgroup.oom_kills() > 0:
+        memory_exceeded = True  # the kernel killed a process of the job at the limit
     exit_code = None if (timed_out or cancelled) else returncode
+    stderr = err.text("stderr")
     if memory_exceeded:
         exit_code = 128 + int(signal.SIGKILL)
+        if stderr and not stderr.endswith("\n"):
+            stderr += "\n"
+        limit_mib = (memory_limit or 0) // 2**20
+        stderr += (
+            f"[the job was killed: it used more than {limit_mib} MiB of memory, its limit "
+            "(memfds, shared memory and files in /tmp count too)]\n"
+        )
     if exit_code is not None and exit_code < 0:
         exit_code = 128 - exit_code  # killed by a signal: report it the way shells do
     return Outcome(
         exit_code=exit_code,
         stdout=out.text("stdout"),
-        stderr=err.text("stderr"),
+        stderr=stderr,
         timed_out=timed_out,
         cancelled=cancelled,
         started_at=started,

@@ -108,6 +108,8 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
 def serve_sandbox(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from unsandbox_ls.sandbox.http_protocol import HeaderDeadlineH11Protocol
+
     config = build_config(args)
     if isinstance(config, str):
         print(f"unsandbox-ls sandbox: {config}", file=sys.stderr)
@@ -144,5 +146,6 @@ def serve_sandbox(args: argparse.Namespace) -> int:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,
+        http=HeaderDeadlineH11Protocol,
     )
     return 0
