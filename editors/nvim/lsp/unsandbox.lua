@@ -19,7 +19,7 @@ return {
   root_markers = { '.git' },
   -- Sent as initializationOptions and served to workspace/configuration (section "unsandbox").
   -- Keys: baseUrl, account, networkMode, ttl, env, inputFiles, returnArtifact, artifactDirectory,
-  -- mode, runOnSave, clearOnChange, openOutputLog, languageMap (see editors/README.md).
+  -- mode, runOnSave, clearOnChange, openOutputLog, languageMap, discoverImports (see editors/README.md).
   settings = { unsandbox = {} },
   init_options = {},
   before_init = function(params, config)
