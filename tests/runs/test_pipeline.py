@@ -154,3 +154,15 @@ def test_a_bad_magic_word_refuses_the_run(tmp_path: Path) -> None:
     root = project(tmp_path, {"main.py": "# unsandbox: discover=maybe\n"})
     with pytest.raises(RunRefused, match="discover must be true or false"):
         build_plan(source_of(root / "main.py"), RunSettings())
+
+
+def test_a_shebang_run_sends_no_imports_and_refuses_named_files(tmp_path: Path) -> None:
+    root = project(tmp_path, {"tool": "#!/usr/bin/env python3\nimport helpers\n",
+                              "helpers.py": HELPERS, "data.txt": "1\n"})  # fmt: skip
+    text = (root / "tool").read_text()
+    source = Source(root.joinpath("tool").as_uri(), str(root / "tool"), text.split("\n"), text,
+                    kind="shebang")  # fmt: skip
+    plan = build_plan(source, RunSettings())
+    assert plan.sent == () and plan.request.options.input_files == ()
+    with pytest.raises(RunRefused, match="cannot be sent with a shebang run"):
+        build_plan(source, RunSettings(input_files=("*.txt",)))

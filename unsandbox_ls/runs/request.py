@@ -187,19 +187,19 @@ def build_plan(
     sent: list[SentName] = []
     notes: tuple[str, ...] = ()
     discovered = False
-    if source.kind != "shebang" and language is not None:
-        if discover and source.path:
-            found = _discover(source, language, settings, buffer_text)
-            discovered = True
-            notes = found.notes
-            _refuse_oversized(name, found)
-            folder = os.path.dirname(source.path)
-            for item in found.files:
-                files.append(_input_file(item.name, item.content))
-                # the path in the form the source's was given (relative on a command line)
-                sent.append(SentName(item.name, os.path.join(folder, item.name), item.origin))
-        named = _named_files(source, settings, magic)
-        _merge(files, sent, named, name)
+    # a shebang run (`/run`) takes no input files: discovery is skipped, and files named by a
+    # pattern are refused by the request's validation, saying so
+    if source.kind != "shebang" and language is not None and discover and source.path:
+        found = _discover(source, language, settings, buffer_text)
+        discovered = True
+        notes = found.notes
+        _refuse_oversized(name, found)
+        folder = os.path.dirname(source.path)
+        for item in found.files:
+            files.append(_input_file(item.name, item.content))
+            # the path in the form the source's was given (relative on a command line)
+            sent.append(SentName(item.name, os.path.join(folder, item.name), item.origin))
+    _merge(files, sent, _named_files(source, settings, magic), name)
     code_name = submitted_name(language)
     clash = next((s for s in sent if s.name == code_name), None)
     if clash is not None:
