@@ -20,7 +20,10 @@ async def test_shebang_run_lets_the_sandbox_pick_the_language(session: LspSessio
     text = '#!/usr/bin/env python3\nimport sys\nprint("via shebang", sys.version_info[0])\n'
     uri = session.open("tool", text, language_id="plaintext")
     if session.profile != "helix":
-        assert await session.lens_titles(uri) == ["▶ Run remotely", "▶ Run via shebang"]
+        assert await session.lens_titles(uri) == [
+            session.title("▶ Run remotely"),
+            session.title("▶ Run via shebang"),
+        ]
     actions = await session.code_actions(uri, (0, 0), (0, 0))
     assert "source.unsandbox.run.shebang" in actions
     await session.run(actions["source.unsandbox.run.shebang"])
