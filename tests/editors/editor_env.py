@@ -57,6 +57,15 @@ sys.exit("\\033[31mfailed at the end\\033[0m")
 """
 
 
+#: A Rust type error: rustc's label under the caret says "expected `i32`, found `&str`".
+MISMATCH_RS = """\
+fn main() {
+    let count: i32 = "three";
+    println!("{count}");
+}
+"""
+
+
 def line_of(text: str, fragment: str) -> int:
     """0-based index of the first line containing `fragment`."""
     for index, line in enumerate(text.splitlines()):
@@ -76,6 +85,7 @@ class Workspace:
     failing: Path
     long: Path
     noisy: Path
+    mismatch: Path
 
 
 def make_workspace(root: Path) -> Workspace:
@@ -86,7 +96,9 @@ def make_workspace(root: Path) -> Workspace:
     failing.write_text(FAILING_PY, encoding="utf-8")
     long.write_text(LONG_PY, encoding="utf-8")
     noisy.write_text(NOISY_PY, encoding="utf-8")
-    return Workspace(root, failing, long, noisy)
+    mismatch = root / "mismatch.rs"
+    mismatch.write_text(MISMATCH_RS, encoding="utf-8")
+    return Workspace(root, failing, long, noisy, mismatch)
 
 
 def find_nvim() -> str | None:
