@@ -4,7 +4,7 @@ code-server starts with a fresh user-data and extensions folder holding the exte
 itself (with its node_modules), and with the environment pointing at the local sandbox. The node
 script `vscode/e2e.js` clicks through it with playwright-core and reports what it saw; the
 assertions are made here. The screenshot it takes is kept in the test's folder (and, with
-UNSANDBOX_UPDATE_DOCS_IMAGES=1, copied to docs/images/vscode-run.png).
+UNSANDBOX_UPDATE_DOCS_IMAGES=1, copied to docs/images/vscode-run.png and vscode-cancel.png).
 """
 
 from __future__ import annotations
@@ -280,6 +280,9 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
         target = REPO / "docs" / "images" / "vscode-run.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(screenshot, target)
+        shutil.copyfile(
+            screenshot.with_name("vscode-run-cancel.png"), target.with_name("vscode-cancel.png")
+        )
     assert elapsed < 150, f"the VS Code end-to-end test took {elapsed:.0f} s"
 
 
