@@ -9,7 +9,7 @@
 'use strict';
 
 const vscode = require('vscode');
-const { LanguageClient, RevealOutputChannelOn } = require('vscode-languageclient/node');
+const { LanguageClient, RevealOutputChannelOn, State } = require('vscode-languageclient/node');
 const { outputBlock, startBlock, statusItem, failed } = require('./lib/format');
 const { RunProgress } = require('./lib/run-progress');
 const {
@@ -164,6 +164,13 @@ async function startClient() {
     },
   );
   next.registerFeature(progressShownByExtension);
+  next.onDidChangeState((change) => {
+    if (change.newState === State.Stopped) {
+      // the server stopped (or crashed): its runs will not finish, close their notifications
+      runProgress.clear();
+      announced.clear();
+    }
+  });
   next.onNotification('unsandbox/runStarted', onRunStarted);
   next.onNotification('unsandbox/runFinished', onRunFinished);
   client = next;

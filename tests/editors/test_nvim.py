@@ -298,3 +298,47 @@ def test_checkhealth_reports_server_and_credentials(nvim: str, tmp_path: Path) -
     assert f"OK unsandbox-ls {__version__}" in text, text
     assert "WARNING no credentials found" in text, text
     assert "ERROR" not in text, text
+
+
+def test_output_split_text_has_no_escape_sequences(nvim: str, tmp_path: Path) -> None:
+    """The plugin's own strip_ansi and format_run, in nvim: escapes go, UTF-8 text stays whole."""
+    script = tmp_path / "strip.lua"
+    script.write_text(
+        "\n".join(
+            [
+                f"vim.opt.rtp:prepend({json.dumps(str(EDITORS / 'nvim'))})",
+                "local u = require('unsandbox')",
+                "local samples = {",
+                # colours, an OSC title and hyperlink, a charset switch, a cursor save, erase line
+                "  '\\27[31mred\\27[0m \\27[1;32mbold\\27[m',",
+                "  '\\27]0;title\\7a\\27]8;;http://x\\27\\\\link\\27]8;;\\27\\\\',",
+                "  '\\27(Bx\\27' .. '7y\\27[2K\\27[1Gz',",
+                "  'caf\\195\\169 \\196\\155 [31m no escape',",  # é and ě (its 2nd byte is 0x9b)
+                "}",
+                "local out = {}",
+                "for _, s in ipairs(samples) do table.insert(out, u.strip_ansi(s)) end",
+                "local lines = u.format_run({ uri = 'file:///tmp/a.py', language = 'python',",
+                "  stdout = '\\27[32mgreen\\27[0m\\n', stderr = '\\27[31mboom\\27[0m\\n',",
+                "  status = 'completed', exitCode = 1, summary = 'a.py: exit 1' }, false)",
+                "io.stdout:write(vim.json.encode({ stripped = out, lines = lines }), '\\n')",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["stripped"] == ["red bold", "alink", "xyz", "café ě [31m no escape"], report
+    assert report["lines"] == [
+        "[Running] a.py · python",
+        "[File] /tmp/a.py",
+        "green",
+        "boom",
+        "[Done] a.py: exit 1",
+    ], report
