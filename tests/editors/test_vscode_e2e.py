@@ -264,6 +264,10 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     running = report["runningOutput"]
     assert "[Running] long.py · python" in running and "[Done] long.py" not in running, running
     assert "unsandbox: running long.py" in report["notification"], report["notification"]
+    # one progress display: the server's $/progress ("file run of long.py") is not also shown
+    # as status-bar text by vscode-languageclient
+    status_texts = report["statusBarWhileRunning"]
+    assert not [t for t in status_texts if "file run of" in t], status_texts
     assert "[Done] long.py: run cancelled" in report["cancelOutput"], report["cancelOutput"]
     assert report["cancelSeconds"] < 20, report
     assert "exit" not in report["cancelStatusBar"], report["cancelStatusBar"]

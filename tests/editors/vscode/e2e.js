@@ -223,6 +223,8 @@ async function main() {
       .first();
     await notification.waitFor({ timeout: TIMEOUT });
     report.notification = (await notification.innerText()).trim();
+    await page.waitForTimeout(1500); // time for a $/progress report, if one were sent
+    report.statusBarWhileRunning = await page.locator('.statusbar-item').allInnerTexts();
     const cancelButton = notification.locator('.monaco-button', { hasText: 'Cancel' }).first();
     await cancelButton.waitFor({ timeout: TIMEOUT });
     await page.waitForTimeout(500); // the toast slides in
