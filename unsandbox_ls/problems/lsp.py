@@ -3,7 +3,9 @@
 Each problem gives an Error (or the compiler's own severity) where it lands in the buffer, and
 one Hint per other in-buffer frame, each linking back to the primary, because Neovim and Helix
 don't show `relatedInformation`. Related problems (compiler notes, the earlier exceptions of a
-chain) are listed in the primary's `relatedInformation` and get a Hint each too.
+chain) are listed in the primary's `relatedInformation` and get a Hint each too; a note with
+no spot of its own in the buffer (on the error's own spot, in a header, in another file) is
+appended to the primary's message instead, so every editor's hover shows it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ _SEVERITY = {
 
 #: More hints than this per problem (deep recursion) would only bury the error.
 MAX_FRAME_HINTS = 32
+#: Lines of a primary message beyond which further notes are left to the output log.
+MAX_NOTE_LINES = 12
 
 
 def to_range(spot: Spot, target: Target, encoding: str = "utf-16") -> lsp.Range:
@@ -52,6 +56,16 @@ def _function_label(name: str | None) -> str:
     if name.startswith("<") or name.endswith(")"):
         return name
     return f"{name}()"
+
+
+def _with_note(message: str, note: str) -> str:
+    """The message with one more note line, up to MAX_NOTE_LINES (C++ lists many candidates)."""
+    lines = message.count("\n")
+    if lines > MAX_NOTE_LINES:
+        return message
+    if lines == MAX_NOTE_LINES:
+        return f"{message}\n…"
+    return f"{message}\n{note}"
 
 
 def _headline(problem: Problem) -> str:
@@ -140,19 +154,25 @@ def _problem_diagnostics(
             )
         )
 
+    message = problem.message
     for other in problem.related:
         other_frames = buffer_frames(other, target, paths)
+        is_note = other.severity in ("info", "hint")
+        label = "note" if is_note else "related"
         if not other_frames:
+            if is_note:  # a note on a header or another file: its words join the message
+                message = _with_note(message, f"{label}: {_headline(other)}")
             continue
-        label = "note" if other.severity in ("info", "hint") else "related"
         other_range = to_range(other_frames[0].spot, target, encoding)
         related_info.append(
             lsp.DiagnosticRelatedInformation(
                 lsp.Location(target.uri, other_range), f"{label}: {_headline(other)}"
             )
         )
-        if other_range == primary_range:
-            continue  # a note on the error's own spot: the related link is enough
+        if other_range.start == primary_range.start:
+            if is_note:  # a note on the error's own spot: said in the message itself
+                message = _with_note(message, f"{label}: {_headline(other)}")
+            continue
         hints.append(
             lsp.Diagnostic(
                 range=other_range,
@@ -167,7 +187,7 @@ def _problem_diagnostics(
 
     primary = lsp.Diagnostic(
         range=primary_range,
-        message=problem.message,
+        message=message,
         severity=_SEVERITY.get(problem.severity, lsp.DiagnosticSeverity.Error),
         code=problem.code,
         source=SOURCE,

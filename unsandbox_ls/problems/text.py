@@ -14,7 +14,8 @@ def _location(target: Target, spot: Spot) -> str:
 
 
 def to_terminal_lines(problems: list[Problem], target: Target) -> list[str]:
-    """One line per problem at its primary location, then one `note:` line per other frame."""
+    """One line per problem at its primary location (the message's other lines indented below
+    it), then one `note:` line per other frame."""
     out: list[str] = []
     paths = output_paths(problems)
     for problem in problems:
@@ -22,6 +23,8 @@ def to_terminal_lines(problems: list[Problem], target: Target) -> list[str]:
         headline = problem.message.split("\n", 1)[0]
         spot = frames[0].spot if frames else excerpt_spot(problem, target) or file_spot(target)
         out.append(f"{_location(target, spot)}: {_WORD[problem.severity]}: {headline}")
+        # the rest of what the compiler said (rustc's label, `= note:` lines), indented
+        out.extend(f"    {rest}" for rest in problem.message.split("\n")[1:] if rest.strip())
         total = len(frames)
         for position, mapped in enumerate(frames[1:], start=2):
             where = mapped.frame.function or "top level"

@@ -55,7 +55,9 @@ def problems_to_findings(
         submitted_name=target.submitted_name,
         run_id=target.run_id,
     )
-    return Findings(dict(to_diagnostics(found, mapped, encoding)), found[0].message)
+    # the summary and the result lens take one line: the message's others are in the hover
+    headline = found[0].message.split("\n", 1)[0]
+    return Findings(dict(to_diagnostics(found, mapped, encoding)), headline)
 
 
 def same_file(uri_a: str, uri_b: str) -> bool:

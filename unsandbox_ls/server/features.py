@@ -160,6 +160,7 @@ def register(server: UnsandboxLanguageServer) -> None:
             _leader(ls, uri, doc.source, doc.language_id),
             uri in ls.active_runs,
             title,
+            codicons=ls.draws_codicons(),
         )
 
     @server.feature(

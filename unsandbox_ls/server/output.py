@@ -8,11 +8,19 @@ from __future__ import annotations
 import os
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: what a file name keeps: letters and digits of any script, `.`, `_`, `-` (no separators,
+#: no control characters, no spaces)
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def safe_name(name: str) -> str:
+    """`café (1).py` → `café_1_.py`: a name that is safe as one path component."""
+    return _UNSAFE.sub("_", unicodedata.normalize("NFC", name))
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def lens_title(
     if status == "completed" and exit_code == 0:
         return f"✓ exit 0 · {seconds(duration_ms)}"
     if status == "cancelled":
-        return "⏹ cancelled"
+        return "■ cancelled"
     head = f"✗ exit {exit_code}" if exit_code is not None else f"✗ {status}"
     return f"{head} · {error}" if error else f"{head} · {seconds(duration_ms)}"
 
@@ -99,7 +107,7 @@ def write_log(
     """Write the run's full output to `<cache>/runs/…log`; its path, or None if it failed."""
     directory = cache_dir() / "runs"
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = directory / f"{stamp}-{_SAFE.sub('_', name)[:60]}-{run_id}.log"
+    path = directory / f"{stamp}-{safe_name(name)[:60]}-{run_id}.log"
     text = "\n".join(header)
     text += "\n\n=== stdout ===\n" + stdout
     if stdout and not stdout.endswith("\n"):
@@ -143,7 +151,7 @@ def save_artifacts(
     saved: list[SavedArtifact] = []
     target.mkdir(parents=True, exist_ok=True)
     for filename, content in artifacts:
-        plain = _SAFE.sub("_", os.path.basename(filename)) or "artifact"
+        plain = safe_name(os.path.basename(filename)) or "artifact"
         path = target / plain
         path.write_bytes(content)
         saved.append(SavedArtifact(plain, str(path), len(content)))

@@ -4,7 +4,9 @@
 answers at once. A second run of the same document cancels the first one (its job is deleted)
 and then starts: pressing ▶ again after an edit means "run what I have now".
 
-The `unsandbox/runFinished` notification's params (documented in the README):
+`unsandbox/runStarted` carries uri, runId, kind and language (as guessed from the buffer, or
+null) as soon as the run starts. The `unsandbox/runFinished` notification's params (documented
+in the README):
 
     uri          the document that was run
     runId        this run's id (also in unsandbox/runStarted)
@@ -41,6 +43,7 @@ from unsandbox_ls.server.request_builder import (
     Snapshot,
     borrow_client,
     display_name,
+    document_language,
     prepare,
 )
 from unsandbox_ls.server.server import UnsandboxLanguageServer
@@ -74,7 +77,11 @@ async def _run_task(
             except asyncio.CancelledError:  # this run too was cancelled before it started
                 _finish_failure(ls, run, None, "cancelled", None, display_name(run.uri))
                 return
-        ls.protocol.notify(RUN_STARTED, {"uri": run.uri, "runId": run.run_id, "kind": run.kind})
+        language = document_language(ls, run.uri, snap)
+        ls.protocol.notify(
+            RUN_STARTED,
+            {"uri": run.uri, "runId": run.run_id, "kind": run.kind, "language": language},
+        )
         ls.clear_run_diagnostics(run.uri)
         ls.refresh_code_lenses()
         await _execute(ls, run, region, snap, progress)
@@ -174,7 +181,7 @@ def _finish_failure(
         "summary": summary,
         "error": error or ("cancelled by the user" if status == "cancelled" else None),
     }
-    run.lens_title = "⏹ cancelled" if status == "cancelled" else "✗ not run · show why"
+    run.lens_title = "■ cancelled" if status == "cancelled" else "✗ not run · show why"
     ls.last_runs[run.uri] = run
     ls.protocol.notify(RUN_FINISHED, run.payload)
 
