@@ -1,6 +1,7 @@
 // @ts-check
 // VS Code client of unsandbox-ls: starts the language server over stdio and shows each run's
-// result in the "Unsandbox" output channel and the status bar.
+// result in the "Unsandbox" output channel and the status bar; a notification with a Cancel
+// button stays open while a run goes on.
 //
 // The server's own commands (unsandbox.runFile, unsandbox.cancel, …) are registered by
 // vscode-languageclient from the server's executeCommandProvider; registering them here again
@@ -8,8 +9,9 @@
 'use strict';
 
 const vscode = require('vscode');
-const { LanguageClient, RevealOutputChannelOn } = require('vscode-languageclient/node');
-const { outputBlock, statusItem, failed } = require('./lib/format');
+const { LanguageClient, RevealOutputChannelOn, State } = require('vscode-languageclient/node');
+const { outputBlock, startBlock, statusItem, failed } = require('./lib/format');
+const { RunProgress } = require('./lib/run-progress');
 const {
   INSTALL_LINE,
   commandWords,
@@ -29,6 +31,27 @@ let serverLog;
 let statusBar;
 /** runId → file name of the runs in flight */
 const running = new Map();
+/** runIds whose `[Running]` lines are in the output channel already */
+const announced = new Set();
+/** @type {RunProgress} */
+let runProgress;
+
+/**
+ * Tells the server that this client does not take window/workDoneProgress: vscode-languageclient
+ * would show it only as status-bar text, and the extension shows each run as a notification
+ * with a Cancel button instead (lib/run-progress.js).
+ * @type {import('vscode-languageclient').StaticFeature}
+ */
+const progressShownByExtension = {
+  fillClientCapabilities(capabilities) {
+    capabilities.window = { ...capabilities.window, workDoneProgress: false };
+  },
+  initialize() {},
+  getState() {
+    return { kind: 'static' };
+  },
+  clear() {},
+};
 
 /** The `unsandbox` settings as a plain object, sent as initializationOptions. */
 function currentSettings() {
@@ -66,8 +89,17 @@ function showRunning() {
 
 /** @param {any} params */
 function onRunStarted(params) {
-  running.set(params.runId ?? params.uri, baseName(String(params.uri ?? '')));
+  const name = baseName(String(params.uri ?? ''));
+  running.set(params.runId ?? params.uri, name);
   showRunning();
+  runOutput.append(startBlock(params));
+  if (params.runId !== undefined) {
+    announced.add(params.runId);
+  }
+  if (vscode.workspace.getConfiguration(SECTION).get('revealOutputChannel', 'always') === 'always') {
+    runOutput.show(true);
+  }
+  runProgress.start(params, name);
 }
 
 /** @param {import('./lib/format').RunFinished & {runId?: string}} run */
@@ -82,7 +114,8 @@ function onRunFinished(run) {
       }
     }
   }
-  runOutput.append(outputBlock(run));
+  runProgress.finish(run);
+  runOutput.append(outputBlock(run, run.runId !== undefined && announced.delete(run.runId)));
   const reveal = vscode.workspace.getConfiguration(SECTION).get('revealOutputChannel', 'always');
   if (reveal === 'always' || (reveal === 'onError' && failed(run))) {
     runOutput.show(true);
@@ -130,6 +163,14 @@ async function startClient() {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     },
   );
+  next.registerFeature(progressShownByExtension);
+  next.onDidChangeState((change) => {
+    if (change.newState === State.Stopped) {
+      // the server stopped (or crashed): its runs will not finish, close their notifications
+      runProgress.clear();
+      announced.clear();
+    }
+  });
   next.onNotification('unsandbox/runStarted', onRunStarted);
   next.onNotification('unsandbox/runFinished', onRunFinished);
   client = next;
@@ -149,6 +190,8 @@ async function stopClient() {
   const old = client;
   client = undefined;
   running.clear();
+  announced.clear();
+  runProgress.clear();
   if (old) {
     try {
       await old.stop(5000);
@@ -212,6 +255,9 @@ async function activate(context) {
   statusBar = vscode.window.createStatusBarItem('unsandbox.status', vscode.StatusBarAlignment.Left, 10);
   statusBar.name = 'unsandbox';
   statusBar.command = 'unsandbox.showOutputChannel';
+  runProgress = new RunProgress(vscode.window, vscode.ProgressLocation.Notification, (uri) =>
+    vscode.commands.executeCommand('unsandbox.cancel', uri),
+  );
   context.subscriptions.push(
     runOutput,
     serverLog,

@@ -46,6 +46,26 @@ print("finished")
 """
 
 
+#: A program with 2,000 lines of output, then colours (escape sequences) and an error at the end.
+NOISY_PY = """\
+import sys
+
+for number in range(1, 2001):
+    print(f"line {number} of the output")
+print("\\033[32mgreen\\033[0m and \\033[1mbold\\033[0m")
+sys.exit("\\033[31mfailed at the end\\033[0m")
+"""
+
+
+#: A Rust type error: rustc's label under the caret says "expected `i32`, found `&str`".
+MISMATCH_RS = """\
+fn main() {
+    let count: i32 = "three";
+    println!("{count}");
+}
+"""
+
+
 def line_of(text: str, fragment: str) -> int:
     """0-based index of the first line containing `fragment`."""
     for index, line in enumerate(text.splitlines()):
@@ -64,15 +84,21 @@ class Workspace:
     root: Path
     failing: Path
     long: Path
+    noisy: Path
+    mismatch: Path
 
 
 def make_workspace(root: Path) -> Workspace:
     root.mkdir(parents=True, exist_ok=True)
     failing = root / "failing.py"
     long = root / "long.py"
+    noisy = root / "noisy.py"
     failing.write_text(FAILING_PY, encoding="utf-8")
     long.write_text(LONG_PY, encoding="utf-8")
-    return Workspace(root, failing, long)
+    noisy.write_text(NOISY_PY, encoding="utf-8")
+    mismatch = root / "mismatch.rs"
+    mismatch.write_text(MISMATCH_RS, encoding="utf-8")
+    return Workspace(root, failing, long, noisy, mismatch)
 
 
 def find_nvim() -> str | None:

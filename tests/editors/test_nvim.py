@@ -55,6 +55,7 @@ def _nvim_env(sandbox_env: dict[str, str], workspace: Workspace) -> dict[str, st
         UNSANDBOX_TEST_SERVER=json.dumps(SERVER_COMMAND),
         UNSANDBOX_TEST_FAILING=str(workspace.failing),
         UNSANDBOX_TEST_LONG=str(workspace.long),
+        UNSANDBOX_TEST_NOISY=str(workspace.noisy),
         XDG_STATE_HOME=str(workspace.root.parent / "state"),
         XDG_DATA_HOME=str(workspace.root.parent / "data"),
         XDG_CACHE_HOME=str(workspace.root.parent / "cache"),
@@ -96,12 +97,15 @@ def test_run_lens_and_cancel_in_headless_nvim(
     hints = [d["lnum"] for d in report["command_diagnostics"] if d["severity"] == HINT]
     assert CALL_LINE in hints, report["command_diagnostics"]
     output = report["output_lines"]
-    assert output[0].startswith("[Running] python · exit 1 · "), output
+    assert output[0] == "[Running] failing.py · python", output
     assert any(line.endswith("failing.py") and line.startswith("[File] ") for line in output)
     assert "looking up pear" in output
     assert any("KeyError: 'pear'" in line for line in output), output
-    assert any(line.startswith("[Done] ") for line in output)
+    assert any(line.startswith("[Done] failing.py: exit 1 in ") for line in output), output
     assert report["output_windows"] == 1
+    # the [Running] line was in the split as soon as the run started, before any output
+    assert report["split_when_started"][0] == "[Running] failing.py · python"
+    assert not any("[Done]" in line for line in report["split_when_started"])
 
     # The code lens: "▶ Run remotely" plus the result lens of the first run.
     assert any("Run remotely" in t for t in report["lenses_after_run"]), report["lenses_after_run"]
@@ -123,12 +127,28 @@ def test_run_lens_and_cancel_in_headless_nvim(
         assert run_report["jobId"] and run_report["jobId"] in listed, (run_report, listed)
     assert report["windows_after_split_toggle"] == 0
 
-    # The long run shows "⏹ Cancel" while it runs and ends as cancelled, well before its 60 s.
-    assert any("Cancel" in t for t in report["lenses_while_running"])
+    # 2,000 lines, colours and an error: the split ends at the error, with no escape sequences,
+    # while runFinished and the log file keep the program's bytes.
+    noisy = report["noisy_run"]
+    assert (noisy["exitCode"], noisy["language"]) == (1, "python"), noisy
+    assert "\x1b[32mgreen\x1b[0m" in noisy["stdout"] and "\x1b[31m" in noisy["stderr"]
+    assert "\x1b[32mgreen\x1b[0m" in report["noisy_log"]
+    assert not [line for line in report["noisy_lines"] if "\x1b" in line]
+    assert "green and bold" in report["noisy_lines"]
+    assert "failed at the end" in report["noisy_lines"]
+    assert report["noisy_split_windows"] == 1
+    assert report["noisy_last_visible"] == report["noisy_line_count"], report
+    visible = report["noisy_visible"]
+    assert "failed at the end" in visible and any(
+        line.startswith("[Done] noisy.py: exit 1") for line in visible
+    ), visible
+
+    # The long run shows "■ Cancel" while it runs and ends as cancelled, well before its 60 s.
+    assert "■ Cancel" in report["lenses_while_running"], report["lenses_while_running"]
     cancelled = report["cancelled_run"]
     assert cancelled["status"] == "cancelled", cancelled
     assert any(
-        line.startswith("[Running] python · cancelled") for line in report["output_after_cancel"]
+        line.startswith("[Done] long.py: run cancelled") for line in report["output_after_cancel"]
     ), report["output_after_cancel"]
     assert report["cancel_seconds"] < 15
     assert report["status_line"] == ""
@@ -140,7 +160,7 @@ def test_run_lens_and_cancel_in_headless_nvim(
 
     # Progress went through LspProgress: each run began and ended.
     kinds = [p["kind"] for p in report["progress"]]
-    assert kinds.count("begin") >= 4 and kinds.count("end") >= 4, report["progress"]
+    assert kinds.count("begin") >= 5 and kinds.count("end") >= 5, report["progress"]
 
     # window/showMessage carries the one-line summary; the plugin itself reported no error.
     messages = [n["msg"] for n in report["notifications"]]
@@ -158,7 +178,8 @@ def _tmux(*args: str, socket: str) -> str:
 def test_interactive_nvim_screen_in_tmux(
     nvim: str, sandbox_server: Any, workspace: Workspace, tmp_path: Path
 ) -> None:
-    """A terminal nvim: after `:Unsandbox run` the screen shows the error and the output split."""
+    """A terminal nvim: after `:Unsandbox run` the screen shows the error and the output split;
+    neither `:Unsandbox run` nor `:Unsandbox cancel` leaves a "Press ENTER" prompt."""
     require(shutil.which("tmux"), "tmux (Debian package tmux)")
     init = tmp_path / "init.lua"
     server_json = json.dumps(json.dumps(SERVER_COMMAND))
@@ -206,19 +227,34 @@ def test_interactive_nvim_screen_in_tmux(
         _wait_screen(socket, lambda s: "Run remotely" in s, 30)
         _tmux("send-keys", "-t", "0", ":Unsandbox run", "Enter", socket=socket)
         screen = _wait_screen(
-            socket, lambda s: "[Running] python · exit 1" in s and "KeyError" in s, 45
+            socket, lambda s: "[Done] failing.py: exit 1" in s and "KeyError" in s, 45
         )
         _wait_screen(socket, lambda s: "■ KeyError" in s, 10)  # the diagnostic's virtual text
-        time.sleep(0.5)
+        time.sleep(1.0)  # progress end, the summary message, lens refresh
         screen = _tmux("capture-pane", "-p", "-t", "0", socket=socket)
+        assert "Press ENTER" not in screen, screen
+
+        # the long program, cancelled from the command line: no prompt either
+        _tmux("send-keys", "-t", "0", ":edit long.py", "Enter", socket=socket)
+        _wait_screen(socket, lambda s: "time.sleep(60)" in s and "Run remotely" in s, 30)
+        _tmux("send-keys", "-t", "0", ":Unsandbox run", "Enter", socket=socket)
+        running = _wait_screen(socket, lambda s: "[Running] long.py · python" in s, 30)
+        _wait_screen(socket, lambda s: "■ Cancel" in s, 30)
+        _tmux("send-keys", "-t", "0", ":Unsandbox cancel", "Enter", socket=socket)
+        cancelled = _wait_screen(socket, lambda s: "[Done] long.py: run cancelled" in s, 30)
+        time.sleep(1.0)
+        after_cancel = _tmux("capture-pane", "-p", "-t", "0", socket=socket)
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=20)
 
     lines = screen.splitlines()
     raise_row = next(i for i, line in enumerate(lines) if "return table[key]" in line)
     assert "KeyError" in lines[raise_row], "the error is not shown on the raising line:\n" + screen
-    assert any(line.startswith("[Running] python · exit 1") for line in lines), screen
+    assert any(line.startswith("[Done] failing.py: exit 1") for line in lines), screen
     assert any("unsandbox://output" in line for line in lines), screen
+    assert "Press ENTER" not in running + cancelled + after_cancel, after_cancel
+    # the summary is the one line of the message area, under the split's status line
+    assert after_cancel.rstrip().splitlines()[-1].startswith("long.py: run cancelled after")
     (tmp_path / "nvim-run.txt").write_text(screen, encoding="utf-8")
     if update_docs_images():
         target = REPO / "docs" / "images" / "nvim-run.txt"
@@ -262,3 +298,47 @@ def test_checkhealth_reports_server_and_credentials(nvim: str, tmp_path: Path) -
     assert f"OK unsandbox-ls {__version__}" in text, text
     assert "WARNING no credentials found" in text, text
     assert "ERROR" not in text, text
+
+
+def test_output_split_text_has_no_escape_sequences(nvim: str, tmp_path: Path) -> None:
+    """The plugin's own strip_ansi and format_run, in nvim: escapes go, UTF-8 text stays whole."""
+    script = tmp_path / "strip.lua"
+    script.write_text(
+        "\n".join(
+            [
+                f"vim.opt.rtp:prepend({json.dumps(str(EDITORS / 'nvim'))})",
+                "local u = require('unsandbox')",
+                "local samples = {",
+                # colours, an OSC title and hyperlink, a charset switch, a cursor save, erase line
+                "  '\\27[31mred\\27[0m \\27[1;32mbold\\27[m',",
+                "  '\\27]0;title\\7a\\27]8;;http://x\\27\\\\link\\27]8;;\\27\\\\',",
+                "  '\\27(Bx\\27' .. '7y\\27[2K\\27[1Gz',",
+                "  'caf\\195\\169 \\196\\155 [31m no escape',",  # é and ě (its 2nd byte is 0x9b)
+                "}",
+                "local out = {}",
+                "for _, s in ipairs(samples) do table.insert(out, u.strip_ansi(s)) end",
+                "local lines = u.format_run({ uri = 'file:///tmp/a.py', language = 'python',",
+                "  stdout = '\\27[32mgreen\\27[0m\\n', stderr = '\\27[31mboom\\27[0m\\n',",
+                "  status = 'completed', exitCode = 1, summary = 'a.py: exit 1' }, false)",
+                "io.stdout:write(vim.json.encode({ stripped = out, lines = lines }), '\\n')",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["stripped"] == ["red bold", "alink", "xyz", "café ě [31m no escape"], report
+    assert report["lines"] == [
+        "[Running] a.py · python",
+        "[File] /tmp/a.py",
+        "green",
+        "boom",
+        "[Done] a.py: exit 1",
+    ], report

@@ -4,7 +4,7 @@ code-server starts with a fresh user-data and extensions folder holding the exte
 itself (with its node_modules), and with the environment pointing at the local sandbox. The node
 script `vscode/e2e.js` clicks through it with playwright-core and reports what it saw; the
 assertions are made here. The screenshot it takes is kept in the test's folder (and, with
-UNSANDBOX_UPDATE_DOCS_IMAGES=1, copied to docs/images/vscode-run.png).
+UNSANDBOX_UPDATE_DOCS_IMAGES=1, copied to docs/images/vscode-run.png and vscode-cancel.png).
 """
 
 from __future__ import annotations
@@ -229,11 +229,11 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     elapsed = time.monotonic() - started
 
     # The output channel: Code Runner-style header, the program's output and its traceback.
+    # (the panel holds the lines in view: the [Running] line may be above them)
     output = report["output"]
-    assert "[Running] python · exit 1 · " in output, output
+    assert "[Done] failing.py: exit 1 in " in output, output
     assert "looking up pear" in output
     assert "KeyError: 'pear'" in output
-    assert "[File] " in output and "failing.py" in output
 
     # The error squiggle is on the raising line (1-based in the gutter), a hint on the call.
     assert report["squiggleLine"] == RAISE_LINE + 1, report
@@ -244,9 +244,31 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     assert "KeyError" in report["toast"], report["toast"]
     assert "KeyError: 'pear'" in report["hover"] and "unsandbox" in report["hover"], report["hover"]
     assert any("Run remotely" in lens for lens in report["lenses"]), report["lenses"]
+    # the lens glyphs are VS Code's codicons (▶ → $(play), ✗ → $(error)), drawn as icons
+    icons = " ".join(report["lensIcons"])
+    assert "codicon-play" in icons and "codicon-error" in icons, report["lensIcons"]
+    assert not any(glyph in lens for lens in report["lenses"] for glyph in "▶⏹■✓✗$("), report
 
-    # The long program was cancelled through "⏹ Cancel" long before its 60 s sleep ended.
-    assert "[Running] python · cancelled" in report["cancelOutput"], report["cancelOutput"]
+    # Rust's hover keeps what rustc said under the caret.
+    assert "mismatched types" in report["rustHover"], report["rustHover"]
+    assert "expected `i32`, found `&str`" in report["rustHover"], report["rustHover"]
+
+    # 2,000 lines with colours: the channel shows the text, no escape sequences.
+    noisy = report["noisyOutput"]
+    assert "green and bold" in noisy and "failed at the end" in noisy, noisy
+    for raw in ("\x1b", "\u241b", "[32m", "[0m", "[31m"):  # ␛ is how VS Code draws ESC
+        assert raw not in noisy, noisy
+
+    # The long program: [Running] as soon as it started; Cancel in its notification stopped it
+    # long before its 60 s sleep ended, and the notification closed.
+    running = report["runningOutput"]
+    assert "[Running] long.py · python" in running and "[Done] long.py" not in running, running
+    assert "unsandbox: running long.py" in report["notification"], report["notification"]
+    # one progress display: the server's $/progress ("file run of long.py") is not also shown
+    # as status-bar text by vscode-languageclient
+    status_texts = report["statusBarWhileRunning"]
+    assert not [t for t in status_texts if "file run of" in t], status_texts
+    assert "[Done] long.py: run cancelled" in report["cancelOutput"], report["cancelOutput"]
     assert report["cancelSeconds"] < 20, report
     assert "exit" not in report["cancelStatusBar"], report["cancelStatusBar"]
 
@@ -254,13 +276,17 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     assert report["titleButtonRun"] is True
 
     # `unsandbox.ttl` set in .vscode/settings.json while VS Code ran: long.py stopped after 2 s.
-    assert "[Running] python · timed out · " in report["ttlOutput"], report["ttlOutput"]
+    assert "[Done] long.py: timed out" in report["ttlOutput"], report["ttlOutput"]
 
     assert screenshot.stat().st_size > 10_000
+    assert screenshot.with_name("vscode-run-cancel.png").stat().st_size > 10_000
     if update_docs_images():
         target = REPO / "docs" / "images" / "vscode-run.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(screenshot, target)
+        shutil.copyfile(
+            screenshot.with_name("vscode-run-cancel.png"), target.with_name("vscode-cancel.png")
+        )
     assert elapsed < 150, f"the VS Code end-to-end test took {elapsed:.0f} s"
 
 

@@ -33,7 +33,7 @@ async def test_progress_cancel_deletes_the_job(vscode: LspSession, sandbox_serve
     await vscode.execute("unsandbox.runFile", uri)
     token = await wait_running(vscode)
 
-    assert "⏹ Cancel" in await vscode.lens_titles(uri)
+    assert "$(debug-stop) Cancel" in await vscode.lens_titles(uri)
 
     cancelled_at = time.monotonic()
     vscode.client.protocol.notify(

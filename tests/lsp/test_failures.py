@@ -26,7 +26,7 @@ def everything_said(session: LspSession) -> str:
 
 
 async def still_serving(session: LspSession, uri: str) -> None:
-    assert (await session.lens_titles(uri))[0] == "▶ Run remotely"
+    assert (await session.lens_titles(uri))[0] == session.title("▶ Run remotely")
 
 
 async def test_missing_credentials_say_how_to_set_them(
@@ -81,7 +81,7 @@ async def test_unreachable_api_then_a_good_run(
         assert note.status == "error"
         assert note.error in vscode.error_messages()
         assert isinstance(vscode.progress()[-1], types.WorkDoneProgressEnd)
-        assert "⏹ Cancel" not in await vscode.lens_titles(uri)
+        assert "$(debug-stop) Cancel" not in await vscode.lens_titles(uri)
 
         vscode.client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(

@@ -20,7 +20,10 @@ async def test_shebang_run_lets_the_sandbox_pick_the_language(session: LspSessio
     text = '#!/usr/bin/env python3\nimport sys\nprint("via shebang", sys.version_info[0])\n'
     uri = session.open("tool", text, language_id="plaintext")
     if session.profile != "helix":
-        assert await session.lens_titles(uri) == ["▶ Run remotely", "▶ Run via shebang"]
+        assert await session.lens_titles(uri) == [
+            session.title("▶ Run remotely"),
+            session.title("▶ Run via shebang"),
+        ]
     actions = await session.code_actions(uri, (0, 0), (0, 0))
     assert "source.unsandbox.run.shebang" in actions
     await session.run(actions["source.unsandbox.run.shebang"])
@@ -71,3 +74,30 @@ async def test_an_edit_clears_the_run_diagnostics_unless_disabled(vscode: LspSes
     edit(3)
     await vscode.lens_titles(uri)  # a round trip: the change has been handled
     assert [d.range.start.line for d in vscode.client.diagnostics[uri]] == [1]
+
+
+RUST_MISMATCH = """\
+fn main() {
+    let count: i32 = "three";
+    println!("{count}");
+}
+"""
+
+
+async def test_rust_diagnostic_keeps_the_label_under_the_caret(vscode: LspSession) -> None:
+    """rustc's `expected `i32`, found `&str`` is in the message (the hover); the summary and the
+    result lens keep to the first line."""
+    uri = vscode.open("mismatch.rs", RUST_MISMATCH, language_id="rust")
+    await vscode.execute("unsandbox.runFile", uri)
+    note = await vscode.wait_finished()
+    assert note.language == "rust" and note.exitCode not in (0, None), note
+    errors = [
+        d for d in vscode.client.diagnostics[uri] if d.severity == types.DiagnosticSeverity.Error
+    ]
+    assert [d.range.start.line for d in errors] == [1], errors
+    assert errors[0].message.split("\n")[:2] == [
+        "mismatched types",
+        "expected `i32`, found `&str`",
+    ], errors[0].message
+    assert note.summary.endswith(": mismatched types"), note.summary
+    assert "\n" not in note.summary

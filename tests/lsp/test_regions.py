@@ -38,7 +38,11 @@ async def test_unsaved_buffer_text_is_what_runs(vscode: LspSession) -> None:
 async def test_cell_run_maps_diagnostics_to_buffer_lines(session: LspSession) -> None:
     uri = session.open("cells.py", CELLS)
     lenses = await session.code_lenses(uri)
-    cell_lenses = [lens for lens in lenses if lens.command and lens.command.title == "▶ Run cell"]
+    cell_lenses = [
+        lens
+        for lens in lenses
+        if lens.command and lens.command.title == session.title("▶ Run cell")
+    ]
     assert [lens.range.start.line for lens in cell_lenses] == [0, 4]
 
     # the code action offered with the cursor inside the second cell

@@ -21,7 +21,7 @@ total({"qty": 2})
 async def test_lens_command_progress_result_and_diagnostics(session: LspSession) -> None:
     uri = session.open("order.py", FAILING)
     lenses = await session.code_lenses(uri)
-    assert await session.lens_titles(uri) == ["▶ Run remotely"]
+    assert await session.lens_titles(uri) == [session.title("▶ Run remotely")]
     assert lenses[0].range.start.line == 0
 
     if session.profile == "helix":  # no code lens in Helix: the picker sends no argument
@@ -34,6 +34,9 @@ async def test_lens_command_progress_result_and_diagnostics(session: LspSession)
     assert note.uri == uri
     assert note.runId == answer["runId"]
     assert note.kind == "file"
+    # runStarted came first and already named the language (for `[Running] order.py · python`)
+    started = session.started[0]
+    assert (started.runId, started.kind, started.language) == (answer["runId"], "file", "python")
     assert note.language == "python"
     assert note.status == "completed"
     assert note.exitCode == 1
@@ -73,7 +76,10 @@ async def test_lens_command_progress_result_and_diagnostics(session: LspSession)
     # lens refresh only where the client advertises it; the result lens after the run
     refresh = session.profile == "visual-studio-code"
     assert bool(session.lens_refreshes) is refresh
-    assert await session.lens_titles(uri) == ["▶ Run remotely", "✗ exit 1 · KeyError: 'price'"]
+    assert await session.lens_titles(uri) == [
+        session.title("▶ Run remotely"),
+        session.title("✗ exit 1 · KeyError: 'price'"),
+    ]
     assert session.client.shown_documents == []
 
 

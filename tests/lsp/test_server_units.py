@@ -139,7 +139,20 @@ def test_lenses_and_actions() -> None:
         for lens in lenses.code_lenses("file:///a.py", lines, "#", True, None)
         if lens.command
     ]
-    assert titles == ["▶ Run remotely", "▶ Run via shebang", "⏹ Cancel", "▶ Run cell"]
+    assert titles == ["▶ Run remotely", "▶ Run via shebang", "■ Cancel", "▶ Run cell"]
+    in_vscode = [
+        lens.command.title
+        for lens in lenses.code_lenses(
+            "file:///a.py", lines, "#", False, "✗ exit 1 · boom", codicons=True
+        )
+        if lens.command
+    ]
+    assert in_vscode == [
+        "$(play) Run remotely",
+        "$(play) Run via shebang",
+        "$(error) exit 1 · boom",
+        "$(play) Run cell",
+    ]
     rng = types.Range(types.Position(2, 0), types.Position(2, 5))
     actions = lenses.code_actions("file:///a.py", lines, "#", rng, False, None)
     assert [a.kind for a in actions] == [
@@ -188,6 +201,20 @@ def test_run_logs_are_written_and_pruned(tmp_path: Path, monkeypatch: pytest.Mon
     assert text == "# head\n\n=== stdout ===\nout\n\n=== stderr ===\nerr\n"
 
 
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("café.py", "café.py"),  # a decomposed é (e + U+0301) too, after NFC
+        ("cafe\u0301.py", "café.py"),
+        ("データ.py", "データ.py"),
+        ("Straße über.rb", "Straße_über.rb"),
+        ("../x\\y\x00z\n.py", ".._x_y_z_.py"),
+    ],
+)
+def test_log_names_keep_letters_of_any_script(name: str, kept: str) -> None:
+    assert output.safe_name(name) == kept
+
+
 async def test_runs_share_one_api_client_per_settings() -> None:
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.server.api_clients import ApiClients
@@ -211,3 +238,11 @@ async def test_runs_share_one_api_client_per_settings() -> None:
     assert not changed._http.is_closed  # the current settings' client stays open
     await pool.close_all()
     assert changed._http.is_closed
+
+
+def test_log_file_of_a_non_ascii_file_keeps_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = output.write_log("run1", "café.py", ["# head"], "", "")
+    assert path is not None and Path(path).name.endswith("-café.py-run1.log"), path

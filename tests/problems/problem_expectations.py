@@ -6,8 +6,10 @@ diagnostics must land, in a comment on that line::
     return d["a"]["b"] + 1  # expect: error `not subscriptable` at `d["a"]["b"]`
     f({"a": None})          # expect: hint
 
-`expect: error|warning|hint`, then optionally a backquoted substring of the message and
-`at` a backquoted token whose first occurrence on the line is where the range must start.
+`expect: error|warning|hint`, then optionally a backquoted substring of the message (in
+double backquotes and spaces, as in Markdown, when it holds backquotes itself:
+``` `` expected `i32`, found `&str` `` ```) and `at` a backquoted token whose first
+occurrence on the line is where the range must start.
 Lines between a `select-start` and a `select-end` marker line form a selection: only they are
 sent, and the diagnostics must still land on these file lines.
 """
@@ -25,7 +27,8 @@ PROGRAMS = HERE / "programs"
 CAPTURES = HERE / "captures"
 
 _EXPECT = re.compile(
-    r"expect: (?P<kind>error|warning|hint)(?: `(?P<message>[^`]*)`)?(?: at `(?P<at>[^`]*)`)?"
+    r"expect: (?P<kind>error|warning|hint)"
+    r"(?: (?:`` (?P<quoted>.+?) ``|`(?P<message>[^`]*)`))?(?: at `(?P<at>[^`]*)`)?"
 )
 _EXT_LANGUAGE = {"exs": "elixir", "hs": "haskell", "cs": "csharp", "ts": "typescript"}
 
@@ -85,7 +88,8 @@ def load_program(path: Path) -> Program:
         if match["at"] is not None:
             column = line.find(match["at"])
             assert column >= 0, f"{path}:{number + 1}: `{match['at']}` is not on the line"
-        expected.append(Expected(number, match["kind"], match["message"], column))
+        message = match["quoted"] if match["quoted"] is not None else match["message"]
+        expected.append(Expected(number, match["kind"], message, column))
     assert expected, f"{path} declares no expectation"
     return Program(path, language_of(path), lines, code, offset, expected)
 

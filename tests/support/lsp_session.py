@@ -22,6 +22,12 @@ from support.helix_capabilities import CLIENT_INFO as HELIX_INFO
 from support.helix_capabilities import helix_capabilities
 
 PROFILES = ("visual-studio-code", "neovim", "helix")
+#: clientInfo as each editor sends it (vscode-languageclient: vscode.env.appName)
+CLIENT_INFO = {
+    "visual-studio-code": types.ClientInfo(name="Visual Studio Code", version="1.100.3"),
+    "neovim": types.ClientInfo(name="Neovim", version="0.11.4"),
+    "helix": HELIX_INFO,
+}
 WAIT_S = 60.0
 
 
@@ -97,6 +103,12 @@ class LspSession:
             timeout=WAIT_S,
         )
         return list(lenses or [])
+
+    def title(self, portable: str) -> str:
+        """A lens title as this client gets it: VS Code's codicons, the glyphs elsewhere."""
+        from unsandbox_ls.server.lenses import with_glyph
+
+        return with_glyph(portable, self.profile == "visual-studio-code")
 
     async def lens_titles(self, uri: str) -> list[str]:
         return [lens.command.title for lens in await self.code_lenses(uri) if lens.command]
@@ -196,7 +208,7 @@ async def start_session(
             client.initialize_session(
                 types.InitializeParams(
                     capabilities=capabilities_of(profile),
-                    client_info=HELIX_INFO if profile == "helix" else None,
+                    client_info=CLIENT_INFO[profile],
                     root_uri=workspace.as_uri(),
                     initialization_options=init_options,
                 )

@@ -3,8 +3,10 @@
 Each problem gives an Error (or the compiler's own severity) where it lands — in the buffer or
 in a file sent with it, on that file's own URI — and one Hint per other frame in any of those
 files, each linking back to the primary (across files), because Neovim and Helix don't show
-`relatedInformation`. Related problems (compiler notes, the earlier exceptions of a
-chain) are listed in the primary's `relatedInformation` and get a Hint each too.
+`relatedInformation`. Related problems (compiler notes, the earlier exceptions of a chain) are
+listed in the primary's `relatedInformation` and get a Hint each too; a note with no spot of its
+own in the run's files (on the error's own spot, in a header, in a file that was not sent) is
+appended to the primary's message instead, so every editor's hover shows it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ _SEVERITY = {
 
 #: More hints than this per problem (deep recursion) would only bury the error.
 MAX_FRAME_HINTS = 32
+#: Lines of a primary message beyond which further notes are left to the output log.
+MAX_NOTE_LINES = 12
 
 
 def to_range(spot: Spot, target: Target, encoding: str = "utf-16") -> lsp.Range:
@@ -53,6 +57,16 @@ def _function_label(name: str | None) -> str:
     if name.startswith("<") or name.endswith(")"):
         return name
     return f"{name}()"
+
+
+def _with_note(message: str, note: str) -> str:
+    """The message with one more note line, up to MAX_NOTE_LINES (C++ lists many candidates)."""
+    lines = message.count("\n")
+    if lines > MAX_NOTE_LINES:
+        return message
+    if lines == MAX_NOTE_LINES:
+        return f"{message}\n…"
+    return f"{message}\n{note}"
 
 
 def _headline(problem: Problem) -> str:
@@ -152,11 +166,15 @@ def _problem_diagnostics(
             )
         )
 
+    message = problem.message
     for other in problem.related:
         other_frames = buffer_frames(other, target, paths)
+        is_note = other.severity in ("info", "hint")
+        label = "note" if is_note else "related"
         if not other_frames:
+            if is_note:  # a note on a header or another file: its words join the message
+                message = _with_note(message, f"{label}: {_headline(other)}")
             continue
-        label = "note" if other.severity in ("info", "hint") else "related"
         other_document = other_frames[0].document
         other_range = to_range(other_frames[0].spot, other_document, encoding)
         related_info.append(
@@ -164,8 +182,10 @@ def _problem_diagnostics(
                 lsp.Location(other_document.uri, other_range), f"{label}: {_headline(other)}"
             )
         )
-        if other_range == primary_range and other_document.uri == document.uri:
-            continue  # a note on the error's own spot: the related link is enough
+        if other_range.start == primary_range.start and other_document.uri == document.uri:
+            if is_note:  # a note on the error's own spot: said in the message itself
+                message = _with_note(message, f"{label}: {_headline(other)}")
+            continue
         hints.append(
             (
                 other_document.uri,
@@ -183,7 +203,7 @@ def _problem_diagnostics(
 
     primary = lsp.Diagnostic(
         range=primary_range,
-        message=problem.message,
+        message=message,
         severity=_SEVERITY.get(problem.severity, lsp.DiagnosticSeverity.Error),
         code=problem.code,
         source=SOURCE,

@@ -18,7 +18,8 @@ def _location(document: Target, spot: Spot) -> str:
 
 
 def to_terminal_lines(problems: list[Problem], target: Target) -> list[str]:
-    """One line per problem at its primary location, then one `note:` line per other frame."""
+    """One line per problem at its primary location (the message's other lines indented below
+    it), then one `note:` line per other frame."""
     out: list[str] = []
     paths = output_paths(problems)
     for problem in problems:
@@ -29,6 +30,8 @@ def to_terminal_lines(problems: list[Problem], target: Target) -> list[str]:
         else:
             document, spot = excerpt_location(problem, target) or (target, file_spot(target))
         out.append(f"{_location(document, spot)}: {_WORD[problem.severity]}: {headline}")
+        # the rest of what the compiler said (rustc's label, `= note:` lines), indented
+        out.extend(f"    {rest}" for rest in problem.message.split("\n")[1:] if rest.strip())
         total = len(frames)
         for position, mapped in enumerate(frames[1:], start=2):
             where = mapped.frame.function or "top level"

@@ -36,8 +36,9 @@ class Findings:
 
     @property
     def headline(self) -> str | None:
-        """The first problem's message (for the summary), or None."""
-        return self.problems[0].message if self.problems else None
+        """The first line of the first problem's message (the summary and the result lens take
+        one line; the others are in the hover), or None."""
+        return self.problems[0].message.split("\n", 1)[0] if self.problems else None
 
     @property
     def uris(self) -> tuple[str, ...]:

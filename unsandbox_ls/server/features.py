@@ -162,6 +162,7 @@ def register(server: UnsandboxLanguageServer) -> None:
             uri in ls.active_runs,
             title,
             files,
+            codicons=ls.draws_codicons(),
         )
 
     @server.feature(

@@ -26,6 +26,19 @@ KIND_CANCEL = f"{KIND_RUN}.cancel"
 ACTION_KINDS = (KIND_RUN, KIND_FILE, KIND_SHEBANG, KIND_SELECTION, KIND_CELL, KIND_CANCEL)
 
 
+#: Lens glyphs as VS Code codicons; other editors get the characters themselves (▶ ■ ✓ ✗,
+#: which Debian's Chromium fonts draw, unlike ⏹).
+CODICONS = {"▶": "$(play)", "■": "$(debug-stop)", "✓": "$(check)", "✗": "$(error)"}
+
+
+def with_glyph(title: str, codicons: bool) -> str:
+    """`▶ Run remotely`, or `$(play) Run remotely` for a client that draws codicons."""
+    glyph, _, rest = title.partition(" ")
+    if codicons and glyph in CODICONS:
+        return f"{CODICONS[glyph]} {rest}"
+    return title
+
+
 def _range(start: tuple[int, int], end: tuple[int, int]) -> types.Range:
     return types.Range(types.Position(*start), types.Position(*end))
 
@@ -44,23 +57,27 @@ def code_lenses(
     running: bool,
     result_title: str | None,
     files: int = 1,
+    codicons: bool = False,
 ) -> list[types.CodeLens]:
-    """▶ Run remotely / ▶ Run via shebang / ⏹ Cancel / the last result on line 0; ▶ Run cell.
+    """▶ Run remotely / ▶ Run via shebang / ■ Cancel / the last result on line 0; ▶ Run cell.
 
     `files` is how many files the last run of the document sent (the code and its imports):
-    more than one shows as `▶ Run remotely (3 files)`."""
+    more than one shows as `▶ Run remotely (3 files)`. With `codicons` the glyphs are VS Code's
+    `$(play)`, `$(debug-stop)`, `$(check)`, `$(error)`.
+    """
     top = _range((0, 0), (0, 0))
     arg: list[Any] = [{"uri": uri}]
 
     def lens(rng: types.Range, title: str, command: str, args: list[Any]) -> types.CodeLens:
-        return types.CodeLens(rng, types.Command(title, command, arguments=args))
+        shown = with_glyph(title, codicons)
+        return types.CodeLens(rng, types.Command(shown, command, arguments=args))
 
     run_title = "▶ Run remotely" + (f" ({files} files)" if files > 1 else "")
     lenses = [lens(top, run_title, RUN_FILE, arg)]
     if has_shebang("".join(lines[:1])):
         lenses.append(lens(top, "▶ Run via shebang", RUN_SHEBANG, arg))
     if running:
-        lenses.append(lens(top, "⏹ Cancel", CANCEL, arg))
+        lenses.append(lens(top, "■ Cancel", CANCEL, arg))
     elif result_title:
         lenses.append(lens(top, result_title, SHOW_OUTPUT, arg))
     for cell in find_cells(lines, leader):

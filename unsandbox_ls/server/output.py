@@ -45,7 +45,7 @@ def lens_title(
     if status == "completed" and exit_code == 0:
         return f"✓ exit 0 · {seconds(duration_ms)}"
     if status == "cancelled":
-        return "⏹ cancelled"
+        return "■ cancelled"
     head = f"✗ exit {exit_code}" if exit_code is not None else f"✗ {status}"
     return f"{head} · {error}" if error else f"{head} · {seconds(duration_ms)}"
 

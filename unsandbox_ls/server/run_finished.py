@@ -1,7 +1,10 @@
-"""The `unsandbox/runFinished` notification: one typed payload, built in one place.
+"""The `unsandbox/runStarted` and `unsandbox/runFinished` notifications: typed payloads, each
+built in one place.
 
-Sent after every run, also when the run was refused, failed or was cancelled (documented in the
-README, section "The `unsandbox/runFinished` notification"):
+`unsandbox/runStarted` carries uri, runId, kind and language (as guessed from the buffer, or
+null) as soon as a run starts. `unsandbox/runFinished` is sent after every run, also when the
+run was refused, failed or was cancelled (documented in the README, section "The
+`unsandbox/runFinished` notification"):
 
     uri          the document that was run
     runId        this run's id (also in unsandbox/runStarted)
@@ -28,6 +31,19 @@ from typing import TypedDict
 
 RUN_STARTED = "unsandbox/runStarted"
 RUN_FINISHED = "unsandbox/runFinished"
+
+
+class RunStarted(TypedDict):
+    """The params of `unsandbox/runStarted`."""
+
+    uri: str
+    runId: str
+    kind: str
+    language: str | None
+
+
+def run_started(*, uri: str, run_id: str, kind: str, language: str | None) -> RunStarted:
+    return RunStarted(uri=uri, runId=run_id, kind=kind, language=language)
 
 
 class SentFileInfo(TypedDict):

@@ -8,6 +8,9 @@ What a run sends and how its output is read is `unsandbox_ls.runs` (shared with
 `unsandbox-ls run`); this module adds the editor's part: progress, the diagnostics of every file
 the run touched (and clearing them at the next run), the output channel, the result lens and the
 `unsandbox/runStarted` / `unsandbox/runFinished` notifications (`server.run_finished`).
+
+`unsandbox/runStarted` carries uri, runId, kind and language (as guessed from the buffer, or
+null) as soon as the run starts.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ from unsandbox_ls.server.run_finished import (
     ArtifactInfo,
     SentFileInfo,
     run_finished,
+    run_started,
 )
 from unsandbox_ls.server.sources import (
     Snapshot,
     borrow_client,
     client_uri,
     display_name,
+    document_language,
     open_buffers,
     run_settings,
     source_of,
@@ -75,7 +80,15 @@ async def _run_task(
             except asyncio.CancelledError:  # this run too was cancelled before it started
                 _finish_failure(ls, run, None, "cancelled", None)
                 return
-        ls.protocol.notify(RUN_STARTED, {"uri": run.uri, "runId": run.run_id, "kind": run.kind})
+        ls.protocol.notify(
+            RUN_STARTED,
+            run_started(
+                uri=run.uri,
+                run_id=run.run_id,
+                kind=run.kind,
+                language=document_language(ls, run.uri, snap),
+            ),
+        )
         ls.clear_run_diagnostics(run.uri)
         ls.refresh_code_lenses()
         await _execute(ls, run, region, snap, progress)
@@ -183,7 +196,7 @@ def _finish_failure(
         job_id=run.job_id,
         error=error or ("cancelled by the user" if status == "cancelled" else None),
     )
-    run.lens_title = "⏹ cancelled" if status == "cancelled" else "✗ not run · show why"
+    run.lens_title = "■ cancelled" if status == "cancelled" else "✗ not run · show why"
     ls.last_runs[run.uri] = run
     ls.protocol.notify(RUN_FINISHED, run.payload)
 

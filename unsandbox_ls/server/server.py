@@ -21,6 +21,11 @@ from unsandbox_ls.server.state import Run
 
 logger = logging.getLogger(__name__)
 
+#: clientInfo.name of VS Code and its builds (vscode-languageclient sends vscode.env.appName)
+VSCODE_NAMES = frozenset(
+    {"visual studio code", "visual studio code - insiders", "code - oss", "vscodium", "code-server"}
+)
+
 
 class UnsandboxLanguageServer(LanguageServer):
     """pygls server with the state of runs, results, diagnostics and settings."""
@@ -56,6 +61,10 @@ class UnsandboxLanguageServer(LanguageServer):
             return True
         show = get_capability(self.client_capabilities, "window.show_document", None)
         return bool(show is not None and show.support)
+
+    def draws_codicons(self) -> bool:
+        """VS Code and its builds draw `$(play)`-style icons in lens titles; others show text."""
+        return self.client_name.lower() in VSCODE_NAMES
 
     def supports_lens_refresh(self) -> bool:
         return bool(

@@ -69,6 +69,17 @@ def display_name(uri: str) -> str:
     return os.path.basename(path) if path else uri.rsplit("/", 1)[-1] or uri
 
 
+def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> str | None:
+    """The API language the buffer would run as (for `runStarted`), or None."""
+    from unsandbox_ls.runs.request import RunSettings, Source, choose_language
+
+    source = Source(
+        uri=uri, path=to_fs_path(uri), lines=snap.lines, code=snap.text,
+        language_id=snap.language_id,
+    )  # fmt: skip
+    return choose_language(source, RunSettings(language_map=dict(ls.settings.language_map)))
+
+
 def source_of(uri: str, snap: Snapshot, region: Region, run_id: str) -> Source:
     """The run's source: the buffer's lines and the region of it that is sent."""
     from unsandbox_ls.runs.request import Source

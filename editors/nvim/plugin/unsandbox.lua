@@ -36,6 +36,10 @@ vim.lsp.handlers['unsandbox/runFinished'] = function(...)
   return require('unsandbox').on_run_finished(...)
 end
 
+-- The server's one-line run summaries, shown without a "Press ENTER" prompt.
+vim.lsp.handlers['window/showMessage'] =
+  require('unsandbox').show_message_handler(vim.lsp.handlers['window/showMessage'])
+
 local group = vim.api.nvim_create_augroup('unsandbox', { clear = true })
 
 vim.api.nvim_create_autocmd('LspAttach', {

@@ -81,26 +81,68 @@ function displayPath(uri) {
   return uri;
 }
 
+/**
+ * Terminal escape sequences (colours, cursor moves, titles) that an output channel would show as
+ * raw `␛[31m`. The run's stdout/stderr in runFinished and the log file keep them.
+ */
+const ANSI = new RegExp(
+  [
+    '\u001b\\[[0-?]*[ -/]*[@-~]', // CSI: colours, cursor moves, erase
+    '\u001b\\][^\u0007\u001b]*(?:\u0007|\u001b\\\\)', // OSC: titles, hyperlinks
+    '\u001b[PX^_][^\u001b]*\u001b\\\\', // DCS, SOS, PM, APC strings
+    '\u001b[ -/]*[0-~]', // other escapes: ESC ( B, ESC 7, ESC =
+    '\u009b[0-?]*[ -/]*[@-~]', // 8-bit CSI
+  ].join('|'),
+  'g',
+);
+
+/** The text without terminal escape sequences. @param {string} text */
+function stripAnsi(text) {
+  return text.replace(ANSI, '');
+}
+
+/** The file name a URI ends with. @param {string | undefined} uri */
+function fileName(uri) {
+  const path = displayPath(uri);
+  return path.split('/').pop() || path;
+}
+
+/**
+ * The lines written when a run starts (unsandbox/runStarted): `[Running] main.py · python`.
+ * @param {{uri?: string, language?: string | null, kind?: string}} run
+ */
+function startBlock(run) {
+  const parts = [fileName(run.uri) || 'buffer', run.language || 'unknown language'];
+  if (run.kind && run.kind !== 'file') {
+    parts.push(run.kind);
+  }
+  let text = `[Running] ${parts.join(' · ')}\n`;
+  const file = displayPath(run.uri);
+  if (file) {
+    text += `[File] ${file}\n`;
+  }
+  return text;
+}
+
 /** Ensure text ends with one newline (an empty string stays empty). @param {string} text */
 function withNewline(text) {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
 }
 
 /**
- * The whole block appended to the output channel for one finished run.
+ * What the output channel gets when a run finishes: its output without escape sequences, then
+ * `[Done] …`. A run whose runStarted was not seen (cancelled before it began) gets its
+ * `[Running]` lines here.
  * @param {RunFinished} run
+ * @param {boolean} [started] whether startBlock(run) was written when it started
  */
-function outputBlock(run) {
-  let text = `${headerLine(run)}\n`;
-  const file = displayPath(run.uri);
-  if (file) {
-    text += `[File] ${file}\n`;
-  }
+function outputBlock(run, started = false) {
+  let text = started ? '' : startBlock(run);
   if (run.error && !cancelled(run)) {
     text += withNewline(`[Error] ${run.error}`);
   }
-  text += withNewline(run.stdout || '');
-  text += withNewline(run.stderr || '');
+  text += withNewline(stripAnsi(run.stdout || ''));
+  text += withNewline(stripAnsi(run.stderr || ''));
   for (const artifact of run.artifacts || []) {
     const size = typeof artifact.size === 'number' ? ` (${artifact.size} bytes)` : '';
     text += `[Artifact] ${artifact.path || artifact.filename}${size}\n`;
@@ -115,7 +157,10 @@ function outputBlock(run) {
   if (run.logPath) {
     tail.push(`log ${run.logPath}`);
   }
-  text += `[Done] ${tail.length ? tail.join(' · ') : outcome(run)}\n\n`;
+  if (!run.summary) {
+    tail.unshift(headerLine(run).replace('[Running] ', ''));
+  }
+  text += `[Done] ${tail.join(' · ')}\n\n`;
   return text;
 }
 
@@ -132,4 +177,15 @@ function statusItem(run) {
   return { text, tooltip, error: failed(run) };
 }
 
-module.exports = { formatDuration, outcome, cancelled, failed, headerLine, displayPath, outputBlock, statusItem };
+module.exports = {
+  formatDuration,
+  outcome,
+  cancelled,
+  failed,
+  headerLine,
+  displayPath,
+  stripAnsi,
+  startBlock,
+  outputBlock,
+  statusItem,
+};

@@ -7,7 +7,8 @@ const assert = require('node:assert/strict');
 const os = require('os');
 const fs = require('fs');
 const path = require('path');
-const { formatDuration, headerLine, outputBlock, statusItem } = require('../lib/format');
+const { formatDuration, headerLine, outputBlock, startBlock, statusItem, stripAnsi } = require('../lib/format');
+const { RunProgress } = require('../lib/run-progress');
 const { commandWords, findExecutable, notFoundMessage } = require('../lib/server-command');
 
 test('durations read like the server summary', () => {
@@ -32,6 +33,28 @@ test('header line names language, outcome and duration', () => {
   );
 });
 
+test('a run announces itself as it starts: file, language, kind', () => {
+  assert.equal(
+    startBlock({ uri: 'file:///tmp/caf%C3%A9.py', language: 'python', kind: 'file' }),
+    '[Running] café.py · python\n[File] /tmp/café.py\n',
+  );
+  assert.equal(
+    startBlock({ uri: 'untitled:Untitled-1', language: null, kind: 'selection' }),
+    '[Running] untitled:Untitled-1 · unknown language · selection\n[File] untitled:Untitled-1\n',
+  );
+});
+
+test('terminal escape sequences are taken out of what the channel shows', () => {
+  // what `printf '\033[31mred\033[0m'`, ls --color and a terminal title print
+  assert.equal(stripAnsi('\u001b[31mred\u001b[0m \u001b[1;32mbold\u001b[m'), 'red bold');
+  assert.equal(stripAnsi('\u001b]0;title\u0007a\u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\'), 'alink');
+  assert.equal(stripAnsi('\u001b(Bx\u001b7y\u001b[2K\u001b[1Gz'), 'xyz');
+  assert.equal(stripAnsi('[31m stays: no escape character'), '[31m stays: no escape character');
+  const block = outputBlock({ stdout: '\u001b[33mwarn\u001b[0m\n', stderr: '\u001b[31mboom\u001b[0m\n' }, true);
+  assert.doesNotMatch(block, /\u001b/);
+  assert.match(block, /^warn\nboom\n/);
+});
+
 test('output block holds stdout, stderr, artifacts and the summary', () => {
   const block = outputBlock({
     uri: 'file:///tmp/a%20b/sample.py',
@@ -45,7 +68,7 @@ test('output block holds stdout, stderr, artifacts and the summary', () => {
     summary: 'exit 1 · 0.42 s · KeyError: 1',
   });
   assert.deepEqual(block.split('\n'), [
-    '[Running] python · exit 1 · 0.42 s',
+    '[Running] sample.py · python',
     '[File] /tmp/a b/sample.py',
     'hello',
     'Traceback…',
@@ -55,11 +78,49 @@ test('output block holds stdout, stderr, artifacts and the summary', () => {
     '',
     '',
   ]);
+  // the [Running] lines were written when the run started
+  assert.match(outputBlock({ uri: 'file:///tmp/a.py', stdout: 'x' }, true), /^x\n\[Done\] /);
+});
+
+test('one notification per run, closed when it finishes, Cancel cancels its file', async () => {
+  /** @type {any[]} */
+  const opened = [];
+  const window = {
+    /** @param {any} options @param {any} task */
+    withProgress(options, task) {
+      /** @type {(() => void) | undefined} */
+      let onCancel;
+      const token = { onCancellationRequested: (/** @type {() => void} */ f) => (onCancel = f) };
+      const entry = { options, done: false, cancel: () => onCancel && onCancel() };
+      opened.push(entry);
+      return task({ report() {} }, token).then(() => (entry.done = true));
+    },
+  };
+  /** @type {string[]} */
+  const cancelled = [];
+  const progress = new RunProgress(window, 'notification', (uri) => cancelled.push(uri));
+  progress.start({ runId: 'r1', uri: 'file:///a.py', language: 'python', kind: 'file' }, 'a.py');
+  progress.start({ runId: 'r1', uri: 'file:///a.py' }, 'a.py'); // the same run: still one
+  progress.start({ runId: 'r2', uri: 'file:///b.py', language: 'bash', kind: 'cell' }, 'b.py');
+  assert.equal(opened.length, 2);
+  assert.deepEqual(opened[0].options, {
+    location: 'notification',
+    title: 'unsandbox: running a.py · python',
+    cancellable: true,
+  });
+  assert.equal(opened[1].options.title, 'unsandbox: running b.py · bash · cell');
+  opened[1].cancel();
+  assert.deepEqual(cancelled, ['file:///b.py']);
+  progress.finish({ runId: 'r1' });
+  progress.finish({ runId: 'r2' });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(opened.map((o) => o.done), [true, true]);
+  assert.equal(progress.runs.size, 0);
 });
 
 test('an error without output says so', () => {
   const block = outputBlock({ language: 'python', error: 'no credentials found', exitCode: null });
-  assert.match(block, /^\[Running\] python · error\n\[Error\] no credentials found\n/);
+  assert.match(block, /^\[Running\] buffer · python\n\[Error\] no credentials found\n\[Done\] python · error\n/);
   assert.equal(statusItem({ error: 'x' }).error, true);
   assert.equal(statusItem({ exitCode: 0, durationMs: 5 }).text, '$(check) exit 0 · 0.01 s');
 });

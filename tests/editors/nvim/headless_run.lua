@@ -3,7 +3,7 @@
 -- tests/editors/test_nvim.py starts it and makes the assertions. Exits 1 on a timeout.
 --
 -- Environment: UNSANDBOX_TEST_PLUGIN (editors/nvim), UNSANDBOX_TEST_SERVER (JSON list: the server
--- command), UNSANDBOX_TEST_FAILING and UNSANDBOX_TEST_LONG (the two programs), plus the
+-- command), UNSANDBOX_TEST_FAILING, UNSANDBOX_TEST_LONG and UNSANDBOX_TEST_NOISY (the programs), plus the
 -- UNSANDBOX_* variables that point the server at the local sandbox.
 
 local TIMEOUT = tonumber(vim.env.UNSANDBOX_TEST_TIMEOUT_MS or '30000')
@@ -54,6 +54,14 @@ vim.api.nvim_create_autocmd('LspProgress', {
 })
 
 local finished = {}
+-- the output split as it was when each run started (runStarted handled, runFinished not yet)
+local split_at_start = {}
+local original_started = vim.lsp.handlers['unsandbox/runStarted']
+vim.lsp.handlers['unsandbox/runStarted'] = function(err, params, ctx, config)
+  local result = original_started(err, params, ctx, config)
+  table.insert(split_at_start, vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false))
+  return result
+end
 vim.api.nvim_create_autocmd('User', {
   pattern = 'UnsandboxRunFinished',
   callback = function(ev)
@@ -67,6 +75,8 @@ local function run_summary(run)
     return x ~= vim.NIL and x or nil
   end
   return {
+    runId = v(run.runId),
+    logPath = v(run.logPath),
     language = v(run.language),
     kind = v(run.kind),
     status = v(run.status),
@@ -160,6 +170,7 @@ wait_for('diagnostics on the failing file', function()
   return #vim.diagnostic.get(failing) > 0
 end)
 report.command_run = run_summary(first)
+report.split_when_started = split_at_start[1]
 report.command_diagnostics = diagnostics(failing)
 report.output_lines = vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false)
 report.output_windows = #vim.fn.win_findbuf(unsandbox.output_buffer())
@@ -202,6 +213,28 @@ vim.cmd('Unsandbox split')
 report.windows_after_split_toggle = #vim.fn.win_findbuf(unsandbox.output_buffer())
 vim.cmd('Unsandbox split')
 
+-- 3b. 2,000 lines, colours and an error at the end: the split shows its end, without escapes ------
+step('noisy file')
+local noisy = open(vim.env.UNSANDBOX_TEST_NOISY)
+vim.cmd('Unsandbox run')
+report.noisy_run = run_summary(wait_finished(4, 'runFinished of the noisy program'))
+local split_win = vim.fn.win_findbuf(unsandbox.output_buffer())[1]
+report.noisy_split_windows = #vim.fn.win_findbuf(unsandbox.output_buffer())
+report.noisy_lines = vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false)
+report.noisy_line_count = #report.noisy_lines
+report.noisy_last_visible = split_win and vim.fn.line('w$', split_win) or -1
+report.noisy_first_visible = split_win and vim.fn.line('w0', split_win) or -1
+report.noisy_visible = split_win
+    and vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), report.noisy_first_visible - 1, report.noisy_last_visible, false)
+  or {}
+local log = io.open(report.noisy_run.logPath, 'rb')
+report.noisy_log = log and log:read('*a') or ''
+if log then
+  log:close()
+end
+vim.cmd.buffer(failing)
+vim.api.nvim_buf_delete(noisy, { force = true })
+
 -- 4. A long program, cancelled ------------------------------------------------------------------
 step('open long file')
 local long = open(vim.env.UNSANDBOX_TEST_LONG)
@@ -216,17 +249,17 @@ report.lenses_while_running = lens_titles(long)
 local cancel_started = vim.uv.hrtime()
 step(':Unsandbox cancel')
 vim.cmd('Unsandbox cancel')
-local third = wait_finished(4, 'runFinished after :Unsandbox cancel')
+local third = wait_finished(5, 'runFinished after :Unsandbox cancel')
 report.cancel_seconds = (vim.uv.hrtime() - cancel_started) / 1e9
 report.cancelled_run = run_summary(third)
 report.output_after_cancel = vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false)
 -- The server ends a run's progress right after its runFinished notification.
-wait_for('the progress of the four runs to end', function()
+wait_for('the progress of the five runs to end', function()
   local ended = 0
   for _, p in ipairs(report.progress) do
     ended = ended + (p.kind == 'end' and 1 or 0)
   end
-  return ended >= 4
+  return ended >= 5
 end, 5000)
 report.status_line = unsandbox.status()
 

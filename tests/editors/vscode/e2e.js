@@ -1,6 +1,7 @@
 // Drives VS Code (code-server) in Debian's chromium with playwright-core, the way a user does:
-// open a failing Python file, click "▶ Run remotely", read the "Unsandbox" output channel and the
-// error squiggle, then run a long program and press its "⏹ Cancel" lens.
+// open a failing Python file, click the "Run remotely" lens, read the "Unsandbox" output channel
+// and the error squiggle; hover a Rust type error; run a program printing colours; then run a long
+// program and press Cancel in its progress notification.
 //
 // Started by tests/editors/test_vscode_e2e.py, which starts code-server and makes the assertions;
 // this script prints one JSON object of what it saw as its last line, and exits 1 on a timeout.
@@ -94,16 +95,31 @@ async function retry(times, why, tryOnce) {
 }
 
 /**
- * Click the "▶ Run remotely" lens until the run shows its "⏹ Cancel" lens: a click that lands
+ * Click the "Run remotely" lens until the run shows its "Cancel" lens: a click that lands
  * while VS Code re-renders the lenses (a refresh the server asked for) is lost.
  */
 async function startRun(editor) {
-  const cancel = editor.locator('.codelens-decoration a', { hasText: /⏹\s*Cancel/ }).first();
-  return retry(3, 'no ⏹ Cancel lens 10 s after a click', async (attempt) => {
+  // `$(debug-stop) Cancel`: the codicon is an empty span, so the text is " Cancel"
+  const cancel = editor.locator('.codelens-decoration a', { hasText: /\bCancel\b/ }).first();
+  return retry(3, 'no Cancel lens 10 s after a click', async (attempt) => {
     await clickLens(editor, 'Run remotely');
     await cancel.waitFor({ timeout: 10000 });
     return { cancel, attempt };
   });
+}
+
+/** Put the cursor on the first error squiggle and open its hover; the hover's text. */
+async function hoverSquiggle(page, editor, text) {
+  const squiggle = editor.locator('.squiggly-error').first();
+  await squiggle.waitFor({ timeout: TIMEOUT });
+  // the squiggle lies under the text layer: click at its place, then ask for the hover
+  const box = await squiggle.boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+I');
+  const hover = page.locator('.monaco-hover', { hasText: text }).first();
+  await hover.waitFor({ timeout: TIMEOUT });
+  return (await hover.innerText()).trim();
 }
 
 /** The server command does not exist: the extension says how to install it. */
@@ -145,7 +161,7 @@ async function main() {
     step('click ▶ Run remotely');
     const clicked = Date.now();
     step('wait for the output channel');
-    const failedRun = /\[Running\]\s+python\s+·\s+exit\s+1/;
+    const failedRun = /\[Done\]\s+failing\.py:\s+exit\s+1/;
     // failing.py ends too soon for its ⏹ Cancel lens to be seen: a click lost to a lens
     // refresh shows as no output, and is made again
     report.output = await retry(3, 'no output 15 s after a click', async (attempt) => {
@@ -169,35 +185,62 @@ async function main() {
     await toast.waitFor({ timeout: TIMEOUT });
     report.toast = (await toast.innerText()).trim();
     report.lenses = await editor.locator('.codelens-decoration').allInnerTexts();
+    report.lensIcons = await editor
+      .locator('.codelens-decoration .codicon')
+      .evaluateAll((icons) => icons.map((icon) => icon.className));
 
     step('screenshot');
-    // put the cursor on the squiggle (it lies under the text layer) and ask for the hover
-    const box = await squiggle.boundingBox();
-    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('Control+I');
-    const hover = page.locator('.monaco-hover', { hasText: 'KeyError' }).first();
-    await hover.waitFor({ timeout: TIMEOUT });
-    report.hover = (await hover.innerText()).trim();
+    report.hover = await hoverSquiggle(page, editor, 'KeyError');
     await page.waitForTimeout(800); // the toast slides in
     await page.screenshot({ path: process.env.E2E_SCREENSHOT });
 
-    // 2. A long program, cancelled with its lens.
+    // 2. A Rust type error: the hover keeps rustc's label.
+    step('open mismatch.rs');
+    const rustEditor = await openFile(page, 'mismatch.rs');
+    await retry(3, 'no rustc output 30 s after a click', async (attempt) => {
+      await clickLens(rustEditor, 'Run remotely');
+      return waitOutput(page, /\[Done\]\s+mismatch\.rs:/, attempt === 3 ? TIMEOUT : 30000);
+    });
+    report.rustHover = await hoverSquiggle(page, rustEditor, 'mismatched types');
+
+    // 3. 2,000 lines, colours and an error: the channel shows no escape sequences.
+    step('open noisy.py');
+    const noisyEditor = await openFile(page, 'noisy.py');
+    report.noisyOutput = await retry(3, 'no output 15 s after a click', async (attempt) => {
+      await clickLens(noisyEditor, 'Run remotely');
+      return waitOutput(page, /\[Done\]\s+noisy\.py:\s+exit\s+1/, attempt === 3 ? TIMEOUT : 15000);
+    });
+
+    // 4. A long program: [Running] shows at once; Cancel in its notification stops it.
     step('open long.py');
     const longEditor = await openFile(page, 'long.py');
-    step('wait for ⏹ Cancel');
-    const { cancel: cancelLens, attempt: runClicks } = await startRun(longEditor);
+    step('wait for the Cancel lens');
+    const { attempt: runClicks } = await startRun(longEditor);
     report.runClicks = runClicks;
+    report.runningOutput = await waitOutput(page, /\[Running\]\s+long\.py\s+·\s+python/);
+    const notification = page
+      .locator('.notification-toast', { hasText: 'unsandbox: running long.py' })
+      .first();
+    await notification.waitFor({ timeout: TIMEOUT });
+    report.notification = (await notification.innerText()).trim();
+    await page.waitForTimeout(1500); // time for a $/progress report, if one were sent
+    report.statusBarWhileRunning = await page.locator('.statusbar-item').allInnerTexts();
+    const cancelButton = notification.locator('.monaco-button', { hasText: 'Cancel' }).first();
+    await cancelButton.waitFor({ timeout: TIMEOUT });
+    await page.waitForTimeout(500); // the toast slides in
+    await page.screenshot({ path: process.env.E2E_SCREENSHOT.replace(/\.png$/, '-cancel.png') });
     const cancelClicked = Date.now();
-    await cancelLens.click();
+    step('click Cancel in the notification');
+    await cancelButton.click();
     step('wait for the cancelled run');
-    report.cancelOutput = await waitOutput(page, /\[Running\]\s+python\s+·\s+cancelled/);
+    report.cancelOutput = await waitOutput(page, /\[Done\]\s+long\.py:\s+run cancelled/);
     report.cancelSeconds = (Date.now() - cancelClicked) / 1000;
+    await notification.waitFor({ state: 'detached', timeout: TIMEOUT });
     const cancelledStatus = page.locator('.statusbar-item', { hasText: /cancelled/ }).first();
     await cancelledStatus.waitFor({ timeout: TIMEOUT });
     report.cancelStatusBar = (await cancelledStatus.innerText()).trim();
 
-    // 3. The ▷ button of the editor title (the client-side unsandbox.runActiveFile).
+    // 5. The ▷ button of the editor title (the client-side unsandbox.runActiveFile).
     step('▷ in the editor title');
     await openFile(page, 'failing.py');
     const play = page
@@ -208,7 +251,7 @@ async function main() {
     await page.locator('.statusbar-item', { hasText: /exit 1/ }).first().waitFor({ timeout: TIMEOUT });
     report.titleButtonRun = true;
 
-    // 4. A setting changed while VS Code runs reaches the server: with a ttl of 2 s in the
+    // 6. A setting changed while VS Code runs reaches the server: with a ttl of 2 s in the
     // folder's .vscode/settings.json, long.py is stopped by the sandbox.
     step('ttl 2 in .vscode/settings.json');
     const fs = require('fs');
@@ -235,7 +278,7 @@ async function main() {
       }
       return attempt;
     });
-    report.ttlOutput = await waitOutput(page, /\[Running\]\s+python\s+·\s+timed out/);
+    report.ttlOutput = await waitOutput(page, /\[Done\]\s+long\.py:\s+timed out/);
     step('done');
     report.ok = true;
   } catch (error) {

@@ -25,7 +25,7 @@ local state = {
   last = nil, ---@type table? last runFinished params
   running = {}, ---@type table<string, string> runId -> uri
   progress = nil, ---@type string? last progress message
-  block_start = nil, ---@type integer? first line of the latest block in the output buffer
+  announced = {}, ---@type table<string, boolean> runIds whose [Running] lines are in the split
 }
 
 ---@param opts? unsandbox.Config
@@ -130,42 +130,74 @@ local function str(value)
   return nil
 end
 
---- Lines of the output split for one finished run.
----@param run table runFinished params
+--- The text without terminal escape sequences (colours, cursor moves, titles), which the split
+--- would show as `^[[31m`. runFinished's stdout/stderr and the log file keep them.
+---@param text string
+---@return string
+function M.strip_ansi(text)
+  text = text:gsub('\27%[[0-?]*[ -/]*[@-~]', '') -- CSI: colours, cursor moves, erase
+  text = text:gsub('\27%][^\7\27]*\7', '') -- OSC ended by BEL: titles
+  text = text:gsub('\27%][^\7\27]*\27\\', '') -- OSC ended by ST: hyperlinks
+  text = text:gsub('\27[PX^_][^\27]*\27\\', '') -- DCS, SOS, PM, APC strings
+  text = text:gsub('\27[ -/]*[0-~]', '') -- other escapes: ESC ( B, ESC 7, ESC =
+  return text
+end
+
+--- The `[Running] main.py · python` and `[File] …` lines written when a run starts.
+---@param run table runStarted (or runFinished) params
 ---@return string[]
-function M.format_run(run)
-  local parts = { str(run.language) or 'unknown language', outcome(run) }
-  local duration = format_duration(run.durationMs)
-  if duration ~= '' then
-    table.insert(parts, duration)
+function M.format_start(run)
+  local uri = str(run.uri)
+  local fname = uri
+  if uri then
+    local ok, path = pcall(vim.uri_to_fname, uri)
+    fname = ok and path or uri
   end
+  local parts = { fname and vim.fs.basename(fname) or 'buffer', str(run.language) or 'unknown language' }
   if str(run.kind) and run.kind ~= 'file' then
     table.insert(parts, run.kind)
   end
   local lines = { '[Running] ' .. table.concat(parts, ' · ') }
-  if str(run.uri) then
-    local ok, fname = pcall(vim.uri_to_fname, run.uri)
-    table.insert(lines, '[File] ' .. (ok and fname or run.uri))
+  if fname then
+    table.insert(lines, '[File] ' .. fname)
   end
+  return lines
+end
+
+--- Lines of the output split for one finished run: its output without escape sequences, then
+--- `[Done] …`; with the `[Running]` lines first unless they were written when it started.
+---@param run table runFinished params
+---@param started? boolean whether format_start(run) is in the split already
+---@return string[]
+function M.format_run(run, started)
+  local lines = started and {} or M.format_start(run)
   if str(run.error) and run.status ~= 'cancelled' then
     vim.list_extend(lines, vim.split('[Error] ' .. run.error, '\n', { plain = true }))
   end
   for _, stream in ipairs({ run.stdout, run.stderr }) do
     if str(stream) then
-      vim.list_extend(lines, vim.split(stream:gsub('\n$', ''), '\n', { plain = true }))
+      local text = M.strip_ansi(stream):gsub('\n$', '')
+      vim.list_extend(lines, vim.split(text, '\n', { plain = true }))
     end
   end
   for _, artifact in ipairs(type(run.artifacts) == 'table' and run.artifacts or {}) do
     table.insert(lines, '[Artifact] ' .. (str(artifact.path) or str(artifact.filename) or '?'))
   end
   local tail = {}
+  if not str(run.summary) then
+    local parts = { str(run.language) or 'unknown language', outcome(run) }
+    local duration = format_duration(run.durationMs)
+    if duration ~= '' then
+      table.insert(parts, duration)
+    end
+    table.insert(tail, table.concat(parts, ' · '))
+  end
   for _, item in ipairs({ str(run.summary), str(run.jobId) and ('job ' .. run.jobId), str(run.logPath) and ('log ' .. run.logPath) }) do
     if item then
       table.insert(tail, item)
     end
   end
   table.insert(lines, '[Done] ' .. (#tail > 0 and table.concat(tail, ' · ') or outcome(run)))
-  table.insert(lines, '')
   return lines
 end
 
@@ -188,29 +220,32 @@ function M.output_buffer()
   return buf
 end
 
+--- Append lines to the output split and scroll its windows to the end.
 ---@param lines string[]
-local function append_output(lines)
+---@param new_block? boolean a blank line first, unless the buffer is empty
+local function append_output(lines, new_block)
   local buf = M.output_buffer()
   vim.bo[buf].modifiable = true
   local count = vim.api.nvim_buf_line_count(buf)
   local empty = count == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
   local first = empty and 0 or count
+  if new_block and not empty then
+    lines = vim.list_extend({ '' }, lines)
+  end
   vim.api.nvim_buf_set_lines(buf, first, -1, false, lines)
   vim.bo[buf].modifiable = false
-  state.block_start = first + 1
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     M.show_latest(win)
   end
 end
 
---- Scroll `win` so that the latest run's header is its top line.
+--- Scroll `win` to the end of the output, where the traceback and `[Done]` are.
 ---@param win integer
 function M.show_latest(win)
   local buf = vim.api.nvim_win_get_buf(win)
-  local line = math.min(state.block_start or 1, vim.api.nvim_buf_line_count(buf))
-  vim.api.nvim_win_set_cursor(win, { line, 0 })
+  vim.api.nvim_win_set_cursor(win, { vim.api.nvim_buf_line_count(buf), 0 })
   vim.api.nvim_win_call(win, function()
-    vim.cmd('normal! zt')
+    vim.cmd('normal! zb')
   end)
 end
 
@@ -235,6 +270,73 @@ function M.open_output()
   M.show_latest(win)
   vim.api.nvim_set_current_win(current)
   return win
+end
+
+-- Messages ----------------------------------------------------------------------------------------
+
+--- Whether vim.notify is Neovim's own (an echo), not a UI such as nvim-notify or noice.
+---@return boolean
+local function builtin_notify()
+  local info = debug.getinfo(vim.notify, 'S')
+  return info ~= nil and info.source:find('vim/_editor.lua', 1, true) ~= nil
+end
+
+local HIGHLIGHT = {
+  [vim.log.levels.ERROR] = 'ErrorMsg',
+  [vim.log.levels.WARN] = 'WarningMsg',
+  [vim.log.levels.INFO] = 'MoreMsg',
+}
+
+--- Show one line in the message area without a "Press ENTER" prompt: the first line of `text`,
+--- cut to the room left beside the ruler, replacing the message shown before. A vim.notify
+--- that some plugin replaced (nvim-notify, noice) gets the whole text instead.
+---@param text string
+---@param level? integer vim.log.levels
+---@param history? boolean keep it in :messages
+function M.say(text, level, history)
+  if not builtin_notify() then
+    vim.notify(text, level)
+    return
+  end
+  local line = vim.split(text, '\n', { plain = true })[1]
+  local room = math.max(vim.v.echospace, 20)
+  if vim.fn.strdisplaywidth(line) > room then
+    line = vim.fn.strcharpart(line, 0, room - 1)
+    while vim.fn.strdisplaywidth(line) > room - 1 do
+      line = vim.fn.strcharpart(line, 0, vim.fn.strchars(line) - 1)
+    end
+    line = line .. '…'
+  end
+  vim.cmd.redraw() -- start from an empty message area: one line never asks for ENTER
+  vim.api.nvim_echo({ { line, HIGHLIGHT[level] or 'Normal' } }, history == true, {})
+end
+
+local MESSAGE_LEVEL = {
+  [1] = vim.log.levels.ERROR,
+  [2] = vim.log.levels.WARN,
+  [3] = vim.log.levels.INFO,
+  [4] = vim.log.levels.DEBUG,
+}
+
+--- Handler of `window/showMessage`: the unsandbox server's run summaries as one line each;
+--- other servers' messages go to `fallback` (Neovim's own handler).
+---@param fallback lsp.Handler
+---@return lsp.Handler
+function M.show_message_handler(fallback)
+  return function(err, params, ctx, config)
+    local client = ctx and vim.lsp.get_client_by_id(ctx.client_id)
+    if not client or not M.is_unsandbox(client) or type(params) ~= 'table' then
+      return fallback(err, params, ctx, config)
+    end
+    local message = tostring(params.message or '')
+    local level = MESSAGE_LEVEL[params.type] or vim.log.levels.INFO
+    if builtin_notify() then
+      M.say(message, level, true)
+    else -- a notification UI: named like Neovim's own handler names it
+      vim.notify(('LSP[%s] %s'):format(client.name, message), level)
+    end
+    return vim.NIL
+  end
 end
 
 -- Notifications -----------------------------------------------------------------------------------
@@ -270,6 +372,13 @@ function M.on_run_started(_, params)
     return
   end
   state.running[tostring(params.runId or params.uri)] = params.uri
+  if params.runId then
+    state.announced[tostring(params.runId)] = true
+  end
+  append_output(M.format_start(params), true)
+  if M.config.open_output == 'always' then
+    M.open_output()
+  end
   refresh_lenses_for(params.uri)
 end
 
@@ -289,7 +398,12 @@ function M.on_run_finished(_, params)
       end
     end
   end
-  append_output(M.format_run(params))
+  local id = params.runId and tostring(params.runId)
+  local started = id ~= nil and state.announced[id] == true
+  if id then
+    state.announced[id] = nil
+  end
+  append_output(M.format_run(params, started), not started)
   local failed = params.status ~= 'cancelled' and ((str(params.error) ~= nil) or params.exitCode ~= 0)
   if M.config.open_output == 'always' or (M.config.open_output == 'on_error' and failed) then
     M.open_output()
@@ -328,8 +442,10 @@ function M.on_progress(ev)
     return type(s) == 'string' and s ~= ''
   end, { title, value.message }), ': ')
   state.progress = value.kind ~= 'end' and text or nil
-  if M.config.progress and text ~= '' then
-    vim.api.nvim_echo({ { 'unsandbox: ' .. text, value.kind == 'end' and 'MoreMsg' or 'Normal' } }, false, {})
+  -- the end is said by the server's summary (window/showMessage): echoing it too would stack
+  -- two lines and ask for ENTER
+  if M.config.progress and text ~= '' and value.kind ~= 'end' and builtin_notify() then
+    M.say('unsandbox: ' .. text)
   end
   vim.cmd.redrawstatus()
 end
@@ -375,7 +491,6 @@ function M.format_jobs(result)
     end
     table.insert(lines, '  ' .. table.concat(fields, '  '))
   end
-  table.insert(lines, '')
   return lines
 end
 
@@ -421,7 +536,7 @@ M.subcommands = {
   end,
   jobs = function(bufnr)
     M.exec('unsandbox.listJobs', {}, bufnr, function(result)
-      append_output(M.format_jobs(result))
+      append_output(M.format_jobs(result), true)
       M.open_output()
     end)
   end,

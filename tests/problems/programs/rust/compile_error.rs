@@ -1,4 +1,4 @@
 fn main() {
-    let count: i32 = "three"; // expect: error `mismatched types` at `"three"`
+    let count: i32 = "three"; // expect: error `` expected `i32`, found `&str` `` at `"three"`
     println!("{}", count + missing); // expect: error `cannot find value` at `missing`
 }
