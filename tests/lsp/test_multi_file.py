@@ -4,7 +4,9 @@ raised and a hint on main.py at the call, whether helpers.py is open or not."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from support.lsp_session import LspSession, start_session
@@ -113,3 +115,49 @@ async def test_over_the_limit_nothing_is_sent(vscode: LspSession) -> None:
     assert note["status"] == "error" and note["jobId"] is None and note["files"] == []
     assert "11 input files" in note["error"] and "m10.py (0.0 kB)" in note["error"]
     assert "nothing was sent" in note["error"]
+
+
+#: the same shape in other languages: (folder under tests/problems/multifile, main file,
+#: imported file with the error, 0-based error line, 0-based hint line in the main file)
+SHAPES = [
+    ("javascript", "main.js", "helpers.js", 1, 2),
+    ("ruby", "main.rb", "helpers.rb", 1, 2),
+    ("lua", "main.lua", "helpers.lua", 3, 2),
+    ("php", "main.php", "helpers.php", 2, 3),
+    ("perl", "main.pl", "Helpers.pm", 7, 5),
+    ("tcl", "main.tcl", "helpers.tcl", 1, 2),
+]
+PROGRAMS = Path(__file__).resolve().parent.parent / "problems" / "multifile"
+
+
+async def test_the_same_shape_in_other_languages(
+    sandbox_server: Any, sandbox_env: dict[str, str], workspace: Path
+) -> None:
+    import httpx
+
+    offered = set(httpx.get(sandbox_server.base_url + "/languages", timeout=10).json()["languages"])
+    checked = []
+    async with start_session("visual-studio-code", sandbox_env, workspace) as vscode:
+        for folder, main, helper, error_line, hint_line in SHAPES:
+            if folder not in offered:
+                continue
+            project = workspace / folder
+            shutil.copytree(PROGRAMS / folder, project)
+            uri = (project / main).as_uri()
+            vscode.client.text_document_did_open(
+                types.DidOpenTextDocumentParams(
+                    text_document=types.TextDocumentItem(
+                        uri=uri, language_id=folder, version=1, text=(project / main).read_text()
+                    )
+                )
+            )
+            note = await vscode.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+            assert [f["name"] for f in note["files"]][1:] == [helper], note
+            helper_uri = (project / helper).as_uri()
+            await vscode.wait_for(lambda u=helper_uri: u in vscode.client.diagnostics)
+            context = f"{folder}: {note['stderr']}"
+            errors = by_severity(vscode, helper_uri, types.DiagnosticSeverity.Error)
+            assert errors == [error_line], context
+            assert hint_line in by_severity(vscode, uri, types.DiagnosticSeverity.Hint), context
+            checked.append(folder)
+    assert len(checked) >= 3, f"too few runtimes in the local sandbox: {checked}"
