@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, TTL_DEFAULT
 from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.runs.imports import Discovery
 
+T = TypeVar("T")
 RunKind = Literal["file", "shebang", "selection", "cell"]
 Mode = Literal["async", "sync"]
 #: an open buffer's text for a local path, or None when it is not open
@@ -151,6 +152,11 @@ def choose_language(source: Source, settings: RunSettings) -> str | None:
     return detection.language if detection else None
 
 
+def _winner(settings: RunSettings, option: str, magic_value: T | None, setting: T) -> T:
+    """The magic comment's value of an option, unless it has none or the caller pinned it."""
+    return setting if option in settings.pinned or magic_value is None else magic_value
+
+
 def _map_key(name: str, language_id: str | None) -> str:
     return name.rsplit(".", 1)[1] if "." in name.lstrip(".") else (language_id or "myLanguage")
 
@@ -178,11 +184,7 @@ def build_plan(
         magic = parse_magic_comment(list(source.lines), comment_leader(language or "python"))
     except MagicCommentError as exc:
         raise RunRefused(f"{name}: {exc}; nothing was sent") from None
-    discover = (
-        settings.discover_imports
-        if "discover_imports" in settings.pinned or magic.discover is None
-        else magic.discover
-    )
+    discover = _winner(settings, "discover_imports", magic.discover, settings.discover_imports)
     files: list[InputFile] = []
     sent: list[SentName] = []
     notes: tuple[str, ...] = ()
@@ -208,21 +210,15 @@ def build_plan(
             f"program itself; rename that file (or turn import discovery off: {DISCOVERY_OFF}); "
             f"nothing was sent"
         )
-    pinned = settings.pinned
-    env = {**magic.env, **settings.env} if "env" in pinned else {**settings.env, **magic.env}
+    pinned_env = "env" in settings.pinned
+    env = {**magic.env, **settings.env} if pinned_env else {**settings.env, **magic.env}
     options = RunOptions(
-        ttl=settings.ttl if "ttl" in pinned or magic.ttl is None else magic.ttl,
-        network_mode=(
-            settings.network_mode
-            if "network_mode" in pinned or magic.network_mode is None
-            else magic.network_mode
-        ),
+        ttl=_winner(settings, "ttl", magic.ttl, settings.ttl),
+        network_mode=_winner(settings, "network_mode", magic.network_mode, settings.network_mode),
         env=env,
         input_files=tuple(files),
-        return_artifact=(
-            settings.return_artifact
-            if "return_artifact" in pinned or magic.return_artifact is None
-            else magic.return_artifact
+        return_artifact=_winner(
+            settings, "return_artifact", magic.return_artifact, settings.return_artifact
         ),
     )
     request: ExecuteRequest | RawRunRequest
@@ -235,7 +231,7 @@ def build_plan(
     except ValidationError as exc:
         hint = f" (turn import discovery off: {DISCOVERY_OFF})" if discovered and files else ""
         raise RunRefused(f"{name}: {exc}{hint}; nothing was sent") from None
-    mode = settings.mode if "mode" in settings.pinned or magic.mode is None else magic.mode
+    mode = _winner(settings, "mode", magic.mode, settings.mode)
     return Plan(
         source=source,
         language=language,
