@@ -198,6 +198,8 @@ async def _run(args: argparse.Namespace, plan: Plan) -> int:
     from unsandbox_ls.runs.execute import Connection, execute, resolve
     from unsandbox_ls.runs.outcome import read_findings
 
+    for note in plan.notes:  # discovery stopped early: some imports may be missing
+        _say(f"{plan.name}: import discovery {note}")
     base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
     async with UnsandboxClient(base_url, credentials) as client:
         result = await execute(plan, client)

@@ -612,7 +612,7 @@ def discover_imports(
     try:
         real_base = base.resolve(strict=True)
     except (OSError, RuntimeError):
-        return Discovery(notes=(f"the folder of {main.name} cannot be read",))
+        return Discovery(notes=(f"skipped: the folder of {main.name} cannot be read",))
     roots = [real_base]
     if root is not None:
         try:

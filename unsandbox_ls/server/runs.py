@@ -114,6 +114,8 @@ async def _execute(
         buffers = open_buffers(ls)
         # reading the files that go along blocks: off the event loop
         plan = await asyncio.to_thread(build_plan, source, settings, buffer_text=buffers.get)
+        for note in plan.notes:  # discovery stopped early: some imports may be missing
+            ls.log(f"unsandbox: {name}: import discovery {note}", types.MessageType.Warning)
         client = await borrow_client(ls)
         files = f" ({plan.file_count} files)" if plan.file_count > 1 else ""
         await progress.begin(f"unsandbox: {run.kind} run of {name}{files}")
