@@ -77,13 +77,15 @@ class BackendSettingError(ValueError):
 
 
 def backend_setting(value: str | None, env: Mapping[str, str] | None = None) -> str:
-    """The backend asked for: the setting or flag, else `UNSANDBOX_BACKEND`, else `auto`.
+    """The backend asked for: `hosted` or `local` from the setting or flag, else
+    `UNSANDBOX_BACKEND`, else `auto`. A setting of `auto` (VS Code's default) leaves the choice
+    to `UNSANDBOX_BACKEND`.
 
     Raises `BackendSettingError` with a message naming the three values.
     """
     env = os.environ if env is None else env
     origin = "the backend setting"
-    chosen = value
+    chosen = value if value != "auto" else None
     if not chosen:
         chosen, origin = env.get(BACKEND_ENV, "").strip().lower(), BACKEND_ENV
     if not chosen:

@@ -72,13 +72,11 @@ def describe(name: str, error: str | None, exc: BaseException | None) -> Failure
     from unsandbox_ls.api.errors import AuthenticationError, NetworkError
 
     text = str(exc)
-    if isinstance(exc, AuthenticationError):
-        return Failure(f"unsandbox: {name}: the API did not accept the keys.", detail, True)
     if isinstance(exc, NetworkError) and "unsandbox-ls sandbox" in text:
         return Failure(f"unsandbox: {name}: {text.rstrip('.')}.", detail, True)
-    if isinstance(exc, NetworkError):
-        return Failure(f"unsandbox: {name}: {_first_clause(text)}.", detail, True)
-    return Failure(f"unsandbox: {name}: {_first_clause(text)}.", detail, False)
+    # keys rejected or the API unreachable: the local sandbox would run it
+    offer_local = isinstance(exc, (AuthenticationError, NetworkError))
+    return Failure(f"unsandbox: {name}: {_first_clause(text)}.", detail, offer_local)
 
 
 def report(
