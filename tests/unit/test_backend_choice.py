@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from unsandbox_ls.local_backend import (
     BackendSettingError,
     backend_setting,
+    missing_requirement,
     nothing_configured,
     uses_local,
 )
@@ -71,3 +74,25 @@ def test_backend_and_notify_settings() -> None:
         "unsandbox.backend must be 'auto', 'hosted' or 'local', got 'cloud'",
         "unsandbox.notify must be 'failures', 'always' or 'never', got 'sometimes'",
     ]
+
+
+def test_missing_sandbox_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if the [sandbox] extra were missing
+    problem = missing_requirement()
+    assert problem is not None
+    assert problem.message == (
+        "The local sandbox needs the sandbox extra: pip install 'unsandbox-ls[sandbox]'."
+    )
+    assert "uvicorn is not installed" in problem.detail
+
+
+def test_missing_bubblewrap_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed here")
+    assert missing_requirement() is None
+    monkeypatch.setenv("PATH", str(tmp_path))
+    problem = missing_requirement()
+    assert problem is not None
+    assert problem.message == "The local sandbox needs bubblewrap: apt-get install bubblewrap."

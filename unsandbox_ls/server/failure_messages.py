@@ -63,11 +63,12 @@ def _first_clause(text: str) -> str:
 def describe(name: str, error: str | None, exc: BaseException | None) -> Failure:
     """The short sentence and the explanation for a failed run."""
     from unsandbox_ls.server.backend import BackendRefused
+    from unsandbox_ls.server.request_builder import RunRefused
 
     detail = error or f"unsandbox: {name}: failed"
     if isinstance(exc, BackendRefused):
         return Failure(exc.short, exc.detail, exc.offer_local)
-    if exc is None or type(exc).__module__.startswith("unsandbox_ls.server"):
+    if exc is None or isinstance(exc, RunRefused):
         return Failure(detail, detail, False)  # refused before sending: already one sentence
     from unsandbox_ls.api.errors import AuthenticationError, NetworkError
 
