@@ -238,10 +238,22 @@ def exit_code_for(error: BaseException) -> int:
 
 
 async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
-    from unsandbox_ls.api import UnsandboxClient, find_credentials, resolve_base_url
+    from unsandbox_ls.api import find_credentials, resolve_base_url
+    from unsandbox_ls.local_backend import local_target
 
-    base_url = resolve_base_url(args.base_url)
-    credentials = find_credentials(account=args.account)
+    async with local_target(args, say=_say) as local:
+        if local is not None:
+            return await _run_at(args, prepared, *local)
+    return await _run_at(
+        args, prepared, resolve_base_url(args.base_url), find_credentials(account=args.account)
+    )
+
+
+async def _run_at(
+    args: argparse.Namespace, prepared: Prepared, base_url: str, credentials: Any
+) -> int:
+    from unsandbox_ls.api import UnsandboxClient
+
     async with UnsandboxClient(base_url, credentials) as client:
         result = await client.run_request(
             prepared.request, mode="async" if args.use_async else "sync"
@@ -266,7 +278,8 @@ async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from unsandbox_ls.api.errors import UnsandboxError
+    from unsandbox_ls.api.errors import MissingCredentialsError, UnsandboxError
+    from unsandbox_ls.local_backend import BackendSettingError, LocalSandboxError
 
     try:
         prepared = prepare(args)
@@ -274,6 +287,13 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_INTERRUPTED
-    except (UnsandboxError, UsageError) as exc:
+    except LocalSandboxError as exc:
+        _say(exc.detail)
+        return EXIT_UNAVAILABLE
+    except BackendSettingError as exc:
         _say(str(exc))
+        return EXIT_USAGE
+    except (UnsandboxError, UsageError) as exc:
+        hint = "; or run in the local sandbox: --backend local"
+        _say(str(exc) + (hint if isinstance(exc, MissingCredentialsError) else ""))
         return exit_code_for(exc)

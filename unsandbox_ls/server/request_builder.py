@@ -171,27 +171,11 @@ def _map_key(name: str, language_id: str | None) -> str:
     return name.rsplit(".", 1)[1] if "." in name.lstrip(".") else (language_id or "myLanguage")
 
 
-async def borrow_client(ls: UnsandboxLanguageServer) -> Any:
-    """The API client for the settings and the environment; `RunRefused` without credentials.
+async def borrow_client(ls: UnsandboxLanguageServer, name: str = "") -> Any:
+    """The API client of the chosen backend (`server.backend`); `RunRefused` when none can run.
 
     Give it back with `ls.api_clients.give_back(client)` when the run ends.
     """
-    from unsandbox_ls.api.credentials import find_credentials, resolve_base_url
-    from unsandbox_ls.api.errors import ConfigurationError
+    from unsandbox_ls.server.backend import borrow
 
-    s = ls.settings
-    try:
-        base_url = resolve_base_url(s.base_url, os.environ)
-        credentials = find_credentials(
-            public_key=s.public_key,
-            secret_key=s.secret_key,
-            api_key=s.api_key,
-            account=s.account,
-            env=os.environ,
-        )
-    except ConfigurationError as exc:
-        raise RunRefused(
-            f"unsandbox: {exc} (in the editor, the unsandbox.publicKey and unsandbox.secretKey "
-            f"settings work too); nothing was sent"
-        ) from None
-    return await ls.api_clients.borrow(base_url, credentials)
+    return await borrow(ls, name)

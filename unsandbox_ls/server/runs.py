@@ -33,7 +33,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from unsandbox_ls.server import output
+from unsandbox_ls.server import failure_messages, output
 from unsandbox_ls.server.diagnostics import problems_to_findings
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.regions import Region
@@ -100,7 +100,7 @@ async def _execute(
     client: Any = None
     try:
         prepared = prepare(ls, run, region, snap)
-        client = await borrow_client(ls)
+        client = await borrow_client(ls, name)
         await progress.begin(f"unsandbox: {run.kind} run of {name}")
         result = await client.run_request(
             prepared.request,
@@ -116,7 +116,7 @@ async def _execute(
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
-        _finish_failure(ls, run, prepared, "error", str(exc), name)
+        _finish_failure(ls, run, prepared, "error", str(exc), name, exc)
         return
     except Exception as exc:
         from unsandbox_ls.api.errors import UnsandboxError
@@ -124,7 +124,7 @@ async def _execute(
         if not isinstance(exc, UnsandboxError):
             logger.exception("run %s failed", run.run_id)
         progress.end_message = "failed"
-        _finish_failure(ls, run, prepared, "error", f"unsandbox: {name}: {exc}", name)
+        _finish_failure(ls, run, prepared, "error", f"unsandbox: {name}: {exc}", name, exc)
         return
     finally:
         if client is not None:
@@ -153,18 +153,22 @@ def _finish_failure(
     status: str,
     error: str | None,
     name: str,
+    exc: BaseException | None = None,
 ) -> None:
     duration = run.elapsed_ms()
     run.status = status
+    log_path: str | None = None
     if status == "cancelled" and error:  # the API did not confirm the cancel
         summary = f"unsandbox: {name}: cancelled here, but {error}"
-        ls.show(summary, types.MessageType.Warning)
+        if failure_messages.toast_wanted(ls, failed=True):
+            ls.show(summary, types.MessageType.Warning)
     elif status == "cancelled":
         summary = output.summary_line(name, "cancelled", None, duration, None)
-        ls.show(summary, types.MessageType.Info)
-    else:
-        summary = error or f"{name}: failed"
-        ls.error(summary)
+        if failure_messages.toast_wanted(ls, failed=True):
+            ls.show(summary, types.MessageType.Info)
+    else:  # one sentence with actions; the explanation goes to the log
+        failure, log_path = failure_messages.report(ls, run, name, error, exc)
+        summary, error = failure.short, failure.detail
     run.payload = {
         "uri": run.uri,
         "runId": run.run_id,
@@ -177,7 +181,7 @@ def _finish_failure(
         "stderr": "",
         "artifacts": [],
         "jobId": run.job_id,
-        "logPath": None,
+        "logPath": log_path,
         "summary": summary,
         "error": error or ("cancelled by the user" if status == "cancelled" else None),
     }
@@ -228,7 +232,8 @@ def _finish_result(ls: UnsandboxLanguageServer, run: Run, prepared: Prepared, re
     ls.touched[run.uri] = set(findings.by_uri)
 
     ok = result.status == "completed" and result.exit_code == 0
-    ls.show(summary, types.MessageType.Info if ok else types.MessageType.Error)
+    if failure_messages.toast_wanted(ls, failed=not ok):  # success: lens, status bar, log
+        ls.show(summary, types.MessageType.Info if ok else types.MessageType.Error)
     if artifact_error:
         ls.error(artifact_error)
     ls.log(log_text(summary, result.stdout, result.stderr, log_path))
@@ -266,7 +271,7 @@ def log_text(summary: str, stdout: str, stderr: str, log_path: str | None) -> st
     return "\n".join(parts)
 
 
-async def show_log(ls: UnsandboxLanguageServer, log_path: str) -> bool:
+async def show_log(ls: UnsandboxLanguageServer, log_path: str, take_focus: bool = False) -> bool:
     from pygls.uris import from_fs_path
 
     uri = from_fs_path(log_path)
@@ -274,7 +279,7 @@ async def show_log(ls: UnsandboxLanguageServer, log_path: str) -> bool:
         return False
     try:
         result = await asyncio.wait_for(
-            ls.window_show_document_async(types.ShowDocumentParams(uri=uri, take_focus=False)),
+            ls.window_show_document_async(types.ShowDocumentParams(uri=uri, take_focus=take_focus)),
             timeout=10,
         )
     except Exception as exc:

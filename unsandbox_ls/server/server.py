@@ -47,6 +47,11 @@ class UnsandboxLanguageServer(LanguageServer):
         self.api_clients = ApiClients()
         self.last_active_uri: str | None = None
         self.client_name: str = ""
+        #: the backend chosen for this session with a failure message's action, if any
+        self.backend_override: str | None = None
+        #: the embedded local sandbox (a `local_backend.LocalSandbox`), started at its first run
+        self.local_sandbox: Any = None
+        self.local_notice_given = False
 
     # -- client capabilities -------------------------------------------------------------
     def supports_progress(self) -> bool:
@@ -64,6 +69,17 @@ class UnsandboxLanguageServer(LanguageServer):
     def draws_codicons(self) -> bool:
         """VS Code and its builds draw `$(play)`-style icons in lens titles; others show text."""
         return self.client_name.lower() in VSCODE_NAMES
+
+    def supports_message_actions(self) -> bool:
+        """window/showMessageRequest (buttons): VS Code and Neovim, not Helix 25.07."""
+        return get_capability(self.client_capabilities, "window.show_message", None) is not None
+
+    def supports_open_settings(self) -> bool:
+        """The client opens its settings on `unsandbox/openSettings` (the VS Code extension says
+        so with the experimental client capability `{"unsandbox": {"openSettings": true}}`)."""
+        experimental = getattr(self.client_capabilities, "experimental", None)
+        ours = experimental.get("unsandbox") if isinstance(experimental, dict) else None
+        return isinstance(ours, dict) and ours.get("openSettings") is True
 
     def supports_lens_refresh(self) -> bool:
         return bool(

@@ -19,6 +19,9 @@ from unsandbox_ls.languages import API_LANGUAGES
 
 SECTION = "unsandbox"
 RUN_MODES = ("async", "sync")
+BACKENDS = ("auto", "hosted", "local")
+#: when a run's outcome is shown as a message: failures only, every run, or never
+NOTIFY = ("failures", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Settings:
     clear_on_change: bool = True
     open_output_log: bool = False
     language_map: dict[str, str] = field(default_factory=dict)
+    backend: str | None = None  # None: $UNSANDBOX_BACKEND, else auto
+    notify: str = "failures"
 
 
 #: wire name → field name
@@ -61,6 +66,8 @@ WIRE_NAMES: dict[str, str] = {
     "clearOnChange": "clear_on_change",
     "openOutputLog": "open_output_log",
     "languageMap": "language_map",
+    "backend": "backend",
+    "notify": "notify",
 }
 _SECRET_NAMES = frozenset({"publicKey", "secretKey", "apiKey"})
 
@@ -144,6 +151,20 @@ def convert(name: str, value: Any) -> Any:
     if name == "mode":
         if value not in RUN_MODES:
             raise SettingError(f"{SECTION}.mode must be 'async' or 'sync', got {value!r}")
+        return value
+    if name == "backend":
+        if value is None or value == "":
+            return None
+        if value not in BACKENDS:
+            raise SettingError(
+                f"{SECTION}.backend must be 'auto', 'hosted' or 'local', got {value!r}"
+            )
+        return value
+    if name == "notify":
+        if value not in NOTIFY:
+            raise SettingError(
+                f"{SECTION}.notify must be 'failures', 'always' or 'never', got {value!r}"
+            )
         return value
     if name == "languageMap":
         mapping = _string_map(name, value)
