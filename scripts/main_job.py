@@ -1,10 +1,11 @@
 """The main job: run a program in the local sandbox through the language server, as an editor would.
 
-1. Start the local sandbox (`unsandbox-ls sandbox`) on a free loopback port with a fresh random key
-   pair (nothing is stored; the keys live for this run only).
-2. Start the language server (`python -m unsandbox_ls`) over stdio, those keys in its environment.
-3. Act as an editor: initialize, open the file, ask for code lenses, click `▶ Run remotely`.
-4. Print what an editor would show: lenses, progress, the summary message, the program's output and
+1. Start the language server (`python -m unsandbox_ls`) over stdio with `UNSANDBOX_BACKEND=local`
+   and no key: at the first run it starts the local sandbox itself (a free loopback port, fresh
+   random keys that live for this run only), as it does for a user who has no keys yet, and stops
+   it when it exits.
+2. Act as an editor: initialize, open the file, ask for code lenses, click `▶ Run remotely`.
+3. Print what an editor would show: lenses, progress, the summary message, the program's output and
    the diagnostics in `PATH:LINE:COL: severity: message` form.
 
 Usage: python scripts/main_job.py [FILE]   (default: examples/orders.py)
@@ -14,12 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -28,31 +25,6 @@ from pygls.lsp.client import LanguageClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SEVERITY = {1: "error", 2: "warning", 3: "info", 4: "hint"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_sandbox(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "unsandbox_ls", "sandbox", "--port", str(port)], env=env
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the local sandbox exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/health", timeout=1):
-                return proc, base_url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the local sandbox did not answer /health within 20 s")
 
 
 def say(label: str, text: str) -> None:
@@ -178,20 +150,10 @@ async def drive(path: Path, env: dict[str, str]) -> int:
 
 def main() -> int:
     path = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "examples" / "orders.py").resolve()
-    env = dict(os.environ)
-    env["UNSANDBOX_PUBLIC_KEY"] = "unsb-pk-" + secrets.token_hex(12)
-    env["UNSANDBOX_SECRET_KEY"] = "unsb-sk-" + secrets.token_hex(24)
-    sandbox, base_url = start_sandbox(env)
-    env["UNSANDBOX_BASE_URL"] = base_url
-    say("[sandbox]", f"local sandbox at {base_url}")
-    try:
-        return asyncio.run(drive(path, env))
-    finally:
-        sandbox.terminate()
-        try:
-            sandbox.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            sandbox.kill()
+    # no keys of the user's: the run must stay on this machine
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
+    env["UNSANDBOX_BACKEND"] = "local"
+    return asyncio.run(drive(path, env))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 
 def _add_api_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "--backend",
+        choices=("auto", "hosted", "local"),
+        help="where runs go: hosted (the API at --base-url), local (a sandbox started for the "
+        "run) or auto (default: $UNSANDBOX_BACKEND, else auto = local only when no keys, "
+        "account or base URL are configured anywhere)",
+    )
+    parser.add_argument(
         "--base-url",
         help="API base URL (default: $UNSANDBOX_BASE_URL, else https://api.unsandbox.com)",
     )
@@ -80,6 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _missing_sandbox_extra() -> str | None:
+    """The modules of the `[sandbox]` extra that cannot be imported, e.g. 'starlette'."""
+    missing = []
+    for name in ("starlette", "uvicorn"):
+        try:
+            __import__(name)
+        except ImportError:
+            missing.append(name)
+    return " and ".join(missing) or None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # an editor starting the server: skip building the parser (a few ms)
@@ -92,6 +110,14 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_command(args)
     if args.command == "sandbox":
+        missing = _missing_sandbox_extra()
+        if missing:
+            print(
+                f"unsandbox-ls sandbox: {missing} not installed; the local sandbox needs the "
+                "sandbox extra: pip install 'unsandbox-ls[sandbox]'",
+                file=sys.stderr,
+            )
+            return 2
         from unsandbox_ls.sandbox.serve import serve_sandbox
 
         return serve_sandbox(args)

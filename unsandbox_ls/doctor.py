@@ -1,9 +1,11 @@
-"""`unsandbox-ls doctor`: which credentials and base URL would be used, and do they work.
+"""`unsandbox-ls doctor`: where runs would go, with which credentials, and does it work.
 
-Prints one line per check: the credentials and where they were found (the public key is shown,
-a secret never), the base URL, `GET /health`, `POST /keys/validate` and `GET /languages`.
-Exit status: 0 all good, 2 a bad setting, 69 the API cannot be reached or fails, 77 the
-credentials are missing or rejected.
+Prints one line per check: the backend (hosted, or the local sandbox that `auto` picks when no
+keys, account or base URL are configured), the credentials and where they were found (the public
+key is shown, a secret never), the base URL, `GET /health`, `POST /keys/validate` and
+`GET /languages`. For the local sandbox it starts one, checks it the same way and stops it.
+Exit status: 0 all good, 2 a bad setting, 69 the API or the sandbox cannot be reached or fails,
+77 the credentials are missing or rejected.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from unsandbox_ls.run_command import EXIT_NO_PERMISSION, EXIT_UNAVAILABLE, EXIT_USAGE
 
@@ -20,13 +23,30 @@ def _line(mark: str, label: str, text: str) -> None:
 
 
 async def _check(args: argparse.Namespace) -> int:
+    from unsandbox_ls.local_backend import BackendSettingError, LocalSandboxError, local_target
+
+    try:
+        async with local_target(args, say=lambda text: _line("--", "backend", text)) as local:
+            if local is not None:
+                _line("ok", "backend", "local sandbox (bubblewrap) on this machine")
+                base_url, credentials = local
+                _line("ok", "base URL", base_url)
+                return await _contact(base_url, credentials)
+    except BackendSettingError as exc:
+        _line("!!", "backend", str(exc))
+        return EXIT_USAGE
+    except LocalSandboxError as exc:
+        _line("!!", "backend", f"local sandbox: {exc.detail}")
+        return EXIT_UNAVAILABLE
+    _line("ok", "backend", "hosted: the API at the base URL, with your keys")
+    return await _check_hosted(args)
+
+
+async def _check_hosted(args: argparse.Namespace) -> int:
     from unsandbox_ls.api import (
-        AuthenticationError,
         ConfigurationError,
         Credentials,
         MissingCredentialsError,
-        UnsandboxClient,
-        UnsandboxError,
         find_credentials,
         resolve_base_url,
     )
@@ -37,7 +57,7 @@ async def _check(args: argparse.Namespace) -> int:
         credentials = find_credentials(account=args.account)
         _line("ok", "credentials", credentials.describe())
     except MissingCredentialsError as exc:
-        _line("!!", "credentials", str(exc))
+        _line("!!", "credentials", f"{exc}; or run in the local sandbox: --backend local")
         status = EXIT_NO_PERMISSION
     except ConfigurationError as exc:
         _line("!!", "credentials", str(exc))
@@ -48,6 +68,13 @@ async def _check(args: argparse.Namespace) -> int:
         _line("!!", "base URL", str(exc))
         return EXIT_USAGE
     _line("ok", "base URL", base_url)
+    return await _contact(base_url, credentials, status)
+
+
+async def _contact(base_url: str, credentials: Any, status: int = 0) -> int:
+    """`/health`, `/keys/validate` and `/languages` of the API at `base_url`; the exit status
+    (a failed `/health` is 69 whatever came before; otherwise the first problem's status)."""
+    from unsandbox_ls.api import AuthenticationError, UnsandboxClient, UnsandboxError
 
     async with UnsandboxClient(base_url, credentials, timeout=10.0) as client:
         try:

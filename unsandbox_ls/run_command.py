@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     import argparse
 
+    from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
     from unsandbox_ls.runs.request import Plan, RunKind, RunSettings
@@ -193,14 +194,26 @@ def exit_code_for(error: BaseException) -> int:
 
 
 async def _run(args: argparse.Namespace, plan: Plan) -> int:
-    from unsandbox_ls.api import UnsandboxClient
-    from unsandbox_ls.runs.artifacts import save_artifacts
-    from unsandbox_ls.runs.execute import Connection, execute, resolve
-    from unsandbox_ls.runs.outcome import read_findings
+    from unsandbox_ls.local_backend import local_target
+    from unsandbox_ls.runs.execute import Connection, resolve
 
     for note in plan.notes:  # discovery stopped early: some imports may be missing
         _say(f"{plan.name}: import discovery {note}")
+    async with local_target(args, say=_say) as local:
+        if local is not None:
+            return await _run_at(args, plan, *local)
     base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
+    return await _run_at(args, plan, base_url, credentials)
+
+
+async def _run_at(
+    args: argparse.Namespace, plan: Plan, base_url: str, credentials: Credentials
+) -> int:
+    from unsandbox_ls.api import UnsandboxClient
+    from unsandbox_ls.runs.artifacts import save_artifacts
+    from unsandbox_ls.runs.execute import execute
+    from unsandbox_ls.runs.outcome import read_findings
+
     async with UnsandboxClient(base_url, credentials) as client:
         result = await execute(plan, client)
     saved: list[SavedArtifact] = []
@@ -236,7 +249,8 @@ async def _run(args: argparse.Namespace, plan: Plan) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from unsandbox_ls.api.errors import UnsandboxError
+    from unsandbox_ls.api.errors import MissingCredentialsError, UnsandboxError
+    from unsandbox_ls.local_backend import BackendSettingError, LocalSandboxError
 
     try:
         plan = prepare(args)
@@ -244,6 +258,13 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_INTERRUPTED
-    except (UnsandboxError, UsageError) as exc:
+    except LocalSandboxError as exc:
+        _say(exc.detail)
+        return EXIT_UNAVAILABLE
+    except BackendSettingError as exc:
         _say(str(exc))
+        return EXIT_USAGE
+    except (UnsandboxError, UsageError) as exc:
+        hint = "; or run in the local sandbox: --backend local"
+        _say(str(exc) + (hint if isinstance(exc, MissingCredentialsError) else ""))
         return exit_code_for(exc)

@@ -130,6 +130,32 @@ function onRunFinished(run) {
   showRunning();
 }
 
+/**
+ * The server's failure messages carry an "Open settings" button for clients that can open their
+ * settings: say so with an experimental client capability, and open them when the server asks
+ * (`unsandbox/openSettings` `{query}`, sent when the user clicks that button).
+ * @param {LanguageClient} languageClient
+ */
+function offerOpenSettings(languageClient) {
+  languageClient.registerFeature({
+    fillClientCapabilities(capabilities) {
+      capabilities.experimental = {
+        ...(capabilities.experimental ?? {}),
+        unsandbox: { openSettings: true },
+      };
+    },
+    initialize() {},
+    getState() {
+      return { kind: 'static' };
+    },
+    clear() {},
+  });
+  languageClient.onNotification('unsandbox/openSettings', (/** @type {any} */ params) => {
+    const query = typeof params?.query === 'string' && params.query ? params.query : SECTION;
+    void vscode.commands.executeCommand('workbench.action.openSettings', query);
+  });
+}
+
 async function startClient() {
   const words = commandWords(vscode.workspace.getConfiguration(SECTION).get('serverCommand'));
   if (findExecutable(words[0]) === null) {
@@ -173,6 +199,7 @@ async function startClient() {
   });
   next.onNotification('unsandbox/runStarted', onRunStarted);
   next.onNotification('unsandbox/runFinished', onRunFinished);
+  offerOpenSettings(next);
   client = next;
   try {
     await next.start();

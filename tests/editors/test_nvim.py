@@ -275,14 +275,7 @@ def _wait_screen(socket: str, ready: Any, timeout: float) -> str:
     raise AssertionError(f"the screen did not show what was expected within {timeout} s:\n{screen}")
 
 
-def test_checkhealth_reports_server_and_credentials(nvim: str, tmp_path: Path) -> None:
-    """`:checkhealth unsandbox` finds the server on PATH and says when no credentials are set."""
-    bin_dir = Path(sys.executable).parent
-    if not (bin_dir / "unsandbox-ls").exists():
-        pytest.skip("the unsandbox-ls console script is not beside this interpreter")
-    report = tmp_path / "health.txt"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", HOME=str(tmp_path))
+def _checkhealth(nvim: str, env: dict[str, str], report: Path) -> str:
     subprocess.run(
         [
             nvim, "--headless", "--clean",
@@ -291,12 +284,29 @@ def test_checkhealth_reports_server_and_credentials(nvim: str, tmp_path: Path) -
             "-c", f"write! {report}",
             "-c", "qa!",
         ],
-        env=env, capture_output=True, timeout=60, check=True,
+        env=env, capture_output=True, timeout=120, check=True,
     )  # fmt: skip
-    text = report.read_text(encoding="utf-8")
+    return report.read_text(encoding="utf-8")
+
+
+def _keyless_path_env(tmp_path: Path) -> dict[str, str]:
+    bin_dir = Path(sys.executable).parent
+    if not (bin_dir / "unsandbox-ls").exists():
+        pytest.skip("the unsandbox-ls console script is not beside this interpreter")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", HOME=str(tmp_path))
+    return env
+
+
+def test_checkhealth_reports_server_and_credentials(nvim: str, tmp_path: Path) -> None:
+    """`:checkhealth unsandbox` finds the server on PATH, says that with no keys runs go to the
+    local sandbox, and checks that sandbox for real (doctor contacts its /health)."""
+    text = _checkhealth(nvim, _keyless_path_env(tmp_path), tmp_path / "health.txt")
     assert "OK Neovim 0.1" in text, text
     assert f"OK unsandbox-ls {__version__}" in text, text
-    assert "WARNING no credentials found" in text, text
+    assert "no API keys found: runs go to the local sandbox" in text, text
+    assert "OK backend: local sandbox (bubblewrap) on this machine" in text, text
+    assert "OK health: ok" in text and "OK languages: " in text, text
     assert "ERROR" not in text, text
 
 
@@ -342,3 +352,56 @@ def test_output_split_text_has_no_escape_sequences(nvim: str, tmp_path: Path) ->
         "boom",
         "[Done] a.py: exit 1",
     ], report
+
+
+def test_checkhealth_reports_a_sandbox_that_is_down(nvim: str, tmp_path: Path) -> None:
+    """With a local sandbox configured but not running, checkhealth reports an error naming
+    `unsandbox-ls sandbox` instead of all green."""
+    from support.fault_server import free_port
+
+    port = free_port()
+    env = _keyless_path_env(tmp_path)
+    env.update(
+        UNSANDBOX_BASE_URL=f"http://127.0.0.1:{port}",
+        UNSANDBOX_PUBLIC_KEY="unsb-pk-0000",
+        UNSANDBOX_SECRET_KEY="unsb-sk-0000",
+    )
+    text = _checkhealth(nvim, env, tmp_path / "health.txt")
+    assert (
+        f"ERROR health: cannot connect to the local sandbox at http://127.0.0.1:{port}: "
+        "it is not running; start it with `unsandbox-ls sandbox`"
+    ) in text, text
+
+
+def test_failure_actions_through_vim_ui_select(
+    nvim: str, workspace: Workspace, tmp_path: Path
+) -> None:
+    """Neovim 0.11 shows window/showMessageRequest with vim.ui.select; "Use the local sandbox"
+    switches the session and the next run works there."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
+    env.update(
+        HOME=str(home),
+        UNSANDBOX_TEST_PLUGIN=str(EDITORS / "nvim"),
+        UNSANDBOX_TEST_SERVER=json.dumps(SERVER_COMMAND),
+        UNSANDBOX_TEST_FAILING=str(workspace.failing),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(HERE / "nvim" / "headless_actions.lua")],
+        cwd=workspace.root, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no report from nvim (exit {proc.returncode}):\n{proc.stderr}"
+    report = json.loads(lines[-1])
+    assert proc.returncode == 0, f"{report.get('failure')}\n{json.dumps(report, indent=1)}"
+    (select,) = report["selects"]
+    assert select["prompt"] == "unsandbox: failing.py: no API keys found; nothing was sent.: "
+    assert select["items"] == ["Use the local sandbox", "Show log"]
+    first, second = report["finished"]
+    assert first["status"] == "error"
+    assert (second["status"], second["exitCode"]) == ("completed", 1), second
+    errors = [d for d in report["diagnostics"] if d["severity"] == ERROR]
+    assert [(d["lnum"], d["message"]) for d in errors] == [(RAISE_LINE, "KeyError: 'pear'")]

@@ -102,6 +102,17 @@ def test_submissions_are_not_repeated_after_ambiguous_failures(
         assert len(sent) == expected, (path, len(sent))
 
 
-def test_cache_holds_no_log_of_a_failed_run(observed: Observed) -> None:
-    names = [Path(p).name for p in observed.cache_files]
-    assert not any(observed.names[run].replace(".py", "") in n for n in names for run in RUNS)
+def test_a_failed_run_leaves_one_log_holding_the_explanation(observed: Observed) -> None:
+    """What "Show log" opens: the sentence shown and the whole explanation, and nothing else
+    (the secret hygiene tests read these files too)."""
+    for run in RUNS:
+        stem = observed.names[run].replace(".py", "")
+        logs = [path for path in observed.cache_files if stem in Path(path).name]
+        note = observed.finished[run]
+        if run == "cancel":
+            assert logs == [], logs
+            continue
+        assert logs == [note.logPath], (logs, note.logPath)
+        text = observed.cache_files[logs[0]]
+        assert text.startswith(f"# {note.summary}\n"), text[:300]
+        assert note.error in text

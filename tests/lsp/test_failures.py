@@ -46,7 +46,9 @@ async def test_missing_credentials_say_how_to_set_them(
         assert "UNSANDBOX_PUBLIC_KEY" in note.error
         assert "unsandbox.publicKey" in note.error
         assert "nothing was sent" in note.error
-        assert hx.error_messages() == [note.error]
+        assert hx.error_messages() == [note.summary]  # one sentence; the rest is in the log
+        assert note.summary == "unsandbox: hello.py: no API keys found; nothing was sent."
+        assert note.error in [m.message for m in hx.client.log_messages]
         await still_serving(hx, uri)
 
 
@@ -60,7 +62,9 @@ async def test_rejected_key_is_reported_without_the_key(
         await nvim.execute("unsandbox.runFile", uri)
         note = await nvim.wait_finished()
         assert note.status == "error"
-        assert note.error and len(nvim.error_messages()) == 1
+        await nvim.wait_for(lambda: nvim.message_requests)
+        assert note.error and nvim.error_messages() == [note.summary]
+        assert nvim.actions_offered() == [["Use the local sandbox", "Show log"]]
         assert isinstance(nvim.progress()[-1], types.WorkDoneProgressEnd)
         said = everything_said(nvim)
         assert wrong_secret not in said
@@ -79,7 +83,9 @@ async def test_unreachable_api_then_a_good_run(
         await vscode.execute("unsandbox.runFile", uri)
         note = await vscode.wait_finished()
         assert note.status == "error"
-        assert note.error in vscode.error_messages()
+        await vscode.wait_for(lambda: vscode.message_requests)
+        assert vscode.error_messages() == [note.summary]
+        assert "is not running; start it with `unsandbox-ls sandbox`" in note.summary
         assert isinstance(vscode.progress()[-1], types.WorkDoneProgressEnd)
         assert "$(debug-stop) Cancel" not in await vscode.lens_titles(uri)
 

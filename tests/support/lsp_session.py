@@ -48,6 +48,10 @@ class LspSession:
     started: list[Any] = field(default_factory=list)
     finished: list[Any] = field(default_factory=list)
     shut_down: bool = False
+    #: window/showMessageRequest params received, and the title the "user" clicks (None: dismiss)
+    message_requests: list[types.ShowMessageRequestParams] = field(default_factory=list)
+    answer: str | None = None
+    opened_settings: list[Any] = field(default_factory=list)
 
     async def shutdown(self) -> None:
         """Send `shutdown` (the context manager then only sends `exit`)."""
@@ -154,7 +158,13 @@ class LspSession:
         return [m.message for m in self.client.messages]
 
     def error_messages(self) -> list[str]:
-        return [m.message for m in self.client.messages if m.type == types.MessageType.Error]
+        """Error messages shown, as plain messages or as messages with buttons."""
+        plain = [m.message for m in self.client.messages if m.type == types.MessageType.Error]
+        asked = [r.message for r in self.message_requests if r.type == types.MessageType.Error]
+        return plain + asked
+
+    def actions_offered(self) -> list[list[str]]:
+        return [[a.title for a in r.actions or []] for r in self.message_requests]
 
 
 def read_code_actions_faithfully(client: LanguageClient) -> None:
@@ -181,6 +191,7 @@ async def start_session(
     workspace: Path,
     *,
     init_options: Any = None,
+    capabilities: types.ClientCapabilities | None = None,
 ) -> AsyncIterator[LspSession]:
     """Start `python -m unsandbox_ls`, initialize it as `profile`, shut it down afterwards."""
     config = ClientServerConfig(
@@ -203,11 +214,21 @@ async def start_session(
     def _finished(params: Any) -> None:
         session.finished.append(params)
 
+    @client.feature("unsandbox/openSettings")  # type: ignore[untyped-decorator]
+    def _open_settings(params: Any) -> None:
+        session.opened_settings.append(params)
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)  # type: ignore[untyped-decorator]
+    def _message_request(params: types.ShowMessageRequestParams) -> Any:
+        session.message_requests.append(params)
+        titles = [a.title for a in params.actions or []]
+        return types.MessageActionItem(title=session.answer) if session.answer in titles else None
+
     try:
         await asyncio.wait_for(
             client.initialize_session(
                 types.InitializeParams(
-                    capabilities=capabilities_of(profile),
+                    capabilities=capabilities or capabilities_of(profile),
                     client_info=CLIENT_INFO[profile],
                     root_uri=workspace.as_uri(),
                     initialization_options=init_options,

@@ -286,7 +286,11 @@ class UnsandboxClient:
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 failure = NetworkError(
-                    f"cannot connect to the API at {self.base_url} ({_describe(exc)}); check "
+                    f"cannot connect to the local sandbox at {self.base_url}: it is not running; "
+                    f"start it with `unsandbox-ls sandbox`"
+                    if isinstance(exc, httpx.ConnectError)
+                    and is_loopback_host(httpx.URL(self.base_url).host)
+                    else f"cannot connect to the API at {self.base_url} ({_describe(exc)}); check "
                     f"the network and the base URL"
                 )
                 retryable = True

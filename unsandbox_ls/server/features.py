@@ -103,6 +103,11 @@ async def _run_command(
     return {"started": True, "runId": run.run_id}
 
 
+def _stop_local_sandbox(ls: UnsandboxLanguageServer) -> None:
+    if ls.local_sandbox is not None:  # started at a run, so its module is loaded already
+        ls.local_sandbox.stop()
+
+
 def register(server: UnsandboxLanguageServer) -> None:
     """Register every handler on `server` (the composition root)."""
 
@@ -197,11 +202,13 @@ def register(server: UnsandboxLanguageServer) -> None:
     async def on_shutdown(ls: UnsandboxLanguageServer, params: None) -> None:
         await ls.cancel_all_runs()
         await ls.api_clients.close_all()
+        _stop_local_sandbox(ls)
 
     @server.feature(types.EXIT)
     def on_exit(ls: UnsandboxLanguageServer, params: None) -> None:
         for run in list(ls.active_runs.values()):
             run.cancel()
+        _stop_local_sandbox(ls)
 
     @server.command(lenses.RUN_FILE)
     async def run_file(ls: UnsandboxLanguageServer, *args: Any) -> Any:

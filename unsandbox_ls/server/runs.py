@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from unsandbox_ls.runs.request import RunRefused
-from unsandbox_ls.server import output
+from unsandbox_ls.server import failure_messages, output
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.run_finished import (
     RUN_FINISHED,
@@ -116,7 +116,7 @@ async def _execute(
         plan = await asyncio.to_thread(build_plan, source, settings, buffer_text=buffers.get)
         for note in plan.notes:  # discovery stopped early: some imports may be missing
             ls.log(f"unsandbox: {name}: import discovery {note}", types.MessageType.Warning)
-        client = await borrow_client(ls)
+        client = await borrow_client(ls, name)
         files = f" ({plan.file_count} files)" if plan.file_count > 1 else ""
         await progress.begin(f"unsandbox: {run.kind} run of {name}{files}")
         result = await execute(plan, client, on_update=lambda u: _on_update(run, u, progress))
@@ -130,7 +130,7 @@ async def _execute(
     except RunRefused as exc:
         progress.end_message = "not sent"
         message = str(exc)
-        _finish_failure(ls, run, plan, "error", _prefixed(message))
+        _finish_failure(ls, run, plan, "error", _prefixed(message), exc)
         return
     except Exception as exc:
         from unsandbox_ls.api.errors import UnsandboxError
@@ -138,7 +138,7 @@ async def _execute(
         if not isinstance(exc, UnsandboxError):
             logger.exception("run %s failed", run.run_id)
         progress.end_message = "failed"
-        _finish_failure(ls, run, plan, "error", f"unsandbox: {name}: {exc}")
+        _finish_failure(ls, run, plan, "error", f"unsandbox: {name}: {exc}", exc)
         return
     finally:
         if client is not None:
@@ -172,20 +172,28 @@ def _files(plan: Plan | None) -> list[SentFileInfo]:
 
 
 def _finish_failure(
-    ls: UnsandboxLanguageServer, run: Run, plan: Plan | None, status: str, error: str | None
+    ls: UnsandboxLanguageServer,
+    run: Run,
+    plan: Plan | None,
+    status: str,
+    error: str | None,
+    exc: BaseException | None = None,
 ) -> None:
     name = display_name(run.uri)
     duration = run.elapsed_ms()
     run.status = status
+    log_path: str | None = None
     if status == "cancelled" and error:  # the API did not confirm the cancel
         summary = f"unsandbox: {name}: cancelled here, but {error}"
-        ls.show(summary, types.MessageType.Warning)
+        if failure_messages.toast_wanted(ls, failed=True):
+            ls.show(summary, types.MessageType.Warning)
     elif status == "cancelled":
         summary = output.summary_line(name, "cancelled", None, duration, None)
-        ls.show(summary, types.MessageType.Info)
-    else:
-        summary = error or f"{name}: failed"
-        ls.error(summary)
+        if failure_messages.toast_wanted(ls, failed=True):
+            ls.show(summary, types.MessageType.Info)
+    else:  # one sentence with actions; the explanation goes to the log
+        failure, log_path = failure_messages.report(ls, run, name, error, exc)
+        summary, error = failure.short, failure.detail
     run.payload = run_finished(
         uri=run.uri,
         run_id=run.run_id,
@@ -196,6 +204,7 @@ def _finish_failure(
         language=plan.language if plan else None,
         files=_files(plan) if status == "cancelled" else [],
         job_id=run.job_id,
+        log_path=log_path,
         error=error or ("cancelled by the user" if status == "cancelled" else None),
     )
     run.lens_title = "■ cancelled" if status == "cancelled" else "✗ not run · show why"
@@ -257,7 +266,8 @@ def _finish_result(ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: Ru
     ls.publish_run(run.uri, {client_uri(ls, uri): items for uri, items in by_uri.items()})
 
     ok = result.status == "completed" and result.exit_code == 0
-    ls.show(summary, types.MessageType.Info if ok else types.MessageType.Error)
+    if failure_messages.toast_wanted(ls, failed=not ok):  # success: lens, status bar, log
+        ls.show(summary, types.MessageType.Info if ok else types.MessageType.Error)
     if artifact_error:
         ls.error(artifact_error)
     if findings.error:
@@ -297,7 +307,7 @@ def log_text(summary: str, stdout: str, stderr: str, log_path: str | None) -> st
     return "\n".join(parts)
 
 
-async def show_log(ls: UnsandboxLanguageServer, log_path: str) -> bool:
+async def show_log(ls: UnsandboxLanguageServer, log_path: str, take_focus: bool = False) -> bool:
     from pygls.uris import from_fs_path
 
     uri = from_fs_path(log_path)
@@ -305,7 +315,7 @@ async def show_log(ls: UnsandboxLanguageServer, log_path: str) -> bool:
         return False
     try:
         result = await asyncio.wait_for(
-            ls.window_show_document_async(types.ShowDocumentParams(uri=uri, take_focus=False)),
+            ls.window_show_document_async(types.ShowDocumentParams(uri=uri, take_focus=take_focus)),
             timeout=10,
         )
     except Exception as exc:

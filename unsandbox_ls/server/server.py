@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
@@ -18,6 +18,9 @@ from pygls.lsp.server import LanguageServer
 from unsandbox_ls.server.api_clients import ApiClients
 from unsandbox_ls.server.settings import WIRE_NAMES, Settings, apply, problems_message
 from unsandbox_ls.server.state import Run
+
+if TYPE_CHECKING:
+    from unsandbox_ls.local_backend import LocalSandbox
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,11 @@ class UnsandboxLanguageServer(LanguageServer):
         self.api_clients = ApiClients()
         self.last_active_uri: str | None = None
         self.client_name: str = ""
+        #: the backend chosen for this session with a failure message's action, if any
+        self.backend_override: str | None = None
+        #: the embedded local sandbox (a `local_backend.LocalSandbox`), started at its first run
+        self.local_sandbox: LocalSandbox | None = None
+        self.local_notice_given = False
 
     # -- client capabilities -------------------------------------------------------------
     def supports_progress(self) -> bool:
@@ -65,6 +73,17 @@ class UnsandboxLanguageServer(LanguageServer):
     def draws_codicons(self) -> bool:
         """VS Code and its builds draw `$(play)`-style icons in lens titles; others show text."""
         return self.client_name.lower() in VSCODE_NAMES
+
+    def supports_message_actions(self) -> bool:
+        """window/showMessageRequest (buttons): VS Code and Neovim, not Helix 25.07."""
+        return get_capability(self.client_capabilities, "window.show_message", None) is not None
+
+    def supports_open_settings(self) -> bool:
+        """The client opens its settings on `unsandbox/openSettings` (the VS Code extension says
+        so with the experimental client capability `{"unsandbox": {"openSettings": true}}`)."""
+        experimental = getattr(self.client_capabilities, "experimental", None)
+        ours = experimental.get("unsandbox") if isinstance(experimental, dict) else None
+        return isinstance(ours, dict) and ours.get("openSettings") is True
 
     def supports_lens_refresh(self) -> bool:
         return bool(

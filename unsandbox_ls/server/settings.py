@@ -19,6 +19,9 @@ from unsandbox_ls.languages import API_LANGUAGES
 from unsandbox_ls.runs.magic_comment import RUN_MODES
 
 SECTION = "unsandbox"
+BACKENDS = ("auto", "hosted", "local")
+#: when a run's outcome is shown as a message: failures only, every run, or never
+NOTIFY = ("failures", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Settings:
     open_output_log: bool = False
     language_map: dict[str, str] = field(default_factory=dict)
     discover_imports: bool = True
+    backend: str | None = None  # None: $UNSANDBOX_BACKEND, else auto
+    notify: str = "failures"
 
 
 #: wire name → field name
@@ -63,6 +68,8 @@ WIRE_NAMES: dict[str, str] = {
     "openOutputLog": "open_output_log",
     "languageMap": "language_map",
     "discoverImports": "discover_imports",
+    "backend": "backend",
+    "notify": "notify",
 }
 _SECRET_NAMES = frozenset({"publicKey", "secretKey", "apiKey"})
 
@@ -146,6 +153,20 @@ def convert(name: str, value: Any) -> Any:
     if name == "mode":
         if value not in RUN_MODES:
             raise SettingError(f"{SECTION}.mode must be 'async' or 'sync', got {value!r}")
+        return value
+    if name == "backend":
+        if value is None or value == "":
+            return None
+        if value not in BACKENDS:
+            raise SettingError(
+                f"{SECTION}.backend must be 'auto', 'hosted' or 'local', got {value!r}"
+            )
+        return value
+    if name == "notify":
+        if value not in NOTIFY:
+            raise SettingError(
+                f"{SECTION}.notify must be 'failures', 'always' or 'never', got {value!r}"
+            )
         return value
     if name == "languageMap":
         mapping = _string_map(name, value)

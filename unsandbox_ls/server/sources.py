@@ -140,21 +140,12 @@ def open_buffers(ls: UnsandboxLanguageServer) -> dict[Path, str]:
     return buffers
 
 
-async def borrow_client(ls: UnsandboxLanguageServer) -> UnsandboxClient:
-    """The API client for the settings and the environment; `RunRefused` without credentials.
+async def borrow_client(ls: UnsandboxLanguageServer, name: str = "") -> UnsandboxClient:
+    """The API client of the chosen backend (`server.backend`: the hosted API with your keys, or
+    the local sandbox this server starts); `RunRefused` when none can run.
 
     Give it back with `ls.api_clients.give_back(client)` when the run ends.
     """
-    from unsandbox_ls.api.errors import ConfigurationError
-    from unsandbox_ls.runs.execute import Connection, resolve
+    from unsandbox_ls.server.backend import borrow
 
-    s = ls.settings
-    connection = Connection(s.base_url, s.public_key, s.secret_key, s.api_key, s.account)
-    try:
-        base_url, credentials = resolve(connection)
-    except ConfigurationError as exc:
-        raise RunRefused(
-            f"unsandbox: {exc} (in the editor, the unsandbox.publicKey and unsandbox.secretKey "
-            f"settings work too); nothing was sent"
-        ) from None
-    return await ls.api_clients.borrow(base_url, credentials)
+    return await borrow(ls, name)

@@ -10,7 +10,10 @@
 --- ```
 ---
 --- Credentials come from the `UNSANDBOX_PUBLIC_KEY` / `UNSANDBOX_SECRET_KEY` (or `UNSANDBOX_API_KEY`)
---- environment variables, from `~/.unsandbox/accounts.csv`, or from `settings.unsandbox`.
+--- environment variables, from `~/.unsandbox/accounts.csv`, or from `settings.unsandbox`. With none
+--- of them (and no base URL), runs go to a local bubblewrap sandbox the server starts itself
+--- (`settings.unsandbox.backend`: 'auto' | 'hosted' | 'local'). A failed run offers actions through
+--- Neovim's `window/showMessageRequest` handler, i.e. `vim.ui.select`.
 --- No `filetypes`: the server runs any language the API knows, so it attaches to every filetype.
 
 ---@type vim.lsp.Config
@@ -18,8 +21,9 @@ return {
   cmd = { 'unsandbox-ls' },
   root_markers = { '.git' },
   -- Sent as initializationOptions and served to workspace/configuration (section "unsandbox").
-  -- Keys: baseUrl, account, networkMode, ttl, env, inputFiles, returnArtifact, artifactDirectory,
-  -- mode, runOnSave, clearOnChange, openOutputLog, languageMap, discoverImports (see editors/README.md).
+  -- Keys: backend, notify, baseUrl, account, networkMode, ttl, env, inputFiles, returnArtifact,
+  -- artifactDirectory, mode, runOnSave, clearOnChange, openOutputLog, languageMap, discoverImports
+  -- (see editors/README.md).
   settings = { unsandbox = {} },
   init_options = {},
   before_init = function(params, config)

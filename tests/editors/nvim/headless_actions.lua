@@ -1,0 +1,112 @@
+-- A failure message with actions in a real Neovim (nvim --headless --clean -l headless_actions.lua):
+-- with backend "hosted" and no keys, the run fails; the server asks with window/showMessageRequest,
+-- which Neovim 0.11 shows with vim.ui.select; choosing "Use the local sandbox" switches the
+-- session, and the next run works there. Prints one JSON object on the last line of stdout;
+-- tests/editors/test_nvim.py makes the assertions. Exits 1 on a timeout.
+--
+-- Environment: UNSANDBOX_TEST_PLUGIN (editors/nvim), UNSANDBOX_TEST_SERVER (JSON list: the server
+-- command), UNSANDBOX_TEST_FAILING (the failing program); no UNSANDBOX_* key variable.
+
+local TIMEOUT = tonumber(vim.env.UNSANDBOX_TEST_TIMEOUT_MS or '30000')
+local report = { steps = {}, messages = {}, selects = {} }
+
+local function fail(message)
+  report.failure = message
+  io.stdout:write(vim.json.encode(report), '\n')
+  io.stderr:write('FAILED: ', message, '\n')
+  os.exit(1)
+end
+
+local function wait_for(what, cond)
+  table.insert(report.steps, what)
+  if not vim.wait(TIMEOUT, cond, 20) then
+    fail('timed out waiting for ' .. what)
+  end
+end
+
+vim.notify = function(msg, level)
+  table.insert(report.messages, { msg = msg, level = level })
+end
+local show_message = vim.lsp.handlers['window/showMessage']
+vim.lsp.handlers['window/showMessage'] = function(err, params, ctx, config)
+  table.insert(report.messages, { msg = params.message, level = params.type })
+  return show_message(err, params, ctx, config)
+end
+
+-- The user picks "Use the local sandbox" in the menu Neovim shows for window/showMessageRequest.
+vim.ui.select = function(items, opts, on_choice)
+  local titles = {}
+  for _, item in ipairs(items) do
+    table.insert(titles, opts.format_item and opts.format_item(item) or tostring(item))
+  end
+  table.insert(report.selects, { prompt = opts.prompt, items = titles })
+  for index, title in ipairs(titles) do
+    if title == 'Use the local sandbox' then
+      on_choice(items[index], index)
+      return
+    end
+  end
+  on_choice(nil, nil)
+end
+
+vim.opt.rtp:prepend(vim.env.UNSANDBOX_TEST_PLUGIN)
+vim.cmd('filetype on')
+vim.cmd.runtime('plugin/unsandbox.lua')
+local unsandbox = require('unsandbox')
+
+vim.lsp.config('unsandbox', {
+  cmd = vim.json.decode(vim.env.UNSANDBOX_TEST_SERVER),
+  root_markers = { 'failing.py' },
+  settings = { unsandbox = { backend = 'hosted' } },
+})
+vim.lsp.enable('unsandbox')
+
+local finished = {}
+vim.api.nvim_create_autocmd('User', {
+  pattern = 'UnsandboxRunFinished',
+  callback = function(ev)
+    local run = ev.data
+    local function v(x)
+      return x ~= vim.NIL and x or nil
+    end
+    table.insert(finished, { status = v(run.status), exitCode = v(run.exitCode), summary = v(run.summary) })
+  end,
+})
+
+vim.cmd.edit(vim.fn.fnameescape(vim.env.UNSANDBOX_TEST_FAILING))
+local bufnr = vim.api.nvim_get_current_buf()
+wait_for('the unsandbox client', function()
+  local client = unsandbox.get_client(bufnr)
+  return client ~= nil and client.initialized
+end)
+
+vim.cmd('Unsandbox run')
+wait_for('the failed run', function()
+  return #finished >= 1
+end)
+wait_for('the menu of actions', function()
+  return #report.selects >= 1
+end)
+wait_for('the switch to the local sandbox', function()
+  for _, m in ipairs(report.messages) do
+    if m.msg:find('now go to the local sandbox', 1, true) then
+      return true
+    end
+  end
+  return false
+end)
+
+vim.cmd('Unsandbox run')
+wait_for('the local run', function()
+  return #finished >= 2
+end)
+wait_for('diagnostics', function()
+  return #vim.diagnostic.get(bufnr) > 0
+end)
+report.finished = finished
+report.diagnostics = {}
+for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+  table.insert(report.diagnostics, { lnum = d.lnum, severity = d.severity, message = d.message })
+end
+io.stdout:write(vim.json.encode(report), '\n')
+os.exit(0)

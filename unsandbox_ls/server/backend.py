@@ -1,0 +1,125 @@
+"""Which API a run goes to: the hosted API (or the base URL you set) with your keys, or the local
+sandbox this server starts itself (see `unsandbox_ls.local_backend` for the `backend` choice).
+
+`borrow` gives the run its API client; when the run cannot be sent it raises `BackendRefused`,
+which carries one short sentence for the user, the whole explanation for the log, and whether
+switching to the local sandbox would help.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from unsandbox_ls.local_backend import (
+    LOCAL_NOTICE,
+    LocalSandbox,
+    LocalSandboxError,
+    backend_setting,
+    uses_local,
+)
+from unsandbox_ls.runs.request import RunRefused
+
+if TYPE_CHECKING:
+    from unsandbox_ls.api.client import UnsandboxClient
+    from unsandbox_ls.server.server import UnsandboxLanguageServer
+
+
+class BackendRefused(RunRefused):
+    """The run cannot be sent to the chosen backend; nothing was sent."""
+
+    def __init__(self, short: str, detail: str, *, offer_local: bool) -> None:
+        super().__init__(detail)
+        self.short = short
+        self.detail = detail
+        self.offer_local = offer_local
+
+
+def chosen_backend(ls: UnsandboxLanguageServer) -> str:
+    """`local` or `hosted`: where the next run goes with the current settings and environment."""
+    s = ls.settings
+    try:
+        backend = backend_setting(ls.backend_override or s.backend, os.environ)
+    except ValueError as exc:
+        raise BackendRefused(
+            f"unsandbox: {exc}.", f"unsandbox: {exc}; nothing was sent", offer_local=False
+        ) from None
+    explicit = (s.public_key, s.secret_key, s.api_key, s.account, s.base_url)
+    return "local" if uses_local(backend, explicit=explicit) else "hosted"
+
+
+def runs_locally(ls: UnsandboxLanguageServer) -> bool:
+    try:
+        return chosen_backend(ls) == "local"
+    except BackendRefused:
+        return False
+
+
+async def borrow(ls: UnsandboxLanguageServer, name: str) -> UnsandboxClient:
+    """The API client for the chosen backend (started if it is the local sandbox)."""
+    if chosen_backend(ls) == "local":
+        return await _borrow_local(ls, name)
+    return await _borrow_hosted(ls, name)
+
+
+async def _borrow_local(ls: UnsandboxLanguageServer, name: str) -> UnsandboxClient:
+    from unsandbox_ls.api.credentials import Credentials
+
+    sandbox = ls.local_sandbox
+    if sandbox is None:
+        sandbox = ls.local_sandbox = LocalSandbox()
+    try:
+        await sandbox.ensure_started()
+    except LocalSandboxError as exc:
+        raise BackendRefused(
+            f"unsandbox: {name}: {exc.message}",
+            f"unsandbox: {name}: {exc.detail}; nothing was sent",
+            offer_local=False,
+        ) from None
+    assert sandbox.base_url and sandbox.public_key and sandbox.secret_key
+    credentials = Credentials(
+        public_key=sandbox.public_key,
+        secret_key=sandbox.secret_key,
+        source="the local sandbox started by unsandbox-ls",
+    )
+    asked = backend_setting(ls.backend_override or ls.settings.backend, os.environ)
+    if asked == "auto" and not ls.local_notice_given:
+        ls.local_notice_given = True
+        ls.log(LOCAL_NOTICE, types.MessageType.Info)
+        if ls.settings.notify != "never":
+            ls.show(LOCAL_NOTICE, types.MessageType.Info)
+    return await ls.api_clients.borrow(sandbox.base_url, credentials)
+
+
+async def _borrow_hosted(ls: UnsandboxLanguageServer, name: str) -> UnsandboxClient:
+    from unsandbox_ls.api.errors import ConfigurationError, MissingCredentialsError
+    from unsandbox_ls.runs.execute import Connection, resolve
+
+    s = ls.settings
+    try:
+        base_url, credentials = resolve(
+            Connection(s.base_url, s.public_key, s.secret_key, s.api_key, s.account)
+        )
+    except MissingCredentialsError as exc:
+        raise BackendRefused(
+            f"unsandbox: {name}: no API keys found; nothing was sent.",
+            f"unsandbox: {exc} (in the editor, the unsandbox.publicKey and unsandbox.secretKey "
+            f'settings work too; or set unsandbox.backend to "local" to run in the local '
+            f"sandbox); nothing was sent",
+            offer_local=True,
+        ) from None
+    except ConfigurationError as exc:
+        raise BackendRefused(
+            f"unsandbox: {name}: {str(exc).split('; ', 1)[0]}; nothing was sent.",
+            f"unsandbox: {exc}; nothing was sent",
+            offer_local=True,
+        ) from None
+    return await ls.api_clients.borrow(base_url, credentials)
+
+
+def stop_local(ls: UnsandboxLanguageServer) -> None:
+    """Stop the embedded sandbox, if this server started one."""
+    if ls.local_sandbox is not None:
+        ls.local_sandbox.stop()
