@@ -83,6 +83,7 @@ async def _run_task(
         if ls.active_runs.get(run.uri) is run:
             del ls.active_runs[run.uri]
         ls.refresh_code_lenses()
+        ls.refresh_inlay_hints()
 
 
 async def _execute(
