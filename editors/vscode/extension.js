@@ -10,6 +10,7 @@
 const vscode = require('vscode');
 const { LanguageClient, RevealOutputChannelOn } = require('vscode-languageclient/node');
 const { outputBlock, statusItem, failed } = require('./lib/format');
+const { registerHistoryCommands } = require('./lib/history');
 const {
   INSTALL_LINE,
   commandWords,
@@ -227,6 +228,7 @@ async function activate(context) {
       }
     }),
   );
+  registerHistoryCommands(context, ensureClient);
   await startClient();
 }
 
