@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -53,8 +52,8 @@ def test_two_runs_are_listed_and_their_outputs_diffed(env: dict[str, str], tmp_p
     diff = cli(["history", "--diff", str(script)], env, tmp_path)
     assert diff.returncode == 0, diff.stderr
     head, *body = diff.stdout.splitlines()
-    assert re.fullmatch(r"prices\.py: exit 0 → exit 4 · \d+\.\d\d s → \d+\.\d\d s \([+-]\d+\.\d\d s\)",
-                        head), head  # fmt: skip
+    change = r"exit 0 → exit 4 · \d+\.\d\d s → \d+\.\d\d s \([+-]\d+\.\d\d s\)"
+    assert re.fullmatch(r"prices\.py: " + change, head), head
     assert body[0].startswith("--- previous ") and body[1].startswith("+++ latest ")
     assert "-pear 5" in body and "+pear 6" in body and " apple 3" in body
 

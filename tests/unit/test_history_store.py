@@ -107,8 +107,8 @@ def test_diff_of_the_last_two_runs_reads_their_logs(tmp_path: Path) -> None:
         log = tmp_path / f"{number}.log"
         log.write_text(f"# header\n# more\n\n=== stdout ===\n{out}\n=== stderr ===\n{err}")
         logs.append(log)
-        history.append(tmp_path, {**_record(file, number), "logPath": str(log),
-                                  "exitCode": number, "durationMs": 300 + 100 * number})  # fmt: skip
+        extra = {"logPath": str(log), "exitCode": number, "durationMs": 300 + 100 * number}
+        history.append(tmp_path, {**_record(file, number), **extra})
     assert isinstance(history.diff_last_runs(str(tmp_path / "none.py"), [str(tmp_path)]), str)
     found = history.diff_last_runs(str(file), [str(tmp_path)])
     assert not isinstance(found, str)
