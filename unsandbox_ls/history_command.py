@@ -47,8 +47,8 @@ def history_command(args: argparse.Namespace) -> int:
     if args.file:
         records = history.runs_of(args.file, folders)
     else:
-        root = Path(args.workspace) if args.workspace else history.workspace_root(Path(cwd, "."))
-        records = history.runs_of(None, roots=[Path(os.path.realpath(root))])
+        root = Path(os.path.realpath(args.workspace or history.folder_root(cwd)))
+        records = history.runs_of(None, roots=[root])
     records = records[: max(args.limit, 1)]
     if args.json:
         print(json.dumps(records, ensure_ascii=False, indent=2))

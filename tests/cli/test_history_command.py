@@ -45,8 +45,9 @@ def test_two_runs_are_listed_and_their_outputs_diffed(env: dict[str, str], tmp_p
     logs = [row.split()[-1] for row in rows[1:]]
     assert all(Path(log).is_file() for log in logs) and logs[0] != logs[1]
 
-    # the whole workspace, from a subfolder (found through .git)
+    # the whole workspace, from its root and from a subfolder (found through .git)
     (project / "sub").mkdir()
+    assert len(cli(["history"], env, project).stdout.splitlines()) == 3
     assert len(cli(["history"], env, project / "sub").stdout.splitlines()) == 3
 
     diff = cli(["history", "--diff", str(script)], env, tmp_path)

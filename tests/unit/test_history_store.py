@@ -80,6 +80,7 @@ def test_workspaces_are_kept_apart_and_found_from_a_marker(tmp_path: Path) -> No
     other = tmp_path / "other"
     other.mkdir()
     assert history.workspace_root(repo / "pkg" / "a.py") == repo
+    assert history.folder_root(repo) == history.folder_root(repo / "pkg") == repo
     assert history.workspace_root(other / "b.py", [str(tmp_path)]) == tmp_path
     assert history.workspace_root(other / "b.py") == other
     assert history.store_path(repo) != history.store_path(other)

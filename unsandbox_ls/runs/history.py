@@ -57,6 +57,11 @@ def workspace_root(file: str | os.PathLike[str], folders: Iterable[str] = ()) ->
     return path.parent
 
 
+def folder_root(folder: str | os.PathLike[str], folders: Iterable[str] = ()) -> Path:
+    """The workspace of the files directly in `folder` (for listing a whole workspace)."""
+    return workspace_root(Path(folder, "-"), folders)
+
+
 def store_path(root: Path) -> Path:
     import platformdirs
 
@@ -137,11 +142,12 @@ def record_finished(
 
 def record_cli_run(prepared: Any, result: Any, duration_ms: float) -> None:
     """`unsandbox-ls run`: write the run's log (as the server does) and record it."""
+    import uuid
+
     from unsandbox_ls.server import output
-    from unsandbox_ls.server.state import new_run_id
 
     try:
-        run_id = new_run_id()
+        run_id = uuid.uuid4().hex[:12]
         path = Path(prepared.path)
         language = result.language or prepared.language or "unknown"
         error_line = None

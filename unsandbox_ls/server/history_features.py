@@ -9,7 +9,6 @@ the last result as an inlay hint at the end of the run's first line instead of t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -47,10 +46,9 @@ def history_list(ls: UnsandboxLanguageServer, args: tuple[Any, ...]) -> list[dic
     path = _target_path(ls, args)
     if path:
         return [_with_uri(r) for r in history.runs_of(path, folders)]
-    anchors = [Path(f, ".") for f in folders]
-    if not anchors and ls.last_active_uri:
-        anchors = [Path(to_fs_path(ls.last_active_uri) or ".")]
-    roots = [history.workspace_root(anchor, folders) for anchor in anchors]
+    roots = [history.folder_root(folder, folders) for folder in folders]
+    if not roots and ls.last_active_uri:
+        roots = [history.workspace_root(to_fs_path(ls.last_active_uri) or ".", folders)]
     return [_with_uri(r) for r in history.runs_of(None, roots=roots)]
 
 
