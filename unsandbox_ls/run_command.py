@@ -18,6 +18,7 @@ import json
 import os
 import stat
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -253,13 +254,18 @@ async def _run_at(
     args: argparse.Namespace, prepared: Prepared, base_url: str, credentials: Any
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
+    from unsandbox_ls.runs import history
 
+    started = time.monotonic()
     async with UnsandboxClient(base_url, credentials) as client:
         result = await client.run_request(
             prepared.request, mode="async" if args.use_async else "sync"
         )
+    history.record_cli_run(prepared, result, (time.monotonic() - started) * 1000)
     saved = save_artifacts(result, args.artifact_dir, prepared.path)
     lines = problem_lines(prepared, result)
+    if args.compact:
+        return _print_compact(prepared, result, lines, saved, started)
     if args.json:
         print(result_json(prepared, result, saved, lines), flush=True)
     else:
@@ -275,6 +281,20 @@ async def _run_at(
             _say(f"the job hit its time limit ({prepared.request.options.ttl} s)")
         sys.stderr.flush()
     return program_status(result)
+
+
+def _print_compact(
+    prepared: Prepared, result: Any, lines: list[str], saved: list[Path], started: float
+) -> int:
+    """`--compact`: everything on stdout for an editor popup; 0 whenever the program ran."""
+    from unsandbox_ls.runs.compact import compact_text
+
+    notes = [f"unsandbox-ls: saved artifact {path}" for path in saved]
+    if result.status == "timeout":
+        notes.append(f"unsandbox-ls: the job hit its time limit ({prepared.request.options.ttl} s)")
+    duration = (time.monotonic() - started) * 1000
+    _write_raw(sys.stdout, compact_text(prepared.path.name, result, lines, notes, duration))
+    return 0
 
 
 def run_command(args: argparse.Namespace) -> int:
