@@ -112,6 +112,11 @@ if [ -f "$ext_dir/package-lock.json" ]; then
         log "npm ci in editors/vscode"
         (cd "$ext_dir" && npm ci --no-audit --no-fund --loglevel=error)
     fi
+    # `npm run package` (the .vsix the code-server test installs) runs vsce through npx: fetch
+    # the pinned version into npx's cache now, so that packaging works offline afterwards
+    vsce=$(grep -o '@vscode/vsce@[0-9.]*' "$ext_dir/package.json" | head -n1)
+    log "npx cache: $vsce"
+    (cd "$ext_dir" && npm_config_yes=true npx --yes "$vsce" --version >/dev/null)
 fi
 
 # --- Neovim ----------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
     parser.add_argument("--log-file", help="write the server log to this file (default: stderr)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
-    sub = parser.add_subparsers(dest="command", metavar="{run,sandbox,doctor}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,history,sandbox,doctor}")
 
     run = sub.add_parser("run", help="run a file and print its output and diagnostics")
     run.add_argument("file", help="the source file to run")
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--artifact", action="store_true", help="return the compiled binary")
     run.add_argument("--artifact-dir", default=".", help="where to save artifacts (default .)")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument("--compact", action="store_true",
+                     help="plain text for an editor popup (Helix :sh): output, problems, "
+                     "summary, all on stdout; exit 0 whenever the program ran")  # fmt: skip
     _add_api_options(run)
 
     sandbox = sub.add_parser("sandbox", help="serve the local unsandbox-compatible sandbox")
@@ -81,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--max-jobs", type=int, default=4, help="jobs run at once (default 4)")
     sandbox.add_argument("--unsafe-no-sandbox", action="store_true",
                          help="run jobs without bubblewrap (DANGEROUS: no isolation)")  # fmt: skip
+
+    history = sub.add_parser("history", help="list the workspace's recent runs, or diff two")
+    history.add_argument("file", nargs="?", help="only the runs of this file")
+    history.add_argument("--diff", action="store_true",
+                         help="unified diff of the outputs of FILE's last two runs")  # fmt: skip
+    history.add_argument("--json", action="store_true", help="print the records as JSON")
+    history.add_argument("-n", "--limit", type=int, default=20, help="runs listed (default 20)")
+    history.add_argument("--workspace", help="workspace folder (default: found from FILE or .)")
 
     doctor = sub.add_parser("doctor", help="show which credentials and base URL would be used")
     _add_api_options(doctor)
@@ -109,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         from unsandbox_ls.run_command import run_command
 
         return run_command(args)
+    if args.command == "history":
+        from unsandbox_ls.history_command import history_command
+
+        return history_command(args)
     if args.command == "sandbox":
         missing = _missing_sandbox_extra()
         if missing:

@@ -18,6 +18,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -210,12 +211,15 @@ async def _run_at(
     args: argparse.Namespace, plan: Plan, base_url: str, credentials: Credentials
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
+    from unsandbox_ls.runs import history
     from unsandbox_ls.runs.artifacts import save_artifacts
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
 
+    started = time.monotonic()
     async with UnsandboxClient(base_url, credentials) as client:
         result = await execute(plan, client)
+    history.record_cli_run(plan, result, (time.monotonic() - started) * 1000)
     saved: list[SavedArtifact] = []
     if result.artifacts:
         try:
@@ -231,6 +235,8 @@ async def _run_at(
     if findings.error:
         _say(findings.error)
     lines = findings.terminal_lines()
+    if args.compact:
+        return _print_compact(plan, result, lines, saved, started)
     if args.json:
         print(result_json(plan, result, saved, lines), flush=True)
     else:
@@ -246,6 +252,20 @@ async def _run_at(
             _say(f"the job hit its time limit ({plan.request.options.ttl} s)")
         sys.stderr.flush()
     return program_status(result)
+
+
+def _print_compact(
+    plan: Plan, result: RunResult, lines: list[str], saved: list[SavedArtifact], started: float
+) -> int:
+    """`--compact`: everything on stdout for an editor popup; 0 whenever the program ran."""
+    from unsandbox_ls.runs.compact import compact_text
+
+    notes = [f"unsandbox-ls: saved artifact {artifact.path}" for artifact in saved]
+    if result.status == "timeout":
+        notes.append(f"unsandbox-ls: the job hit its time limit ({plan.request.options.ttl} s)")
+    duration = (time.monotonic() - started) * 1000
+    _write_raw(sys.stdout, compact_text(plan.name, result, lines, notes, duration))
+    return 0
 
 
 def run_command(args: argparse.Namespace) -> int:

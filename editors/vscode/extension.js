@@ -12,6 +12,7 @@ const vscode = require('vscode');
 const { LanguageClient, RevealOutputChannelOn, State } = require('vscode-languageclient/node');
 const { outputBlock, startBlock, statusItem, failed } = require('./lib/format');
 const { RunProgress } = require('./lib/run-progress');
+const { registerHistoryCommands } = require('./lib/history');
 const {
   INSTALL_LINE,
   commandWords,
@@ -300,6 +301,7 @@ async function activate(context) {
       }
     }),
   );
+  registerHistoryCommands(context, ensureClient);
   await startClient();
 }
 

@@ -1,7 +1,9 @@
 """The VS Code extension (editors/vscode) in real VS Code: code-server 4.100.3 in Debian's chromium.
 
-code-server starts with a fresh user-data and extensions folder holding the extension folder
-itself (with its node_modules), and with the environment pointing at the local sandbox. The node
+The extension is packaged as users get it (`npm run package` → unsandbox.vsix, once per test
+session) and installed with `code-server --install-extension` into a fresh extensions folder;
+code-server then starts with a fresh user-data folder and the environment pointing at the local
+sandbox. The node
 script `vscode/e2e.js` clicks through it with playwright-core and reports what it saw; the
 assertions are made here. The screenshot it takes is kept in the test's folder (and, with
 UNSANDBOX_UPDATE_DOCS_IMAGES=1, copied to docs/images/vscode-run.png and vscode-cancel.png).
@@ -90,15 +92,51 @@ def scratch() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The extension packaged by `npm run package` (vsce), as a user or a release builds it."""
+    require(shutil.which("npm"), "npm")
+    require(
+        (EXTENSION / "node_modules" / "vscode-languageclient").exists(),
+        "the extension's node_modules (npm ci in editors/vscode)",
+    )
+    built = EXTENSION / "unsandbox.vsix"
+    built.unlink(missing_ok=True)
+    proc = subprocess.run(
+        ["npm", "run", "package"], cwd=EXTENSION, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0 and built.is_file(), proc.stdout + proc.stderr
+    target = tmp_path_factory.mktemp("vsix") / built.name
+    shutil.move(built, target)
+    return target
+
+
 @pytest.fixture
-def code_server(sandbox_server: Any, scratch: Path) -> Iterator[CodeServer]:
-    with _code_server(sandbox_server.env, scratch, {}) as started:
+def code_server(sandbox_server: Any, scratch: Path, vsix: Path) -> Iterator[CodeServer]:
+    with _code_server(sandbox_server.env, scratch, {}, vsix) as started:
         yield started
+
+
+def _install_vsix(vsix: Path, env: dict[str, str], user_data: Path, extensions: Path) -> None:
+    """`code-server --install-extension unsandbox.vsix`, as a user installs the package."""
+    proc = subprocess.run(
+        [
+            str(CODE_SERVER),
+            "--user-data-dir", str(user_data),
+            "--extensions-dir", str(extensions),
+            "--install-extension", str(vsix),
+        ],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    installed = extensions / _extension_id()
+    assert installed.is_dir() and not installed.is_symlink(), proc.stdout + proc.stderr
+    assert (installed / "lib" / "history.js").is_file()  # the packaged files, not the source tree
 
 
 @contextlib.contextmanager
 def _code_server(
-    base_env: dict[str, str], scratch: Path, settings: dict[str, Any]
+    base_env: dict[str, str], scratch: Path, settings: dict[str, Any], vsix: Path
 ) -> Iterator[CodeServer]:
     require(CODE_SERVER.exists(), "code-server 4.100.3 (npm)")
     require(PLAYWRIGHT.exists(), "playwright-core (npm)")
@@ -117,7 +155,6 @@ def _code_server(
     (user_data / "User" / "settings.json").write_text(
         json.dumps({**USER_SETTINGS, **settings}, indent=2)
     )
-    (extensions / _extension_id()).symlink_to(EXTENSION, target_is_directory=True)
     port = _free_port()
     config = scratch / "code-server.yaml"
     config.write_text(f"bind-addr: 127.0.0.1:{port}\nauth: none\ncert: false\n")
@@ -128,6 +165,7 @@ def _code_server(
         XDG_DATA_HOME=str(home / ".local" / "share"),
         XDG_CACHE_HOME=str(home / ".cache"),
     )
+    _install_vsix(vsix, env, user_data, extensions)
     log = scratch / "code-server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
@@ -290,12 +328,33 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     assert elapsed < 150, f"the VS Code end-to-end test took {elapsed:.0f} s"
 
 
-def test_missing_server_shows_the_install_line(sandbox_server: Any, scratch: Path) -> None:
+def test_missing_server_shows_the_install_line(
+    sandbox_server: Any, scratch: Path, vsix: Path
+) -> None:
     """With no such server command, VS Code shows an error naming `pip install unsandbox-ls`."""
     settings = {"unsandbox.serverCommand": [str(scratch / "no-such-unsandbox-ls")]}
-    with _code_server(sandbox_server.env, scratch, settings) as started:
+    with _code_server(sandbox_server.env, scratch, settings, vsix) as started:
         report = _drive(started, "missing-server", scratch / "missing.png")
     toast = report["toast"]
     assert "cannot start the language server" in toast, toast
     assert "pip install unsandbox-ls" in toast, toast
     assert "Copy install command" in toast, toast
+
+
+def test_history_quick_pick_and_diff_editor_in_vscode(
+    code_server: CodeServer, tmp_path: Path
+) -> None:
+    """Two runs of failing.py with different output: the quick pick lists both and opens the
+    older run's log; the diff editor compares the two outputs, titled with the exit code change."""
+    report = _drive(code_server, "history", tmp_path / "vscode-history.png")
+    assert report["historyTitle"] == "unsandbox: run history"
+    # newest first (a lens click lost to a refresh may have been repeated: two runs or more)
+    newest, *older = report["historyItems"]
+    assert "failing.py · exit 0" in newest and "server" in newest, newest
+    assert any("failing.py · exit 1" in i and "KeyError: 'pear'" in i for i in older), older
+    assert report["logTab"].endswith(".log") and "failing" in report["logTab"], report["logTab"]
+    assert report["logShowsError"] is True
+    assert "failing.py: exit 1 → exit 0 · " in report["diffTabTitle"], report["diffTabTitle"]
+    assert "KeyError: 'pear'" in report["diffOriginal"] and "KeyError" not in report["diffModified"]
+    assert all("looking up pear" in report[side] for side in ("diffOriginal", "diffModified"))
+    assert report["diffInserted"] > 0 and report["diffDeleted"] > 0, report

@@ -26,6 +26,13 @@ def test_extension_helpers_with_node_test_runner() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "# fail 0" in proc.stdout
-    for source in ("extension.js", "lib/format.js", "lib/run-progress.js", "lib/server-command.js"):
+    for source in (
+        "extension.js",
+        "lib/format.js",
+        "lib/run-progress.js",
+        "lib/server-command.js",
+        "lib/history.js",
+        "lib/history-format.js",
+    ):
         check = subprocess.run([node, "--check", source], cwd=extension, capture_output=True)
         assert check.returncode == 0, check.stderr

@@ -15,7 +15,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from unsandbox_ls.languages import comment_leader
-from unsandbox_ls.server import lenses
+from unsandbox_ls.server import history_features, lenses
 from unsandbox_ls.server.command_args import CommandTarget, parse_command_args
 from unsandbox_ls.server.regions import (
     Region,
@@ -110,6 +110,7 @@ def _stop_local_sandbox(ls: UnsandboxLanguageServer) -> None:
 
 def register(server: UnsandboxLanguageServer) -> None:
     """Register every handler on `server` (the composition root)."""
+    history_features.register(server)
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: UnsandboxLanguageServer, params: types.InitializeParams) -> None:

@@ -62,7 +62,7 @@ CANCEL_WAIT_S = 5.0
 def start_run(ls: UnsandboxLanguageServer, uri: str, region: Region, snap: Snapshot) -> Run:
     """Register a run of `region` of `uri` and start it in the background."""
     previous = ls.active_runs.get(uri)
-    run = Run(uri=uri, kind=region.kind)
+    run = Run(uri=uri, kind=region.kind, line=region.line_offset)
     ls.active_runs[uri] = run
     ls.last_active_uri = uri
     run.task = ls.spawn(_run_task(ls, run, region, snap, previous))
@@ -97,6 +97,7 @@ async def _run_task(
         if ls.active_runs.get(run.uri) is run:
             del ls.active_runs[run.uri]
         ls.refresh_code_lenses()
+        ls.refresh_inlay_hints()
 
 
 async def _execute(
@@ -208,6 +209,7 @@ def _finish_failure(
         error=error or ("cancelled by the user" if status == "cancelled" else None),
     )
     run.lens_title = "■ cancelled" if status == "cancelled" else "✗ not run · show why"
+    record_history(ls, run, plan)
     ls.last_runs[run.uri] = run
     ls.protocol.notify(RUN_FINISHED, run.payload)
 
@@ -290,10 +292,24 @@ def _finish_result(ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: Ru
         log_path=log_path,
     )
     run.lens_title = output.lens_title(result.status, result.exit_code, duration, error_line)
+    record_history(ls, run, plan)
     ls.last_runs[run.uri] = run
     ls.protocol.notify(RUN_FINISHED, run.payload)
     if ls.settings.open_output_log and log_path and ls.supports_show_document():
         ls.spawn(show_log(ls, log_path))
+
+
+def record_history(ls: UnsandboxLanguageServer, run: Run, plan: Plan | None) -> None:
+    """Append the finished run to its workspace's history (never raises)."""
+    from pygls.uris import to_fs_path
+
+    from unsandbox_ls.runs import history
+
+    path = plan.source.path if plan and plan.source.path else to_fs_path(run.uri)
+    sent = [f.filename for f in plan.request.options.input_files] if plan else []
+    folders = list(workspace_roots(ls))
+    if run.payload is not None and run.uri.startswith("file:"):
+        history.record_finished(run.payload, path=path, folders=folders, files=sent)
 
 
 def log_text(summary: str, stdout: str, stderr: str, log_path: str | None) -> str:

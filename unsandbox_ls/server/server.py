@@ -149,6 +149,18 @@ class UnsandboxLanguageServer(LanguageServer):
         except Exception as exc:
             logger.info("codeLens/refresh failed: %s", exc)
 
+    def refresh_inlay_hints(self) -> None:
+        """Ask for inlay hints again (the result hint) when the client supports it."""
+        refresh = get_capability(self.client_capabilities, "workspace.inlay_hint.refresh_support")
+        if refresh and not getattr(self.protocol, "_shutdown", False):
+            self.spawn(self._refresh_hints())
+
+    async def _refresh_hints(self) -> None:
+        try:
+            await asyncio.wait_for(self.workspace_inlay_hint_refresh_async(None), timeout=10)
+        except Exception as exc:
+            logger.info("inlayHint/refresh failed: %s", exc)
+
     def publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
         doc = self.workspace.text_documents.get(uri)
         self.text_document_publish_diagnostics(

@@ -122,8 +122,9 @@ def workspace_roots(ls: UnsandboxLanguageServer) -> tuple[str, ...]:
         path = to_fs_path(folder.uri)
         if path:
             roots.append(path)
-    if not roots and ls.workspace.root_path:
-        roots.append(ls.workspace.root_path)
+    root = ls.workspace.root_path
+    if root and root not in roots:
+        roots.append(root)
     return tuple(roots)
 
 

@@ -22,6 +22,7 @@ class Run:
 
     uri: str
     kind: str
+    line: int = 0  # the run's first line (0-based): where an inlay hint shows the result
     run_id: str = field(default_factory=new_run_id)
     started: float = field(default_factory=time.monotonic)
     status: str = "starting"

@@ -25,7 +25,7 @@ end, {
   complete = function(arg_lead)
     return require('unsandbox').complete(arg_lead)
   end,
-  desc = 'unsandbox: run | shebang | selection | cell | cancel | jobs | output | split',
+  desc = 'unsandbox: run | shebang | selection | cell | cancel | jobs | output | split | history | diff',
 })
 
 -- Notifications of the server, whatever name its config has.

@@ -132,6 +132,72 @@ async function missingServer(page) {
   report.ok = true;
 }
 
+/** Run a command from the palette (F1) by its title. */
+async function runPalette(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input').first();
+  await input.waitFor({ timeout: TIMEOUT });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: TIMEOUT });
+  await page.keyboard.press('Enter');
+}
+
+/** Run failing.py with its lens until the output channel shows `pattern`. */
+async function runUntil(page, editor, pattern) {
+  return retry(3, 'no output 15 s after a click', async (attempt) => {
+    await clickLens(editor, 'Run remotely');
+    return waitOutput(page, pattern, attempt === 3 ? TIMEOUT : 15000);
+  });
+}
+
+/** Two runs of failing.py with different output, then the history quick pick and the diff. */
+async function history(page) {
+  const fs = require('fs');
+  const path = require('path');
+  const file = path.join(process.env.E2E_WORKSPACE, 'failing.py');
+  step('open failing.py and run it');
+  const editor = await openFile(page, 'failing.py');
+  await runUntil(page, editor, /\[Running\]\s+python\s+·\s+exit\s+1/);
+  step('change failing.py on disk and run it again');
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"pear"', '"apple"'));
+  await editor.locator('.view-lines', { hasText: '"apple"' }).first().waitFor({ timeout: TIMEOUT });
+  await runUntil(page, editor, /\[Running\]\s+python\s+·\s+exit\s+0/);
+
+  step('unsandbox: Show Run History');
+  await runPalette(page, 'unsandbox: Show Run History');
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await rows.nth(1).waitFor({ timeout: TIMEOUT });
+  report.historyTitle = (await page.locator('.quick-input-title').first().innerText()).trim();
+  report.historyItems = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  await rows.filter({ hasText: 'exit 1' }).first().click(); // the older, failed run
+  const logTab = page.locator('.tabs-container .tab.active', { hasText: /\.log/ }).first();
+  await logTab.waitFor({ timeout: TIMEOUT });
+  report.logTab = (await logTab.innerText()).trim();
+  const logEditor = page.locator('.editor-group-container.active .monaco-editor').first();
+  await logEditor.locator('.view-lines', { hasText: "KeyError: 'pear'" }).first().waitFor({ timeout: TIMEOUT });
+  report.logShowsError = true;
+
+  step('unsandbox: Compare the Last Two Runs');
+  await openFile(page, 'failing.py');
+  await runPalette(page, 'unsandbox: Compare the Last Two Runs');
+  const diff = page.locator('.editor-group-container.active .monaco-diff-editor').first();
+  await diff.waitFor({ timeout: TIMEOUT });
+  const diffTab = page.locator('.tabs-container .tab.active', { hasText: 'failing.py' }).first();
+  await diffTab.waitFor({ timeout: TIMEOUT });
+  report.diffTab = (await diffTab.innerText()).trim();
+  report.diffTabTitle = await diffTab.getAttribute('aria-label');
+  const modified = diff.locator('.editor.modified .view-lines').first();
+  await modified.locator('.view-line', { hasText: /^3$/ }).first().waitFor({ timeout: TIMEOUT });
+  report.diffModified = (await modified.innerText()).replace(/\u00a0/g, ' ');
+  report.diffOriginal = (await diff.locator('.editor.original .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+  report.diffInserted = await diff.locator('.line-insert, .char-insert').count();
+  report.diffDeleted = await diff.locator('.line-delete, .char-delete').count();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: process.env.E2E_SCREENSHOT });
+  step('done');
+  report.ok = true;
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
@@ -152,6 +218,10 @@ async function main() {
     await page.goto(process.env.E2E_URL, { timeout: TIMEOUT });
     if (process.env.E2E_SCENARIO === 'missing-server') {
       await missingServer(page);
+      return;
+    }
+    if (process.env.E2E_SCENARIO === 'history') {
+      await history(page);
       return;
     }
 

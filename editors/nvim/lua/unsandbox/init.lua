@@ -550,6 +550,14 @@ M.subcommands = {
   end,
 }
 
+-- run history (lua/unsandbox/history.lua)
+M.subcommands.history = function(bufnr)
+  require('unsandbox.history').pick(bufnr)
+end
+M.subcommands.diff = function(bufnr)
+  require('unsandbox.history').diff(bufnr)
+end
+
 ---@param opts vim.api.keyset.create_user_command.command_args
 function M.command(opts)
   local name = opts.fargs[1] or 'run'
