@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
+from unsandbox_ls.runs import output
 from unsandbox_ls.runs.magic_comment import MagicCommentError, parse_magic_comment
-from unsandbox_ls.server import lenses, output
+from unsandbox_ls.server import lenses
 from unsandbox_ls.server.command_args import parse_command_args
 from unsandbox_ls.server.regions import cell_at, find_cells, is_code_selection, selection_region
 from unsandbox_ls.server.settings import Settings, apply

@@ -30,7 +30,7 @@ def compact_text(
     duration_ms: float,
 ) -> str:
     """The popup text of one finished run."""
-    from unsandbox_ls.server import output
+    from unsandbox_ls.runs import output
 
     parts: list[str] = []
     for stream in (result.stdout, result.stderr):

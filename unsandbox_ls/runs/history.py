@@ -148,7 +148,7 @@ def record_cli_run(plan: Plan, result: RunResult, duration_ms: float) -> None:
     """`unsandbox-ls run`: write the run's log (as the server does) and record it."""
     import uuid
 
-    from unsandbox_ls.server import output
+    from unsandbox_ls.runs import output
 
     try:
         run_id = uuid.uuid4().hex[:12]

@@ -91,7 +91,7 @@ def report(
 ) -> tuple[Failure, str | None]:
     """Log the explanation, write it to the run's log file and show the sentence with its
     actions; returns the failure and the log file's path."""
-    from unsandbox_ls.server import output
+    from unsandbox_ls.runs import output
 
     failure = describe(name, error, exc)
     logger.info("run %s failed: %s", run.run_id, failure.short)

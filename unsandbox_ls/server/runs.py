@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from unsandbox_ls.runs import output
 from unsandbox_ls.runs.request import RunRefused
-from unsandbox_ls.server import failure_messages, output
+from unsandbox_ls.server import failure_messages
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.run_finished import (
     RUN_FINISHED,

@@ -1,5 +1,6 @@
-"""What a finished run leaves behind in the editor: the summary line, the result lens, the log
-file and where artifacts go (saving them is `unsandbox_ls.runs.artifacts`).
+"""What a finished run leaves behind: the summary line, the result lens, the log file and where
+the editor's artifacts go (saving them is `unsandbox_ls.runs.artifacts`). Used by the language
+server, `unsandbox-ls run` (its log and history, `--compact`) and the history.
 
 Pure formatting plus a small file writer; nothing here talks LSP.
 """
