@@ -1,7 +1,8 @@
 """`unsandbox-ls doctor`: which credentials and base URL would be used, and do they work.
 
 Prints one line per check: the credentials and where they were found (the public key is shown,
-a secret never), the base URL, `GET /health`, `POST /keys/validate` and `GET /languages`.
+a secret never), any other credentials found but not used, the base URL, `GET /health`,
+`POST /keys/validate` and `GET /languages`.
 Exit status: 0 all good, 2 a bad setting, 69 the API cannot be reached or fails, 77 the
 credentials are missing or rejected.
 """
@@ -30,12 +31,15 @@ async def _check(args: argparse.Namespace) -> int:
         find_credentials,
         resolve_base_url,
     )
+    from unsandbox_ls.api.credentials import unused_credentials
 
     status = 0
     credentials: Credentials | None = None
     try:
         credentials = find_credentials(account=args.account)
         _line("ok", "credentials", credentials.describe())
+        for where in unused_credentials(credentials):
+            _line("--", "not used", f"credentials also found in {where}")
     except MissingCredentialsError as exc:
         _line("!!", "credentials", str(exc))
         status = EXIT_NO_PERMISSION

@@ -108,6 +108,8 @@ def prepare(args: argparse.Namespace) -> Prepared:
         env=parse_env(args.env),
         input_files=tuple(files),
         return_artifact=bool(args.artifact),
+        return_wasm_artifact=bool(getattr(args, "wasm_artifact", False)),
+        vcpu=args.vcpu if getattr(args, "vcpu", None) is not None else 1,
     )
     language: str | None
     if args.shebang:
@@ -192,9 +194,9 @@ def program_status(result: Any) -> int:
     """The exit status that mirrors the program's (0-255)."""
     if result.status == "timeout":
         return EXIT_TIMEOUT
+    if result.status == "cancelled":
+        return EXIT_INTERRUPTED
     if result.exit_code is None:
-        if result.status == "cancelled":
-            return EXIT_INTERRUPTED
         return 1 if result.status == "completed" else EXIT_UNAVAILABLE
     code = int(result.exit_code)
     if code < 0:  # killed by a signal, reported as its negative number
@@ -243,9 +245,13 @@ async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
     base_url = resolve_base_url(args.base_url)
     credentials = find_credentials(account=args.account)
     async with UnsandboxClient(base_url, credentials) as client:
-        result = await client.run_request(
-            prepared.request, mode="async" if args.use_async else "sync"
-        )
+        try:
+            result = await client.run_request(
+                prepared.request, mode="async" if args.use_async else "sync"
+            )
+        except asyncio.CancelledError as exc:  # Ctrl-C: the client cancelled the job
+            _report_cancel(args, prepared, exc)
+            raise
     saved = save_artifacts(result, args.artifact_dir, prepared.path)
     lines = problem_lines(prepared, result)
     if args.json:
@@ -263,6 +269,28 @@ async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
             _say(f"the job hit its time limit ({prepared.request.options.ttl} s)")
         sys.stderr.flush()
     return program_status(result)
+
+
+def _report_cancel(args: argparse.Namespace, prepared: Prepared, exc: BaseException) -> None:
+    """What a cancelled job left: the output the cancel answer carried, and whether it stopped."""
+    from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
+
+    if isinstance(exc, CancelNotConfirmed):
+        _say(str(exc))
+        return
+    if not isinstance(exc, JobCancelled):
+        return
+    partial = exc.partial
+    if partial is not None and args.json:
+        print(result_json(prepared, partial, [], []), flush=True)
+    elif partial is not None:
+        _write_raw(sys.stdout, partial.stdout)
+        _write_raw(sys.stderr, partial.stderr)
+    printed = partial is not None and bool(partial.stdout or partial.stderr)
+    _say(
+        f"job {exc.job_id} was cancelled"
+        + ("; above is the output it printed before" if printed else "")
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -101,11 +101,12 @@ async def _execute(
             on_update=lambda job: _on_update(run, job, progress),
         )
     except asyncio.CancelledError as exc:
-        from unsandbox_ls.api.errors import CancelNotConfirmed
+        from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
 
         progress.end_message = "cancelled"
         unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
-        _finish_failure(ls, run, prepared, "cancelled", unconfirmed, name)
+        partial = exc.partial if isinstance(exc, JobCancelled) else None
+        _finish_failure(ls, run, prepared, "cancelled", unconfirmed, name, partial)
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
@@ -146,7 +147,10 @@ def _finish_failure(
     status: str,
     error: str | None,
     name: str,
+    partial: Any = None,
 ) -> None:
+    """Report a run that produced no result; `partial` is a cancelled job's output so far (the
+    API's cancel answer), shown in the output, the log and runFinished."""
     duration = run.elapsed_ms()
     run.status = status
     if status == "cancelled" and error:  # the API did not confirm the cancel
@@ -158,6 +162,13 @@ def _finish_failure(
     else:
         summary = error or f"{name}: failed"
         ls.error(summary)
+    stdout = partial.stdout if partial is not None else ""
+    stderr = partial.stderr if partial is not None else ""
+    log_path: str | None = None
+    if stdout or stderr:
+        header = [f"# {summary}", f"# file: {run.uri}", f"# job: {run.job_id or '-'}"]
+        log_path = output.write_log(run.run_id, name, header, stdout, stderr)
+        ls.log(log_text(summary + " (output before the cancel)", stdout, stderr, log_path))
     run.payload = {
         "uri": run.uri,
         "runId": run.run_id,
@@ -166,11 +177,11 @@ def _finish_failure(
         "status": status,
         "exitCode": None,
         "durationMs": round(duration),
-        "stdout": "",
-        "stderr": "",
+        "stdout": stdout,
+        "stderr": stderr,
         "artifacts": [],
         "jobId": run.job_id,
-        "logPath": None,
+        "logPath": log_path,
         "summary": summary,
         "error": error or ("cancelled by the user" if status == "cancelled" else None),
     }

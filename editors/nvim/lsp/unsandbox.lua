@@ -18,7 +18,8 @@ return {
   cmd = { 'unsandbox-ls' },
   root_markers = { '.git' },
   -- Sent as initializationOptions and served to workspace/configuration (section "unsandbox").
-  -- Keys: baseUrl, account, networkMode, ttl, env, inputFiles, returnArtifact, artifactDirectory,
+  -- Keys: baseUrl, account, networkMode, ttl, env, inputFiles, returnArtifact, returnWasmArtifact,
+  -- vcpu, artifactDirectory,
   -- mode, runOnSave, clearOnChange, openOutputLog, languageMap (see editors/README.md).
   settings = { unsandbox = {} },
   init_options = {},
