@@ -165,9 +165,11 @@ def test_the_nested_result_wins_over_flat_leftovers() -> None:
 
 
 def test_the_docs_cancel_answer_is_a_cancelled_result_with_its_output() -> None:
-    answer = {"message": "Job cancelled", "job_id": "job_1", "status": "cancelled",
-              "result": {"success": False, "stdout": "Partial output before cancel...",
-                         "stderr": "", "error": "Job cancelled by user", "exit_code": -1}}  # fmt: skip
+    answer = {
+        "message": "Job cancelled", "job_id": "job_1", "status": "cancelled",
+        "result": {"success": False, "stdout": "Partial output before cancel...", "stderr": "",
+                   "error": "Job cancelled by user", "exit_code": -1},
+    }  # fmt: skip
     result = Job.from_wire(answer).result
     assert result is not None
     assert (result.status, result.stdout, result.error) == (

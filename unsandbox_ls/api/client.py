@@ -20,10 +20,13 @@ the request was on its way, or a 500 or 504: the job may already be running.
 Polling (`wait`): the delays of `poll_schedule` (see `policy.py`), re-signed at each poll. A 404
 right after submission is retried `RetryPolicy.not_found_retries` times; a poll that still fails
 after its own retries (5xx, network) is repeated up to `RetryPolicy.max_failed_polls` times in a
-row; a 404 after such failures means the API restarted and lost the job, and is reported so.
-Cancelling the task that awaits `wait` (or `run_request`) sends `DELETE /jobs/{id}`, shielded
-and bounded by `cancel_timeout`, before the `CancelledError` propagates; so does giving up after
-the wait's own timeout.
+row; a 404 after such failures means the API restarted and lost the job, and is reported so. A
+poll answered 429 backs off (honouring `Retry-After`, capped) and polls again for as long as the
+wait's own timeout allows. Cancelling the task that awaits `wait` (or `run_request`) sends
+`DELETE /jobs/{id}`, shielded and bounded by `cancel_timeout`, and raises `JobCancelled` (with
+the output the cancel answer carried) or `CancelNotConfirmed`; giving up after the wait's own
+timeout cancels the job too. A synchronous `/execute` or `/run` answered with a pending job is
+polled the same way. Jobs are read in both documented shapes (`models.result_fields`).
 """
 
 from __future__ import annotations
