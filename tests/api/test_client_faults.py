@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gc
 import json
 import logging
 import time
@@ -399,6 +400,29 @@ async def test_a_cancel_the_api_does_not_confirm_says_the_job_may_still_run(
         await asyncio.wait_for(task, 10)
     assert raised.value.job_id == "j8"
     assert fault_server.requests_to("DELETE", "/jobs/j8")
+
+
+async def test_a_cancel_outliving_its_timeout_leaves_no_unretrieved_error(
+    fault_server: FaultServer, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    fault_server.on("GET", "/jobs/j5", Reply(200, {"job_id": "j5", "status": "running"}))
+    fault_server.on("DELETE", "/jobs/j5", Reply(500, {"error": "internal"}, delay=0.2))
+    task = asyncio.create_task(make_client(cancel_timeout=0.05).wait("j5"))
+    for _ in range(200):
+        if fault_server.requests_to("GET", "/jobs/j5"):
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(CancelNotConfirmed):
+        await asyncio.wait_for(task, 5)
+    for _ in range(100):  # the DELETE and its retries end on their own
+        if len(fault_server.requests_to("DELETE", "/jobs/j5")) == 4:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    del task
+    gc.collect()
+    assert "never retrieved" not in caplog.text
 
 
 async def test_a_failing_update_callback_cancels_the_job(

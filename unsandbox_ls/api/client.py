@@ -615,10 +615,12 @@ class UnsandboxClient:
         (confirmed, the job as the answer reported it): confirmed when the API answered 2xx
         (or no longer knows the job); the job is None without an answer body.
         """
+        delete = asyncio.ensure_future(self.cancel_job(job_id))
+        # a DELETE that outlives `cancel_timeout` still ends on its own: retrieve its outcome
+        # then, so asyncio does not log "Task exception was never retrieved"
+        delete.add_done_callback(_retrieve)
         try:
-            answer = await asyncio.wait_for(
-                asyncio.shield(self.cancel_job(job_id)), self.cancel_timeout
-            )
+            answer = await asyncio.wait_for(asyncio.shield(delete), self.cancel_timeout)
         except JobNotFoundError:
             return True, None
         except (asyncio.TimeoutError, asyncio.CancelledError, UnsandboxError) as exc:
@@ -727,6 +729,11 @@ class UnsandboxClient:
         if not any(k in data for k in keys):
             raise BadResponseError(f"the API answered {what} without a result")
         return RunResult.from_wire(data)
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _job_path(job_id: str) -> str:
