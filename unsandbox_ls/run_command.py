@@ -245,13 +245,19 @@ async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
     base_url = resolve_base_url(args.base_url)
     credentials = find_credentials(account=args.account)
     async with UnsandboxClient(base_url, credentials) as client:
+        progress = StatusLine(sys.stderr)
         try:
             result = await client.run_request(
-                prepared.request, mode="async" if args.use_async else "sync"
+                prepared.request,
+                mode="async" if args.use_async else "sync",
+                on_update=progress.show,
             )
         except asyncio.CancelledError as exc:  # Ctrl-C: the client cancelled the job
+            progress.clear()
             _report_cancel(args, prepared, exc)
             raise
+        finally:
+            progress.clear()
     saved = save_artifacts(result, args.artifact_dir, prepared.path)
     lines = problem_lines(prepared, result)
     if args.json:
@@ -269,6 +275,32 @@ async def _run(args: argparse.Namespace, prepared: Prepared) -> int:
             _say(f"the job hit its time limit ({prepared.request.options.ttl} s)")
         sys.stderr.flush()
     return program_status(result)
+
+
+class StatusLine:
+    """The job's progress on one rewritten stderr line, only when stderr is a terminal (and
+    cleared before anything else is printed): `unsandbox-ls: job 1f3… running · 4 s`."""
+
+    def __init__(self, stream: Any) -> None:
+        isatty = getattr(stream, "isatty", None)
+        self.stream = stream if isatty is not None and isatty() else None
+        self.shown = False
+
+    def show(self, update: Any) -> None:
+        if self.stream is None:
+            return
+        job = update.job
+        self.stream.write(
+            f"\r\x1b[Kunsandbox-ls: job {job.job_id} {job.status} · {update.elapsed:.0f} s"
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.stream is not None and self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
 
 
 def _report_cancel(args: argparse.Namespace, prepared: Prepared, exc: BaseException) -> None:

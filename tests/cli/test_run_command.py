@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -75,6 +77,39 @@ def test_a_failing_program_prints_its_output_exit_code_and_diagnostic(
     assert done.stdout == "working\n"
     assert "Traceback (most recent call last)" in done.stderr
     assert f"{script}:5:" in done.stderr and "KeyError: 'price'" in done.stderr, done.stderr
+
+
+def test_progress_shows_on_a_terminal_once_there_is_a_job(
+    variant_env: dict[str, str], tmp_path: Path, sandbox_variant: SandboxServer
+) -> None:
+    """With stderr on a terminal, a polled job's status is shown on one rewritten line: for a
+    synchronous run too, once the API answered it as pending."""
+    script = tmp_path / "slow.py"
+    script.write_text("import time\ntime.sleep(1)\nprint('done')\n")
+    main, secondary = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "unsandbox_ls", "run", str(script)],
+            env=variant_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=secondary,
+            timeout=TIMEOUT, check=False,
+        )  # fmt: skip
+        os.close(secondary)
+        shown = b""
+        while select.select([main], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert (done.returncode, done.stdout) == (0, b"done\n")
+    polled = sandbox_variant.variant == "pending"
+    assert (b"unsandbox-ls: job " in shown and b" running \xc2\xb7 " in shown) is polled, shown
+    if polled:
+        assert shown.endswith(b"\r\x1b[K")  # the line is cleared before the output
 
 
 def test_output_streams_and_exit_code_pass_through(env: dict[str, str], tmp_path: Path) -> None:
