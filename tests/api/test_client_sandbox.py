@@ -144,8 +144,10 @@ async def test_a_skewed_clock_is_reported_as_such(sandbox_server: SandboxServer)
         hmac_credentials(sandbox_server),
         clock=lambda: time.time() - 3600,
     ) as client:
-        with pytest.raises(ClockSkewError, match="check your system clock"):
+        with pytest.raises(ClockSkewError, match="check your system clock") as caught:
             await client.get_job("does-not-matter")
+    # measured against the server's Date header: this clock is an hour behind
+    assert "clock is 1 h 0 min behind the API's" in str(caught.value)
 
 
 async def test_the_other_endpoints(client: UnsandboxClient, sandbox_server: SandboxServer) -> None:
