@@ -119,12 +119,14 @@ def clock_difference(headers: Mapping[str, str], sent_timestamp: str | None) -> 
 
 
 def _duration(seconds: float) -> str:
-    seconds = round(abs(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    if seconds >= 60:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds} s"
+    """`1 h 0 min`, `10 min`, `2 min 5 s`, `42 s`: as precise as a `Date` header (1 s) allows,
+    and no more precise than is useful."""
+    seconds = abs(seconds)
+    if seconds >= 600:
+        minutes = round(seconds / 60)
+        return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"
 
 
 def _clock_advice(difference: float | None) -> str:
