@@ -109,6 +109,8 @@ def prepare(args: argparse.Namespace) -> Prepared:
         env=parse_env(args.env),
         input_files=tuple(files),
         return_artifact=bool(args.artifact),
+        return_wasm_artifact=bool(getattr(args, "wasm_artifact", False)),
+        vcpu=args.vcpu if getattr(args, "vcpu", None) is not None else 1,
     )
     language: str | None
     if args.shebang:
@@ -193,9 +195,9 @@ def program_status(result: Any) -> int:
     """The exit status that mirrors the program's (0-255)."""
     if result.status == "timeout":
         return EXIT_TIMEOUT
+    if result.status == "cancelled":
+        return EXIT_INTERRUPTED
     if result.exit_code is None:
-        if result.status == "cancelled":
-            return EXIT_INTERRUPTED
         return 1 if result.status == "completed" else EXIT_UNAVAILABLE
     code = int(result.exit_code)
     if code < 0:  # killed by a signal, reported as its negative number
@@ -258,9 +260,19 @@ async def _run_at(
 
     started = time.monotonic()
     async with UnsandboxClient(base_url, credentials) as client:
-        result = await client.run_request(
-            prepared.request, mode="async" if args.use_async else "sync"
-        )
+        progress = StatusLine(sys.stderr)
+        try:
+            result = await client.run_request(
+                prepared.request,
+                mode="async" if args.use_async else "sync",
+                on_update=progress.show,
+            )
+        except asyncio.CancelledError as exc:  # Ctrl-C: the client cancelled the job
+            progress.clear()
+            _report_cancel(args, prepared, exc)
+            raise
+        finally:
+            progress.clear()
     history.record_cli_run(prepared, result, (time.monotonic() - started) * 1000)
     saved = save_artifacts(result, args.artifact_dir, prepared.path)
     lines = problem_lines(prepared, result)
@@ -295,6 +307,54 @@ def _print_compact(
     duration = (time.monotonic() - started) * 1000
     _write_raw(sys.stdout, compact_text(prepared.path.name, result, lines, notes, duration))
     return 0
+
+
+class StatusLine:
+    """The job's progress on one rewritten stderr line, only when stderr is a terminal (and
+    cleared before anything else is printed): `unsandbox-ls: job 1f3… running · 4 s`."""
+
+    def __init__(self, stream: Any) -> None:
+        isatty = getattr(stream, "isatty", None)
+        self.stream = stream if isatty is not None and isatty() else None
+        self.shown = False
+
+    def show(self, update: Any) -> None:
+        if self.stream is None:
+            return
+        job = update.job
+        self.stream.write(
+            f"\r\x1b[Kunsandbox-ls: job {job.job_id} {job.status} · {update.elapsed:.0f} s"
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.stream is not None and self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _report_cancel(args: argparse.Namespace, prepared: Prepared, exc: BaseException) -> None:
+    """What a cancelled job left: the output the cancel answer carried, and whether it stopped."""
+    from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
+
+    if isinstance(exc, CancelNotConfirmed):
+        _say(str(exc))
+        return
+    if not isinstance(exc, JobCancelled):
+        return
+    partial = exc.partial
+    if partial is not None and args.json:
+        print(result_json(prepared, partial, [], []), flush=True)
+    elif partial is not None:
+        _write_raw(sys.stdout, partial.stdout)
+        _write_raw(sys.stderr, partial.stderr)
+    printed = partial is not None and bool(partial.stdout or partial.stderr)
+    _say(
+        f"job {exc.job_id} was cancelled"
+        + ("; above is the output it printed before" if printed else "")
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -138,6 +138,12 @@ def prepare(ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapsho
         return_artifact=(
             magic.return_artifact if magic.return_artifact is not None else settings.return_artifact
         ),
+        return_wasm_artifact=(
+            magic.return_wasm_artifact
+            if magic.return_wasm_artifact is not None
+            else settings.return_wasm_artifact
+        ),
+        vcpu=magic.vcpu or settings.vcpu,
     )
     request: Any
     if run.kind == "shebang":

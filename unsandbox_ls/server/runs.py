@@ -109,11 +109,12 @@ async def _execute(
             on_update=lambda job: _on_update(run, job, progress),
         )
     except asyncio.CancelledError as exc:
-        from unsandbox_ls.api.errors import CancelNotConfirmed
+        from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
 
         progress.end_message = "cancelled"
         unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
-        _finish_failure(ls, run, prepared, "cancelled", unconfirmed, name)
+        partial = exc.partial if isinstance(exc, JobCancelled) else None
+        _finish_failure(ls, run, prepared, "cancelled", unconfirmed, name, partial=partial)
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
@@ -155,7 +156,10 @@ def _finish_failure(
     error: str | None,
     name: str,
     exc: BaseException | None = None,
+    partial: Any = None,
 ) -> None:
+    """Report a run that produced no result; `partial` is a cancelled job's output so far (the
+    API's cancel answer), shown in the output, the log and runFinished."""
     duration = run.elapsed_ms()
     run.status = status
     log_path: str | None = None
@@ -170,6 +174,12 @@ def _finish_failure(
     else:  # one sentence with actions; the explanation goes to the log
         failure, log_path = failure_messages.report(ls, run, name, error, exc)
         summary, error = failure.short, failure.detail
+    stdout = partial.stdout if partial is not None else ""
+    stderr = partial.stderr if partial is not None else ""
+    if stdout or stderr:
+        header = [f"# {summary}", f"# file: {run.uri}", f"# job: {run.job_id or '-'}"]
+        log_path = output.write_log(run.run_id, name, header, stdout, stderr)
+        ls.log(log_text(summary + " (output before the cancel)", stdout, stderr, log_path))
     run.payload = {
         "uri": run.uri,
         "runId": run.run_id,
@@ -178,8 +188,8 @@ def _finish_failure(
         "status": status,
         "exitCode": None,
         "durationMs": round(duration),
-        "stdout": "",
-        "stderr": "",
+        "stdout": stdout,
+        "stderr": stderr,
         "artifacts": [],
         "jobId": run.job_id,
         "logPath": log_path,
