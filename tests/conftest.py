@@ -1,8 +1,19 @@
-"""Shared fixtures: `sandbox_server`, one local sandbox server for the whole test session.
+"""Shared fixtures: the project's local sandbox server, one per variant for the whole session.
 
 The server is the project's own (`python -m unsandbox_ls sandbox`), started on a free loopback
 port with fresh random keys; see `support/sandbox.py` for what the yielded object offers and for
 `start_sandbox_server`, which starts additional servers with other options.
+
+Variants (`SANDBOX_VARIANTS`): the answer shapes the hosted API's own material shows, each served
+by one server started on first use and kept for the session.
+
+    flat      a terminal job's result fields on the job (the official clients' reading; default)
+    nested    under "result", and DELETE answering {message, job_id, result} (the API docs)
+    pending   nested, and POST /execute and /run answering {job_id, status: pending} (as the
+              official clients expect it may), so even synchronous runs are polled
+
+`sandbox_server` is the default variant's server (session scope). A test (or fixture) that asks
+for `sandbox_variant` instead runs once per variant: `pytest_generate_tests` parametrises it.
 """
 
 from __future__ import annotations
@@ -19,12 +30,58 @@ if _TESTS not in sys.path:
 
 from support.sandbox import SandboxServer, start_sandbox_server  # noqa: E402
 
+#: variant name → the `unsandbox-ls sandbox` flags that select it
+SANDBOX_VARIANTS: dict[str, tuple[str, ...]] = {
+    "flat": ("--job-shape", "flat"),
+    "nested": ("--job-shape", "nested"),
+    "pending": ("--job-shape", "nested", "--pending-after", "0"),
+}
+DEFAULT_VARIANT = "flat"
+
+
+class SandboxServers:
+    """The session's sandbox servers, one per variant, each started when first asked for."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, SandboxServer] = {}
+
+    def get(self, variant: str) -> SandboxServer:
+        server = self._started.get(variant)
+        if server is None or not server.alive():
+            server = start_sandbox_server(max_jobs=4, extra_args=SANDBOX_VARIANTS[variant])
+            server.variant = variant
+            self._started[variant] = server
+        return server
+
+    def stop(self) -> None:
+        for server in self._started.values():
+            server.stop()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses `sandbox_variant` (directly or through a fixture) runs per variant."""
+    if "sandbox_variant" in metafunc.fixturenames:
+        metafunc.parametrize("sandbox_variant", list(SANDBOX_VARIANTS), indirect=True)
+
 
 @pytest.fixture(scope="session")
-def sandbox_server() -> Iterator[SandboxServer]:
-    """A running local sandbox server (4 concurrent jobs), stopped at the end of the session."""
-    server = start_sandbox_server(max_jobs=4)
+def sandbox_servers() -> Iterator[SandboxServers]:
+    servers = SandboxServers()
     try:
-        yield server
+        yield servers
     finally:
-        server.stop()
+        servers.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(sandbox_servers: SandboxServers) -> SandboxServer:
+    """The default variant's server (4 concurrent jobs), stopped at the end of the session."""
+    return sandbox_servers.get(DEFAULT_VARIANT)
+
+
+@pytest.fixture
+def sandbox_variant(
+    request: pytest.FixtureRequest, sandbox_servers: SandboxServers
+) -> SandboxServer:
+    """The server of one variant; a test using this runs once per variant (ids: the names)."""
+    return sandbox_servers.get(getattr(request, "param", DEFAULT_VARIANT))

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-discover", action="store_true",
                      help="do not send the local files the program imports")  # fmt: skip
     run.add_argument("--artifact", action="store_true", help="return the compiled binary")
+    run.add_argument("--wasm-artifact", action="store_true", help="return a WebAssembly build")
+    run.add_argument("--vcpu", type=int, metavar="N", help="virtual CPUs, 1-8 (default 1)")
     run.add_argument("--artifact-dir", default=".", help="where to save artifacts (default .)")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument("--compact", action="store_true",
@@ -84,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--max-jobs", type=int, default=4, help="jobs run at once (default 4)")
     sandbox.add_argument("--unsafe-no-sandbox", action="store_true",
                          help="run jobs without bubblewrap (DANGEROUS: no isolation)")  # fmt: skip
+    sandbox.add_argument("--job-shape", choices=("flat", "nested"), default="flat",
+                         help="where a finished job's result fields sit in GET /jobs/{id}: on "
+                         "the job (flat, default) or under 'result' (nested, as in the API "
+                         "docs; DELETE then answers {message, job_id, result})")  # fmt: skip
+    sandbox.add_argument("--pending-after", type=int, metavar="MS",
+                         help="answer POST /execute and /run with {job_id, status: pending} "
+                         "when the job has not finished within MS milliseconds (0: always); "
+                         "the client then polls")  # fmt: skip
 
     history = sub.add_parser("history", help="list the workspace's recent runs, or diff two")
     history.add_argument("file", nargs="?", help="only the runs of this file")

@@ -2,8 +2,9 @@
 
 Prints one line per check: the backend (hosted, or the local sandbox that `auto` picks when no
 keys, account or base URL are configured), the credentials and where they were found (the public
-key is shown, a secret never), the base URL, `GET /health`, `POST /keys/validate` and
-`GET /languages`. For the local sandbox it starts one, checks it the same way and stops it.
+key is shown, a secret never), any other credentials found but not used, the base URL,
+`GET /health`, `POST /keys/validate` and `GET /languages`. For the local sandbox it starts one,
+checks it the same way and stops it.
 Exit status: 0 all good, 2 a bad setting, 69 the API or the sandbox cannot be reached or fails,
 77 the credentials are missing or rejected.
 """
@@ -50,12 +51,15 @@ async def _check_hosted(args: argparse.Namespace) -> int:
         find_credentials,
         resolve_base_url,
     )
+    from unsandbox_ls.api.credentials import unused_credentials
 
     status = 0
     credentials: Credentials | None = None
     try:
         credentials = find_credentials(account=args.account)
         _line("ok", "credentials", credentials.describe())
+        for where in unused_credentials(credentials):
+            _line("--", "not used", f"credentials also found in {where}")
     except MissingCredentialsError as exc:
         _line("!!", "credentials", f"{exc}; or run in the local sandbox: --backend local")
         status = EXIT_NO_PERMISSION

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import argparse
 
     from unsandbox_ls.api.credentials import Credentials
-    from unsandbox_ls.api.models import RunResult
+    from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
     from unsandbox_ls.runs.request import Plan, RunKind, RunSettings
 
@@ -97,6 +97,10 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         pinned.add("mode")
     if args.no_discover:
         pinned.add("discover_imports")
+    if getattr(args, "wasm_artifact", False):
+        pinned.add("return_wasm_artifact")
+    if getattr(args, "vcpu", None) is not None:
+        pinned.add("vcpu")
     for name in args.input_files:
         if not os.path.isfile(name):
             raise UsageError(f"cannot read input file {name}: no such file")
@@ -109,6 +113,8 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         mode="async" if args.use_async else "sync",
         language=args.language,
         discover_imports=not args.no_discover,
+        return_wasm_artifact=bool(getattr(args, "wasm_artifact", False)),
+        vcpu=args.vcpu if getattr(args, "vcpu", None) is not None else 1,
         pinned=frozenset(pinned),
     )
 
@@ -148,9 +154,9 @@ def program_status(result: RunResult) -> int:
     """The exit status that mirrors the program's (0-255)."""
     if result.status == "timeout":
         return EXIT_TIMEOUT
+    if result.status == "cancelled":
+        return EXIT_INTERRUPTED
     if result.exit_code is None:
-        if result.status == "cancelled":
-            return EXIT_INTERRUPTED
         return 1 if result.status == "completed" else EXIT_UNAVAILABLE
     code = int(result.exit_code)
     if code < 0:  # killed by a signal, reported as its negative number
@@ -218,7 +224,15 @@ async def _run_at(
 
     started = time.monotonic()
     async with UnsandboxClient(base_url, credentials) as client:
-        result = await execute(plan, client)
+        progress = StatusLine(sys.stderr)
+        try:
+            result = await execute(plan, client, on_update=progress.show)
+        except asyncio.CancelledError as exc:  # Ctrl-C: the client cancelled the job
+            progress.clear()
+            _report_cancel(args, plan, exc)
+            raise
+        finally:
+            progress.clear()
     history.record_cli_run(plan, result, (time.monotonic() - started) * 1000)
     saved: list[SavedArtifact] = []
     if result.artifacts:
@@ -266,6 +280,54 @@ def _print_compact(
     duration = (time.monotonic() - started) * 1000
     _write_raw(sys.stdout, compact_text(plan.name, result, lines, notes, duration))
     return 0
+
+
+class StatusLine:
+    """The job's progress on one rewritten stderr line, only when stderr is a terminal (and
+    cleared before anything else is printed): `unsandbox-ls: job 1f3… running · 4 s`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        isatty = getattr(stream, "isatty", None)
+        self.stream = stream if isatty is not None and isatty() else None
+        self.shown = False
+
+    def show(self, update: JobUpdate) -> None:
+        if self.stream is None:
+            return
+        job = update.job
+        self.stream.write(
+            f"\r\x1b[Kunsandbox-ls: job {job.job_id} {job.status} · {update.elapsed:.0f} s"
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.stream is not None and self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _report_cancel(args: argparse.Namespace, plan: Plan, exc: BaseException) -> None:
+    """What a cancelled job left: the output the cancel answer carried, and whether it stopped."""
+    from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
+
+    if isinstance(exc, CancelNotConfirmed):
+        _say(str(exc))
+        return
+    if not isinstance(exc, JobCancelled):
+        return
+    partial = exc.partial
+    if partial is not None and args.json:
+        print(result_json(plan, partial, [], []), flush=True)
+    elif partial is not None:
+        _write_raw(sys.stdout, partial.stdout)
+        _write_raw(sys.stderr, partial.stderr)
+    printed = partial is not None and bool(partial.stdout or partial.stderr)
+    _say(
+        f"job {exc.job_id} was cancelled"
+        + ("; above is the output it printed before" if printed else "")
+    )
 
 
 def run_command(args: argparse.Namespace) -> int:

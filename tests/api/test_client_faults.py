@@ -7,6 +7,8 @@ request gets, and the recorded requests say what the client sent (and how often)
 from __future__ import annotations
 
 import asyncio
+import email.utils
+import gc
 import json
 import logging
 import time
@@ -25,6 +27,7 @@ from unsandbox_ls.api import (
     Credentials,
     ExecuteRequest,
     InputFile,
+    JobCancelled,
     JobNotFoundError,
     NetworkError,
     RateLimitedError,
@@ -40,6 +43,13 @@ from unsandbox_ls.api import (
 from unsandbox_ls.api.signing import sign
 
 MakeClient = Callable[..., UnsandboxClient]
+JOB = "job_1234567890_abc"  # the docs' job id shape
+#: the docs' DELETE /jobs/{id} answer
+DOCS_CANCEL = {
+    "message": "Job cancelled", "job_id": JOB,
+    "result": {"success": False, "stdout": "Partial output before cancel...", "stderr": "",
+               "error": "Job cancelled by user", "exit_code": -1},
+}  # fmt: skip
 DONE = {"job_id": "j1", "status": "completed", "stdout": "hi\n", "stderr": "", "exit_code": 0}
 RESULT = {"stdout": "hi\n", "stderr": "", "exit_code": 0, "success": True, "job_id": "j0"}
 REQUEST = ExecuteRequest("python", "print('hi')")
@@ -91,6 +101,18 @@ async def test_every_request_is_signed_over_the_exact_bytes_sent(
     assert json.loads(query["env"][0]) == {"K": "v w&x"}
     # the signature covers the query string exactly as it went over the wire
     check_signature(run.target, "POST", run.body, run.headers, public_key, secret_key)
+
+
+async def test_shebang_runs_send_every_option_in_the_query(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    fault_server.on("POST", "/run/async", Reply(202, {"job_id": "j1", "status": "pending"}))
+    options = RunOptions(return_artifact=True, return_wasm_artifact=True, vcpu=4)
+    await make_client().submit_raw(RawRunRequest("#!/bin/sh\necho\n", options))
+    (sent,) = fault_server.requests
+    query = parse_qs(urlsplit(sent.target).query)
+    assert query["return_artifact"] == ["true"] and query["return_wasm_artifact"] == ["true"]
+    assert query["vcpu"] == ["4"]
 
 
 async def test_retries_and_polls_are_signed_again_with_the_current_time(
@@ -147,6 +169,35 @@ async def test_401_about_the_timestamp_says_check_the_clock(
     with pytest.raises(ClockSkewError, match="check your system clock"):
         await make_client().get_job("j1")
     assert len(fault_server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("offset", "said"),
+    [(3600, "1 h 0 min ahead of the API's"), (-600, "10 min behind the API's")],
+)
+async def test_a_skewed_clock_is_measured_from_the_date_header(
+    fault_server: FaultServer, make_client: MakeClient, offset: int, said: str
+) -> None:
+    """Whatever the error code: the body mentions the timestamp, so it is the clock; by how much
+    and which way comes from the answer's Date header against the timestamp that was signed."""
+    body = {"error": "invalid_signature", "message": "Request timestamp expired"}
+    date = email.utils.formatdate(time.time(), usegmt=True)
+    fault_server.on("GET", "/jobs/j1", Reply(401, body, headers={"Date": date}))
+    client = make_client(clock=lambda: time.time() + offset)
+    with pytest.raises(ClockSkewError, match=said) as caught:
+        await client.get_job("j1")
+    assert caught.value.difference is not None
+    assert abs(caught.value.difference - offset) < 5
+    assert "check your system clock" in str(caught.value)
+
+
+async def test_a_timestamp_401_with_clocks_in_step_says_so(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    date = email.utils.formatdate(time.time(), usegmt=True)
+    fault_server.on("GET", "/jobs/j1", Reply(401, "bad timestamp", headers={"Date": date}))
+    with pytest.raises(ClockSkewError, match=r"within \d+ s of the API's .* then the keys"):
+        await make_client().get_job("j1")
 
 
 async def test_403_is_forbidden(fault_server: FaultServer, make_client: MakeClient) -> None:
@@ -254,6 +305,48 @@ async def test_execute_answering_pending_is_polled(
     assert (result.exit_code, result.stderr, result.status) == (3, "boom\n", "completed")
 
 
+async def test_execute_answering_pending_reports_progress_and_reads_the_nested_result(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    """The docs' shapes end to end: a pending answer, a first poll still running, a terminal
+    job with its result nested, string timestamps, the docs' job id."""
+    fault_server.on("POST", "/execute", Reply(202, {"job_id": JOB, "status": "running"}))
+    nested = {"job_id": JOB, "status": "completed", "created_at": "2026-01-02T03:04:05Z",
+              "started_at": "1767323045", "completed_at": 1767323046,
+              "result": {"success": False, "stdout": "out\n", "stderr": "err\n", "error": None,
+                         "exit_code": 3, "language": "python", "execution_time": 1200}}  # fmt: skip
+    fault_server.on("GET", f"/jobs/{JOB}", Reply(200, {"job_id": JOB, "status": "running"}),
+                    Reply(200, nested))  # fmt: skip
+    updates: list[str] = []
+    result = await make_client().run_request(
+        REQUEST, mode="sync", on_update=lambda u: updates.append(f"{u.polls}:{u.status}")
+    )
+    assert updates == ["0:running", "1:running", "2:completed"]
+    assert (result.status, result.exit_code, result.stdout, result.stderr) == (
+        "completed", 3, "out\n", "err\n")  # fmt: skip
+    assert (result.job_id, result.duration_ms, result.created_at) == (JOB, 1200, 1767323045.0)
+
+
+async def test_a_pending_execute_is_cancelled_like_an_async_job(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    fault_server.on("POST", "/execute", Reply(200, {"job_id": JOB, "status": "pending"}))
+    fault_server.on("GET", f"/jobs/{JOB}", Reply(200, {"job_id": JOB, "status": "running"}))
+    fault_server.on("DELETE", f"/jobs/{JOB}", Reply(200, DOCS_CANCEL))
+    task = asyncio.create_task(make_client().run_request(REQUEST, mode="sync"))
+    for _ in range(200):
+        if fault_server.requests_to("GET", f"/jobs/{JOB}"):
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(JobCancelled) as cancelled:
+        await asyncio.wait_for(task, 5)
+    partial = cancelled.value.partial
+    assert partial is not None
+    assert (partial.status, partial.stdout, partial.exit_code, partial.error) == (
+        "cancelled", "Partial output before cancel...", None, "Job cancelled by user")  # fmt: skip
+
+
 async def test_cancelling_the_waiting_task_deletes_the_job(
     fault_server: FaultServer, make_client: MakeClient
 ) -> None:
@@ -267,10 +360,27 @@ async def test_cancelling_the_waiting_task_deletes_the_job(
             break
         await asyncio.sleep(0.01)
     task.cancel()
-    with pytest.raises(asyncio.CancelledError) as raised:
+    with pytest.raises(JobCancelled) as raised:
         await asyncio.wait_for(task, 5)
     assert not isinstance(raised.value, CancelNotConfirmed)
+    assert raised.value.partial is not None and raised.value.partial.status == "cancelled"
     assert len(fault_server.requests_to("DELETE", "/jobs/j9")) == 1
+
+
+async def test_a_cancel_answered_204_still_counts(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    fault_server.on("GET", "/jobs/j7", Reply(200, {"job_id": "j7", "status": "running"}))
+    fault_server.on("DELETE", "/jobs/j7", Reply(204))
+    task = asyncio.create_task(make_client().wait("j7"))
+    for _ in range(200):
+        if fault_server.requests_to("GET", "/jobs/j7"):
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(JobCancelled) as raised:
+        await asyncio.wait_for(task, 5)
+    assert raised.value.partial is None
 
 
 async def test_a_cancel_the_api_does_not_confirm_says_the_job_may_still_run(
@@ -290,6 +400,29 @@ async def test_a_cancel_the_api_does_not_confirm_says_the_job_may_still_run(
         await asyncio.wait_for(task, 10)
     assert raised.value.job_id == "j8"
     assert fault_server.requests_to("DELETE", "/jobs/j8")
+
+
+async def test_a_cancel_outliving_its_timeout_leaves_no_unretrieved_error(
+    fault_server: FaultServer, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    fault_server.on("GET", "/jobs/j5", Reply(200, {"job_id": "j5", "status": "running"}))
+    fault_server.on("DELETE", "/jobs/j5", Reply(500, {"error": "internal"}, delay=0.2))
+    task = asyncio.create_task(make_client(cancel_timeout=0.05).wait("j5"))
+    for _ in range(200):
+        if fault_server.requests_to("GET", "/jobs/j5"):
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(CancelNotConfirmed):
+        await asyncio.wait_for(task, 5)
+    for _ in range(100):  # the DELETE and its retries end on their own
+        if len(fault_server.requests_to("DELETE", "/jobs/j5")) == 4:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    del task
+    gc.collect()
+    assert "never retrieved" not in caplog.text
 
 
 async def test_a_failing_update_callback_cancels_the_job(
@@ -338,6 +471,35 @@ async def test_429_honours_retry_after_capped(
     assert job.done
     # 0.3 s as asked, then 3600 s capped to 0.5 s
     assert 0.75 <= elapsed < 3.0
+
+
+async def test_429_while_polling_keeps_waiting_for_the_job(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    """More 429s in a row than any request's own retries: the wait goes on, honouring
+    Retry-After (capped), and the job's result still arrives."""
+    limited = Reply(429, {"error": "rate_limit_exceeded"}, headers={"Retry-After": "0.1"})
+    fault_server.on("GET", "/jobs/j1", *([limited] * 8), Reply(200, DONE))
+    client = make_client(retry=RetryPolicy(backoff=0.01, max_delay=0.15, max_rate_limit_retries=3))
+    started = time.monotonic()
+    result = await client.wait("j1", timeout=30)
+    assert result.stdout == "hi\n"
+    assert len(fault_server.requests_to("GET", "/jobs/j1")) == 9
+    assert time.monotonic() - started >= 8 * 0.1
+    assert not fault_server.requests_to("DELETE", "/jobs/j1")
+
+
+async def test_429_until_the_wait_ends_cancels_the_job_and_says_so(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    from unsandbox_ls.api import JobTimeoutError
+
+    fault_server.on("GET", "/jobs/j1", Reply(429, {"error": "rate_limit_exceeded"}))
+    fault_server.on("DELETE", "/jobs/j1", Reply(200, DOCS_CANCEL))
+    with pytest.raises(JobTimeoutError, match=r"kept answering 429.*it was cancelled"):
+        await make_client().wait("j1", timeout=0.5)
+    assert len(fault_server.requests_to("GET", "/jobs/j1")) > 1
+    assert len(fault_server.requests_to("DELETE", "/jobs/j1")) == 1
 
 
 async def test_429_without_retry_after_backs_off_then_gives_up(

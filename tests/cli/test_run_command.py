@@ -1,9 +1,15 @@
-"""`python -m unsandbox_ls run` and `doctor` as subprocesses against the local sandbox server."""
+"""`python -m unsandbox_ls run` and `doctor` as subprocesses against the local sandbox server.
+
+Tests that read a run's result use `variant_env` and run once per sandbox variant (flat, nested,
+pending /execute; tests/conftest.py); the others use the default variant's `env`.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -39,6 +45,73 @@ def env(sandbox_server: SandboxServer, tmp_path: Path) -> dict[str, str]:
     return {**sandbox_server.env, "HOME": str(home)}
 
 
+@pytest.fixture
+def variant_env(sandbox_variant: SandboxServer, tmp_path: Path) -> dict[str, str]:
+    """As `env`, for the server of each sandbox variant in turn."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {**sandbox_variant.env, "HOME": str(home)}
+
+
+#: prints, is still running at the first poll, then fails with a traceback and exit code 3
+JOB_PY = """\
+import sys, time, traceback
+print("working", flush=True)
+time.sleep(0.4)
+try:
+    {}["price"]
+except KeyError:
+    traceback.print_exc()
+    sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("mode", [[], ["--async"]], ids=["sync", "async"])
+def test_a_failing_program_prints_its_output_exit_code_and_diagnostic(
+    variant_env: dict[str, str], tmp_path: Path, mode: list[str]
+) -> None:
+    script = tmp_path / "job.py"
+    script.write_text(JOB_PY)
+    done = cli(["run", *mode, str(script)], variant_env, tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == "working\n"
+    assert "Traceback (most recent call last)" in done.stderr
+    assert f"{script}:5:" in done.stderr and "KeyError: 'price'" in done.stderr, done.stderr
+
+
+def test_progress_shows_on_a_terminal_once_there_is_a_job(
+    variant_env: dict[str, str], tmp_path: Path, sandbox_variant: SandboxServer
+) -> None:
+    """With stderr on a terminal, a polled job's status is shown on one rewritten line: for a
+    synchronous run too, once the API answered it as pending."""
+    script = tmp_path / "slow.py"
+    script.write_text("import time\ntime.sleep(1)\nprint('done')\n")
+    main, secondary = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "unsandbox_ls", "run", str(script)],
+            env=variant_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=secondary,
+            timeout=TIMEOUT, check=False,
+        )  # fmt: skip
+        os.close(secondary)
+        shown = b""
+        while select.select([main], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert (done.returncode, done.stdout) == (0, b"done\n")
+    polled = sandbox_variant.variant == "pending"
+    assert (b"unsandbox-ls: job " in shown and b" running \xc2\xb7 " in shown) is polled, shown
+    if polled:
+        assert shown.endswith(b"\r\x1b[K")  # the line is cleared before the output
+
+
 def test_output_streams_and_exit_code_pass_through(env: dict[str, str], tmp_path: Path) -> None:
     script = tmp_path / "exits.py"
     script.write_text("import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n"
@@ -59,10 +132,10 @@ def test_env_and_input_files(env: dict[str, str], tmp_path: Path) -> None:
     assert done.stdout == "total= 6\n"
 
 
-def test_json_output(env: dict[str, str], tmp_path: Path) -> None:
+def test_json_output(variant_env: dict[str, str], tmp_path: Path) -> None:
     script = tmp_path / "fails.py"
     script.write_text("print('partial')\n\nraise ValueError('bad value')\n")
-    done = cli(["run", "--json", "--async", str(script)], env, tmp_path)
+    done = cli(["run", "--json", "--async", str(script)], variant_env, tmp_path)
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data["status"] == "completed" and data["exit_code"] == 1
@@ -95,10 +168,10 @@ def test_artifact_is_saved_executable(env: dict[str, str], tmp_path: Path) -> No
     assert "saved artifact" in done.stderr
 
 
-def test_shebang_run(env: dict[str, str], tmp_path: Path) -> None:
+def test_shebang_run(variant_env: dict[str, str], tmp_path: Path) -> None:
     script = tmp_path / "tool"
     script.write_text('#!/usr/bin/env bash\necho "shebang $1ok"\nexit 4\n')
-    done = cli(["run", "--shebang", str(script)], env, tmp_path)
+    done = cli(["run", "--shebang", str(script)], variant_env, tmp_path)
     assert done.returncode == 4, done.stderr
     assert done.stdout == "shebang ok\n"
 
@@ -155,6 +228,7 @@ def test_wrong_key_exits_77(env: dict[str, str], tmp_path: Path) -> None:
         (["-e", "NOEQUALS"], "x.py", "KEY=VALUE"),
         (["-f", "missing.csv"], "x.py", "cannot read input file"),
         (["--base-url", "http://example.org"], "x.py", "plain http"),
+        (["--vcpu", "9"], "x.py", "vcpu must be between 1 and 8"),
     ],
 )
 def test_bad_usage_exits_2(
@@ -176,15 +250,18 @@ def test_unreachable_api_exits_69(env: dict[str, str], tmp_path: Path) -> None:
     assert "cannot connect" in done.stderr
 
 
-def test_ctrl_c_cancels_the_job_and_exits_130(
-    env: dict[str, str], tmp_path: Path, sandbox_server: SandboxServer
+@pytest.mark.parametrize("mode", [[], ["--async"]], ids=["sync", "async"])
+def test_ctrl_c_cancels_the_job_shows_its_output_and_exits_130(
+    variant_env: dict[str, str], tmp_path: Path, sandbox_variant: SandboxServer, mode: list[str]
 ) -> None:
+    if not mode and sandbox_variant.variant != "pending":
+        pytest.skip("a synchronous run is only polled (and cancelled by id) when answered pending")
     script = tmp_path / "long.py"
-    script.write_text("import time\ntime.sleep(60)\n")
+    script.write_text("import time\nprint('before the cancel', flush=True)\ntime.sleep(60)\n")
     started = time.time()
     process = subprocess.Popen(
-        [sys.executable, "-m", "unsandbox_ls", "run", "--async", str(script)],
-        env=env,
+        [sys.executable, "-m", "unsandbox_ls", "run", *mode, str(script)],
+        env=variant_env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -195,19 +272,47 @@ def test_ctrl_c_cancels_the_job_and_exits_130(
         deadline = time.monotonic() + 30
         while job_id is None and time.monotonic() < deadline:
             time.sleep(0.2)
-            for job in sandbox_server.request("GET", "/jobs").json()["jobs"]:
+            for job in sandbox_variant.request("GET", "/jobs").json()["jobs"]:
                 if job["status"] == "running" and float(job["created_at"]) >= started - 1:
                     job_id = job["job_id"]
         assert job_id, "the job never started"
+        time.sleep(0.5)  # time to print
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
+        stdout, stderr = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
     assert process.returncode == 130, stderr
-    status = sandbox_server.request("GET", f"/jobs/{job_id}").json()["status"]
+    assert stdout == "before the cancel\n", stderr
+    assert f"job {job_id} was cancelled; above is the output it printed before" in stderr
+    status = sandbox_variant.request("GET", f"/jobs/{job_id}").json()["status"]
     assert status == "cancelled"
+
+
+def test_doctor_says_which_credentials_it_chose_over_which(
+    env: dict[str, str], tmp_path: Path, sandbox_server: SandboxServer
+) -> None:
+    """A stale UNSANDBOX_API_KEY does not beat the accounts.csv pair, and doctor says so."""
+    bare = {k: v for k, v in env.items() if not k.startswith("UNSANDBOX_")}
+    bare["UNSANDBOX_BASE_URL"] = env["UNSANDBOX_BASE_URL"]
+    bare["UNSANDBOX_API_KEY"] = "unsb-sk-stale-" + "0" * 16
+    folder = Path(bare["HOME"]) / ".unsandbox"
+    folder.mkdir()
+    (folder / "accounts.csv").write_text(
+        f"{sandbox_server.public_key},{sandbox_server.secret_key}\n"
+    )
+    done = cli(["doctor"], bare, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"HMAC keys, public key {sandbox_server.public_key}, from " in done.stdout
+    assert "accounts.csv row 0" in done.stdout
+    assert "not used" in done.stdout and "UNSANDBOX_API_KEY (legacy bearer)" in done.stdout
+    assert bare["UNSANDBOX_API_KEY"] not in done.stdout + done.stderr
+    assert sandbox_server.secret_key not in done.stdout + done.stderr
+    script = tmp_path / "x.sh"
+    script.write_text("echo with the pair\n")
+    ran = cli(["run", str(script)], bare, tmp_path)
+    assert (ran.returncode, ran.stdout) == (0, "with the pair\n"), ran.stderr
 
 
 def test_doctor_reports_without_the_secret(

@@ -1,13 +1,24 @@
 """Cancelling a run: the job is deleted on the sandbox (GET /jobs/{id} says `cancelled`), the
-progress ends within seconds, and a second ▶ on a running file replaces the first run."""
+progress ends within seconds, the output the cancel answer carried is shown, and a second ▶ on a
+running file replaces the first run; in every sandbox variant (tests/conftest.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
+import pytest
 from lsprotocol import types
 from support.lsp_session import LspSession
+from support.sandbox import SandboxServer
+
+
+@pytest.fixture
+def sandbox_server(sandbox_variant: SandboxServer) -> SandboxServer:
+    """This module's tests run against every variant (`sandbox_env` follows it)."""
+    return sandbox_variant
+
 
 SLEEPER = 'import time\nprint("going to sleep", flush=True)\ntime.sleep(60)\n'
 
@@ -18,6 +29,7 @@ async def wait_running(session: LspSession) -> str:
         lambda: any(m.startswith("running") for m in session.progress_messages())
     )
     (token,) = session.client.progress_reports
+    await asyncio.sleep(0.7)  # time for the program to print before it is cancelled
     return str(token)
 
 
@@ -47,6 +59,14 @@ async def test_progress_cancel_deletes_the_job(vscode: LspSession, sandbox_serve
     assert isinstance(reports[-1], types.WorkDoneProgressEnd)
     assert reports[-1].message == "cancelled"
     assert job_status(sandbox_server, note.jobId) == "cancelled"
+    # what the program printed before the cancel, as the DELETE answer carried it
+    assert note.stdout == "going to sleep\n"
+    with open(note.logPath, encoding="utf-8") as log:
+        assert "going to sleep" in log.read()
+    assert any(
+        "cancelled" in m.message and "going to sleep" in m.message
+        for m in vscode.client.log_messages
+    )
 
 
 async def test_cancel_command_from_neovim(
@@ -62,6 +82,7 @@ async def test_cancel_command_from_neovim(
         assert answer["cancelled"] is True
         note = await nvim.wait_finished(timeout=10)
         assert note.status == "cancelled"
+        assert note.stdout == "going to sleep\n"  # shown in the output split
         assert job_status(sandbox_server, note.jobId) == "cancelled"
         assert any("cancelled" in m for m in nvim.messages())
 

@@ -1,12 +1,22 @@
 """A file run from each editor profile: lens or code action → command → progress →
-`unsandbox/runFinished` → diagnostics, against the local sandbox server."""
+`unsandbox/runFinished` → diagnostics, against the local sandbox server in each of its variants
+(flat, nested, pending /execute; tests/conftest.py)."""
 
 from __future__ import annotations
 
 import time
 
+import pytest
 from lsprotocol import types
 from support.lsp_session import LspSession
+from support.sandbox import SandboxServer
+
+
+@pytest.fixture
+def sandbox_server(sandbox_variant: SandboxServer) -> SandboxServer:
+    """This module's tests run against every variant (`sandbox_env` follows it)."""
+    return sandbox_variant
+
 
 FAILING = """\
 def total(order):
@@ -81,6 +91,36 @@ async def test_lens_command_progress_result_and_diagnostics(session: LspSession)
         session.title("✗ exit 1 · KeyError: 'price'"),
     ]
     assert session.client.shown_documents == []
+
+
+#: prints, is still running at the first poll, then fails with a traceback and exit code 3
+JOB_PY = """\
+# unsandbox: mode={mode}
+import sys, time, traceback
+print("working", flush=True)
+time.sleep(0.4)
+try:
+    {{}}["price"]
+except KeyError:
+    traceback.print_exc()
+    sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_failing_program_in_either_mode(vscode: LspSession, mode: str) -> None:
+    uri = vscode.open("job.py", JOB_PY.format(mode=mode))
+    lenses = await vscode.code_lenses(uri)
+    await vscode.run(lenses[0].command)
+    note = await vscode.wait_finished()
+    assert (note.status, note.exitCode, note.stdout) == ("completed", 3, "working\n")
+    assert "KeyError: 'price'" in note.stderr and note.jobId
+    errors = [
+        d for d in vscode.client.diagnostics[uri] if d.severity == types.DiagnosticSeverity.Error
+    ]
+    assert [d.range.start.line for d in errors] == [5]
+    assert "KeyError" in errors[0].message
+    assert note.summary == vscode.error_messages()[-1]
 
 
 async def test_code_action_path_and_timing(vscode: LspSession) -> None:

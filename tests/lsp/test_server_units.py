@@ -47,6 +47,16 @@ class TestSettings:
         merged, problems = apply(Settings(), {"languageMap": {"txt": "bash"}, "account": "2"})
         assert merged.language_map == {"txt": "bash"} and merged.account == 2 and not problems
 
+    def test_vcpu_and_wasm(self) -> None:
+        merged, problems = apply(Settings(), {"vcpu": 4, "returnWasmArtifact": True})
+        assert (merged.vcpu, merged.return_wasm_artifact, problems) == (4, True, [])
+        for bad in (0, 9, "2", True):
+            kept, problems = apply(merged, {"vcpu": bad})
+            assert (
+                kept.vcpu == 4
+                and "unsandbox.vcpu must be a whole number from 1 to 8" in problems[0]
+            )
+
 
 class TestMagicComment:
     def test_all_keys(self) -> None:
@@ -66,9 +76,16 @@ class TestMagicComment:
         assert parse_magic_comment(["// unsandbox: ttl=5\n"], "//").ttl == 5
         assert parse_magic_comment(["\n"] * 5 + ["# unsandbox: ttl=5\n"], "#").ttl is None
 
+    def test_vcpu_and_wasm_words(self) -> None:
+        magic = parse_magic_comment(["# unsandbox: vcpu=8 wasm=true\n"], "#")
+        assert (magic.vcpu, magic.return_wasm_artifact) == (8, True)
+        assert parse_magic_comment(["# unsandbox: wasm=no\n"], "#").return_wasm_artifact is False
+
     @pytest.mark.parametrize(
-        "body", ["ttl=0", "ttl=abc", "network=open", "artifact=maybe", "colour=red", "ttl", "'a"]
-    )
+        "body",
+        ["ttl=0", "ttl=abc", "network=open", "artifact=maybe", "colour=red", "ttl", "'a",
+         "vcpu=0", "vcpu=9", "vcpu=two", "wasm=maybe"],
+    )  # fmt: skip
     def test_bad_words_are_refused(self, body: str) -> None:
         with pytest.raises(MagicCommentError, match="magic comment on line 1"):
             parse_magic_comment([f"# unsandbox: {body}\n"], "#")

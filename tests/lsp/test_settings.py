@@ -4,6 +4,7 @@ comment reach the request; invalid values give one message and keep the defaults
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from support.lsp_session import LspSession, start_session
@@ -95,3 +96,19 @@ async def test_unknown_language_names_the_language_map_setting(vscode: LspSessio
     result = await vscode.execute("unsandbox.runFile", {"uri": uri, "wait": True})
     assert result["language"] == "bash"
     assert result["stdout"] == "mapped\n"
+
+
+async def test_vcpu_from_the_settings_and_the_magic_comment_reaches_the_sandbox(
+    sandbox_env: dict[str, str], workspace: Path, sandbox_server: Any
+) -> None:
+    options = {"unsandbox": {"vcpu": 2, "returnWasmArtifact": True}}
+    async with start_session("neovim", sandbox_env, workspace, init_options=options) as nvim:
+        uri = nvim.open("cpus.py", "print('ok')\n")
+        result = await nvim.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+        assert result["stdout"] == "ok\n", result
+        job = sandbox_server.request("GET", f"/jobs/{result['jobId']}").json()
+        assert job["vcpu"] == 2
+        uri = nvim.open("more.py", "# unsandbox: vcpu=6\nprint('ok')\n")
+        result = await nvim.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+        job = sandbox_server.request("GET", f"/jobs/{result['jobId']}").json()
+        assert job["vcpu"] == 6

@@ -166,3 +166,12 @@ def test_a_shebang_run_sends_no_imports_and_refuses_named_files(tmp_path: Path) 
     assert plan.sent == () and plan.request.options.input_files == ()
     with pytest.raises(RunRefused, match="cannot be sent with a shebang run"):
         build_plan(source, RunSettings(input_files=("*.txt",)))
+
+
+def test_vcpu_and_wasm_follow_the_same_rule(tmp_path: Path) -> None:
+    root = project(tmp_path, {"main.c": "// unsandbox: vcpu=2 wasm=true\nint main(void){}\n"})
+    plan = build_plan(source_of(root / "main.c"), RunSettings(vcpu=4))
+    options = plan.request.options
+    assert (options.vcpu, options.return_wasm_artifact) == (2, True)
+    pinned = RunSettings(vcpu=4, pinned=frozenset({"vcpu"}))
+    assert build_plan(source_of(root / "main.c"), pinned).request.options.vcpu == 4

@@ -79,6 +79,8 @@ class SandboxServer:
     api_key: str = field(repr=False)
     process: subprocess.Popen[bytes] = field(repr=False)
     log: IO[bytes] = field(repr=False)
+    #: the variant of tests/conftest.py this server serves ("flat", "nested", "pending")
+    variant: str = "flat"
 
     @property
     def env(self) -> dict[str, str]:

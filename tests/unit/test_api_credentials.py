@@ -12,6 +12,7 @@ from unsandbox_ls.api.credentials import (
     Credentials,
     find_credentials,
     resolve_base_url,
+    unused_credentials,
 )
 from unsandbox_ls.api.errors import ConfigurationError, MissingCredentialsError
 
@@ -54,11 +55,40 @@ def test_env_pair_beats_api_key_and_accounts(tmp_path: Path) -> None:
     assert "UNSANDBOX_PUBLIC_KEY" in found.source
 
 
-def test_api_key_beats_accounts_file(tmp_path: Path) -> None:
-    write_accounts(tmp_path, "{},{}\n".format(*pair()))
+def test_an_accounts_file_pair_beats_a_stale_api_key(tmp_path: Path) -> None:
+    """A complete HMAC pair wherever it is found wins over UNSANDBOX_API_KEY (which the official
+    C CLI ignores and the docs' examples still export)."""
+    pub, sec = pair()
+    path = write_accounts(tmp_path, f"{pub},{sec}\n")
+    env = {"UNSANDBOX_API_KEY": "unsb-sk-stale"}
+    found = find_credentials(env=env, home=tmp_path)
+    assert (found.scheme, found.public_key, found.secret_key) == ("hmac", pub, sec)
+    assert found.source == f"{path} row 0"
+    assert unused_credentials(found, env=env, home=tmp_path) == [
+        "environment variable UNSANDBOX_API_KEY (legacy bearer)"
+    ]
+
+
+def test_the_api_key_is_used_when_no_pair_exists(tmp_path: Path) -> None:
     found = find_credentials(env={"UNSANDBOX_API_KEY": "unsb-sk-legacy"}, home=tmp_path)
     assert found.scheme == "bearer" and found.api_key == "unsb-sk-legacy"
     assert "UNSANDBOX_API_KEY" in found.source
+    assert unused_credentials(found, env={"UNSANDBOX_API_KEY": "x"}, home=tmp_path) == []
+
+
+def test_unused_credentials_name_places_never_keys(tmp_path: Path) -> None:
+    env_pub, env_sec = pair()
+    file_pub, file_sec = pair()
+    path = write_accounts(tmp_path, f"{file_pub},{file_sec}\n")
+    env = {"UNSANDBOX_PUBLIC_KEY": env_pub, "UNSANDBOX_SECRET_KEY": env_sec,
+           "UNSANDBOX_API_KEY": "unsb-sk-stale"}  # fmt: skip
+    found = find_credentials(env=env, home=tmp_path)
+    assert found.public_key == env_pub
+    unused = unused_credentials(found, env=env, home=tmp_path)
+    assert unused == [f"{path} (1 usable row(s))",
+                      "environment variable UNSANDBOX_API_KEY (legacy bearer)"]  # fmt: skip
+    text = " ".join(unused)
+    assert not any(k in text for k in (env_pub, env_sec, file_pub, file_sec, "unsb-sk-stale"))
 
 
 def test_only_one_env_key_falls_through_and_says_so(tmp_path: Path) -> None:

@@ -42,6 +42,9 @@ def test_execute_body_sends_only_documented_fields() -> None:
         (RunOptions(ttl=901), "between 1 and 900"),
         (RunOptions(ttl=True), "whole number"),
         (RunOptions(network_mode="semitrust"), "zerotrust"),
+        (RunOptions(vcpu=0), "between 1 and 8"),
+        (RunOptions(vcpu=9), "between 1 and 8"),
+        (RunOptions(vcpu=True), "whole number"),
         (RunOptions(env={f"K{i}": "v" for i in range(257)}), "at most 256"),
         (RunOptions(env={"A=B": "v"}), "invalid environment variable name"),
         (RunOptions(input_files=tuple(InputFile(f"f{i}", b"") for i in range(11))), "at most 10"),
@@ -72,6 +75,22 @@ def test_names_with_subfolders_are_accepted() -> None:
     ExecuteRequest("python", "", RunOptions(input_files=files)).validate()
 
 
+def test_vcpu_and_wasm_are_sent_only_when_asked_for() -> None:
+    body = ExecuteRequest("c", "", RunOptions(vcpu=4, return_wasm_artifact=True)).to_wire()
+    assert (body["vcpu"], body["return_wasm_artifact"]) == (4, True)
+    assert "vcpu" not in ExecuteRequest("c", "", RunOptions(vcpu=1)).to_wire()
+
+
+def test_shebang_run_query_carries_every_option() -> None:
+    options = RunOptions(ttl=9, env={"A": "b c"}, return_artifact=True, return_wasm_artifact=True,
+                         vcpu=2)  # fmt: skip
+    assert RawRunRequest("#!/bin/sh", options).query() == {
+        "ttl": "9", "network_mode": "zerotrust", "env": '{"A":"b c"}',
+        "return_artifact": "true", "return_wasm_artifact": "true", "vcpu": "2",
+    }  # fmt: skip
+    assert RawRunRequest("#!/bin/sh").query() == {"ttl": "60", "network_mode": "zerotrust"}
+
+
 def test_shebang_runs_cannot_carry_input_files() -> None:
     with pytest.raises(ValidationError, match="input files"):
         RawRunRequest("#!/bin/sh", RunOptions(input_files=(InputFile("a", b""),))).validate()
@@ -80,7 +99,8 @@ def test_shebang_runs_cannot_carry_input_files() -> None:
 def test_result_duration_field_variants() -> None:
     assert RunResult.from_wire({"total_time_ms": 12}).duration_ms == 12
     assert RunResult.from_wire({"execution_time_ms": "7.5"}).duration_ms == 7.5
-    assert RunResult.from_wire({"execution_time": 0.25}).duration_ms == 250
+    # the official C library reads `execution_time` as milliseconds (exec_time_ms / 1000.0)
+    assert RunResult.from_wire({"execution_time": 250}).duration_ms == 250
     assert RunResult.from_wire({}).duration_ms is None
 
 
@@ -119,6 +139,56 @@ def test_job_result_is_flat_and_only_when_terminal() -> None:
     assert done.done and done.result is not None
     assert (done.result.status, done.result.stdout) == ("timeout", "partial")
     assert Job.from_wire({}).status == "pending"
+
+
+#: a terminal job exactly as the API docs show it (result nested, integer timestamps, docs' id)
+DOCS_JOB = {
+    "job_id": "job_1234567890_abc", "status": "completed", "created_at": 1699564800,
+    "started_at": 1699564801, "completed_at": 1699564802,
+    "result": {"success": False, "stdout": "out\n", "stderr": "err\n", "error": None,
+               "exit_code": 3, "language": "python", "detected_language": None,
+               "artifacts": [], "execution_mode": "pooled", "network_mode": "zerotrust",
+               "total_time_ms": 42},
+}  # fmt: skip
+
+
+def test_a_nested_job_is_read_like_a_flat_one() -> None:
+    nested = Job.from_wire(DOCS_JOB)
+    flat_data = {k: v for k, v in DOCS_JOB.items() if k != "result"}
+    flat_data.update(DOCS_JOB["result"])  # type: ignore[arg-type]
+    flat = Job.from_wire(flat_data)
+    for job in (nested, flat):
+        assert job.done and job.result is not None and job.language == "python"
+        result = job.result
+        assert (result.status, result.exit_code, result.stdout, result.stderr) == (
+            "completed", 3, "out\n", "err\n")  # fmt: skip
+        assert (result.job_id, result.duration_ms, result.created_at) == (
+            "job_1234567890_abc", 42, 1699564800)  # fmt: skip
+    assert nested.result == flat.result
+
+
+def test_the_nested_result_wins_over_flat_leftovers() -> None:
+    data = {"job_id": "7d3c3f1e-0000-4000-8000-000000000000", "status": "failed",
+            "stdout": "", "completed_at": "2026-01-02T03:04:05Z",
+            "result": {"stdout": "nested", "exit_code": 1, "status": "completed"}}  # fmt: skip
+    result = RunResult.from_wire(data)
+    assert (result.stdout, result.exit_code, result.status) == ("nested", 1, "failed")
+    assert result.completed_at == 1767323045.0
+    # `result` that is not an object is ignored
+    assert RunResult.from_wire({"stdout": "flat", "result": "ok"}).stdout == "flat"
+
+
+def test_the_docs_cancel_answer_is_a_cancelled_result_with_its_output() -> None:
+    answer = {
+        "message": "Job cancelled", "job_id": "job_1", "status": "cancelled",
+        "result": {"success": False, "stdout": "Partial output before cancel...", "stderr": "",
+                   "error": "Job cancelled by user", "exit_code": -1},
+    }  # fmt: skip
+    result = Job.from_wire(answer).result
+    assert result is not None
+    assert (result.status, result.stdout, result.error) == (
+        "cancelled", "Partial output before cancel...", "Job cancelled by user")  # fmt: skip
+    assert result.exit_code is None  # -1 marks the cancel; it is not the program's status
 
 
 def test_key_info() -> None:

@@ -20,10 +20,13 @@ the request was on its way, or a 500 or 504: the job may already be running.
 Polling (`wait`): the delays of `poll_schedule` (see `policy.py`), re-signed at each poll. A 404
 right after submission is retried `RetryPolicy.not_found_retries` times; a poll that still fails
 after its own retries (5xx, network) is repeated up to `RetryPolicy.max_failed_polls` times in a
-row; a 404 after such failures means the API restarted and lost the job, and is reported so.
-Cancelling the task that awaits `wait` (or `run_request`) sends `DELETE /jobs/{id}`, shielded
-and bounded by `cancel_timeout`, before the `CancelledError` propagates; so does giving up after
-the wait's own timeout.
+row; a 404 after such failures means the API restarted and lost the job, and is reported so. A
+poll answered 429 backs off (honouring `Retry-After`, capped) and polls again for as long as the
+wait's own timeout allows. Cancelling the task that awaits `wait` (or `run_request`) sends
+`DELETE /jobs/{id}`, shielded and bounded by `cancel_timeout`, and raises `JobCancelled` (with
+the output the cancel answer carried) or `CancelNotConfirmed`; giving up after the wait's own
+timeout cancels the job too. A synchronous `/execute` or `/run` answered with a pending job is
+polled the same way. Jobs are read in both documented shapes (`models.result_fields`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from unsandbox_ls.api.errors import (
     BadResponseError,
     CancelNotConfirmed,
     ConfigurationError,
+    JobCancelled,
     JobNotFoundError,
     JobTimeoutError,
     NetworkError,
@@ -107,6 +111,8 @@ class _Answer:
     status: int
     headers: httpx.Headers
     body: bytes
+    #: the X-Timestamp the request was signed with (None for unsigned requests)
+    sent_timestamp: str | None = None
 
     @property
     def content_type(self) -> str:
@@ -243,7 +249,8 @@ class UnsandboxClient:
                 chunks.append(chunk)
         finally:
             await response.aclose()
-        return _Answer(response.status_code, response.headers, b"".join(chunks))
+        sent = response.request.headers.get("x-timestamp")
+        return _Answer(response.status_code, response.headers, b"".join(chunks), sent)
 
     def _too_large(self, method: str, path: str) -> BadResponseError:
         return BadResponseError(
@@ -264,8 +271,12 @@ class UnsandboxClient:
         authenticated: bool = True,
         job_id: str | None = None,
         ok_statuses: Sequence[int] = (),
+        rate_limit_retries: int | None = None,
     ) -> _Answer:
-        """Send with bounded retries; a 2xx answer (or one in `ok_statuses`), else raise."""
+        """Send with bounded retries; a 2xx answer (or one in `ok_statuses`), else raise.
+
+        `rate_limit_retries` overrides the policy's retries of a 429 (polls wait on their own).
+        """
         what = f"{method} {path}"
         submission = _is_submission(method, path)
         retries = rate_retries = 0
@@ -324,9 +335,14 @@ class UnsandboxClient:
                     credentials_source=self.credentials.source if self.credentials else None,
                     retry_after=retry_after,
                     after_failure=had_failure,
+                    sent_timestamp=answer.sent_timestamp,
                 )
                 if isinstance(failure, RateLimitedError):
-                    retryable = rate_retries < self.retry.max_rate_limit_retries
+                    retryable = rate_retries < (
+                        self.retry.max_rate_limit_retries
+                        if rate_limit_retries is None
+                        else rate_limit_retries
+                    )
                     if retryable:
                         delay = self.retry.rate_limit_delay(rate_retries, retry_after)
                         rate_retries += 1
@@ -358,11 +374,18 @@ class UnsandboxClient:
 
     # ------------------------------------------------------------------ endpoints
 
-    async def execute(self, request: ExecuteRequest) -> RunResult:
-        """`POST /execute`: run and wait in one request (polls if the API answers `pending`)."""
+    async def execute(
+        self, request: ExecuteRequest, *, on_update: OnUpdate | None = None
+    ) -> RunResult:
+        """`POST /execute`: run and wait in one request.
+
+        If the API answers with a pending job instead of the result (`{job_id, status}`, as the
+        official clients expect it may), the job is polled like an async one: `on_update` gets
+        its progress and cancelling the awaiting task cancels it.
+        """
         request.validate()
         data = await self._submit_json("/execute", request, self._run_timeout(request.options.ttl))
-        return await self._result_or_poll(data, "POST /execute", request.options.ttl)
+        return await self._result_or_poll(data, "POST /execute", request.options.ttl, on_update)
 
     async def submit(self, request: ExecuteRequest) -> Job:
         """`POST /execute/async`: start a job; poll it with `wait`."""
@@ -370,11 +393,12 @@ class UnsandboxClient:
         data = await self._submit_json("/execute/async", request, None)
         return self._job_from_submission(data, "POST /execute/async")
 
-    async def run(self, request: RawRunRequest) -> RunResult:
-        """`POST /run`: raw source, language from the shebang; waits for the result."""
+    async def run(self, request: RawRunRequest, *, on_update: OnUpdate | None = None) -> RunResult:
+        """`POST /run`: raw source, language from the shebang; waits for the result (polls a
+        pending answer, as `execute` does)."""
         request.validate()
         data = await self._submit_text("/run", request, self._run_timeout(request.options.ttl))
-        return await self._result_or_poll(data, "POST /run", request.options.ttl)
+        return await self._result_or_poll(data, "POST /run", request.options.ttl, on_update)
 
     async def submit_raw(self, request: RawRunRequest) -> Job:
         """`POST /run/async`: start a shebang run; poll it with `wait`."""
@@ -382,10 +406,12 @@ class UnsandboxClient:
         data = await self._submit_text("/run/async", request, None)
         return self._job_from_submission(data, "POST /run/async")
 
-    async def get_job(self, job_id: str) -> Job:
-        """`GET /jobs/{id}`."""
+    async def get_job(self, job_id: str, *, rate_limit_retries: int | None = None) -> Job:
+        """`GET /jobs/{id}`: the job, flat or with its result nested under `result`."""
         path = f"/jobs/{_job_path(job_id)}"
-        answer = await self._request("GET", path, job_id=job_id)
+        answer = await self._request(
+            "GET", path, job_id=job_id, rate_limit_retries=rate_limit_retries
+        )
         data = await self._json_object(answer, f"GET {path}")
         job = Job.from_wire(data)
         return job if job.job_id else Job.from_wire({**data, "job_id": job_id})
@@ -400,7 +426,12 @@ class UnsandboxClient:
         return [Job.from_wire(item) for item in items if isinstance(item, dict)]
 
     async def cancel_job(self, job_id: str) -> Job | None:
-        """`DELETE /jobs/{id}`; the job as the API reports it when it says so, else None."""
+        """`DELETE /jobs/{id}`; the job as the API reports it when it says so, else None (204).
+
+        The docs' answer is `{message, job_id, result: {stdout, stderr, error, exit_code: -1}}`
+        (the output printed before the cancel); the local sandbox's flat mode answers the
+        cancelled job object. Both become a `cancelled` job whose result holds that output.
+        """
         path = f"/jobs/{_job_path(job_id)}"
         answer = await self._request("DELETE", path, job_id=job_id)
         if not answer.body.strip():
@@ -490,7 +521,11 @@ class UnsandboxClient:
         """Poll `GET /jobs/{id}` until the job is terminal; its result.
 
         `timeout` (seconds) bounds the whole wait: past it the job is cancelled and
-        `JobTimeoutError` raised. Cancelling the awaiting task cancels the job first.
+        `JobTimeoutError` raised. A poll answered 429 is not an end: the wait backs off
+        (honouring `Retry-After`, capped at `RetryPolicy.max_delay`) and polls again until the
+        job ends or `timeout` passes. Cancelling the awaiting task cancels the job first and
+        raises `JobCancelled` (with the output the cancel answer carried) or, when the API did
+        not confirm the cancel, `CancelNotConfirmed`.
         """
         if isinstance(job, str):
             job = Job(job_id=job, status="pending")
@@ -498,23 +533,31 @@ class UnsandboxClient:
             return job.result or RunResult(status=job.status, exit_code=None, job_id=job.job_id)
         started = time.monotonic()
         delays = poll_delays(tuple(poll_schedule) if poll_schedule else self.poll_schedule)
-        not_found = polls = failed_polls = 0
+        not_found = polls = failed_polls = rate_limited = 0
         seen = failed_polls_seen = False
+        backoff: float | None = None
         try:
             while True:
-                delay = next(delays)
+                delay = next(delays) if backoff is None else backoff
+                backoff = None
                 if timeout is not None:
                     remaining = timeout - (time.monotonic() - started)
                     if remaining <= 0:
-                        await self._cancel_quietly(job.job_id)
-                        raise JobTimeoutError(
-                            f"gave up waiting for job {job.job_id} after {timeout:.0f} s; "
-                            f"it was cancelled"
-                        )
+                        raise await self._give_up(job.job_id, timeout, rate_limited > 0)
                     delay = min(delay, remaining)
                 await asyncio.sleep(delay)
                 try:
-                    current = await self.get_job(job.job_id)
+                    current = await self.get_job(job.job_id, rate_limit_retries=0)
+                except RateLimitedError as exc:
+                    # the job runs on: keep waiting, backing off, until it ends or time is up
+                    backoff = self.retry.rate_limit_delay(rate_limited, exc.retry_after)
+                    rate_limited += 1
+                    log.info(
+                        "polling job %s: rate limited (429); polling again in %.1f s",
+                        job.job_id,
+                        backoff,
+                    )
+                    continue
                 except JobNotFoundError as exc:
                     if failed_polls_seen:
                         raise JobNotFoundError(
@@ -536,7 +579,7 @@ class UnsandboxClient:
                     log.info("polling job %s failed (%s); polling on", job.job_id, exc.kind)
                     await asyncio.sleep(self.retry.failed_poll_delay)
                     continue
-                failed_polls = 0
+                failed_polls = rate_limited = 0
                 seen = True
                 polls += 1
                 if on_update is not None:
@@ -547,29 +590,48 @@ class UnsandboxClient:
                     assert current.result is not None
                     return current.result
         except asyncio.CancelledError:
-            if not await self._cancel_quietly(job.job_id):
+            confirmed, answer = await self._cancel_quietly(job.job_id)
+            if not confirmed:
                 raise CancelNotConfirmed(job.job_id) from None
-            raise
+            raise JobCancelled(job.job_id, answer.result if answer else None) from None
         except UnsandboxError:
             raise
         except Exception:  # an `on_update` callback failed: do not leave the job running
             await self._cancel_quietly(job.job_id)
             raise
 
-    async def _cancel_quietly(self, job_id: str) -> bool:
+    async def _give_up(self, job_id: str, timeout: float, rate_limited: bool) -> JobTimeoutError:
+        """Cancel a job waited on for too long; the error saying so (and whether it worked)."""
+        confirmed, _ = await self._cancel_quietly(job_id)
+        why = " while the API kept answering 429 (rate limited)" if rate_limited else ""
+        fate = (
+            "it was cancelled"
+            if confirmed
+            else "the API did not confirm the cancel, so it may run until its time limit"
+        )
+        return JobTimeoutError(
+            f"gave up waiting for job {job_id} after {timeout:.0f} s{why}; {fate}"
+        )
+
+    async def _cancel_quietly(self, job_id: str) -> tuple[bool, Job | None]:
         """`DELETE /jobs/{id}`, shielded from cancellation and bounded by `cancel_timeout`.
 
-        True when the API confirmed the cancel (or no longer knows the job).
+        (confirmed, the job as the answer reported it): confirmed when the API answered 2xx
+        (or no longer knows the job); the job is None without an answer body.
         """
+        delete = asyncio.ensure_future(self.cancel_job(job_id))
+        # a DELETE that outlives `cancel_timeout` still ends on its own: retrieve its outcome
+        # then, so asyncio does not log "Task exception was never retrieved"
+        delete.add_done_callback(_retrieve)
         try:
-            await asyncio.wait_for(asyncio.shield(self.cancel_job(job_id)), self.cancel_timeout)
+            answer = await asyncio.wait_for(asyncio.shield(delete), self.cancel_timeout)
         except JobNotFoundError:
-            return True
+            return True, None
         except (asyncio.TimeoutError, asyncio.CancelledError, UnsandboxError) as exc:
             log.warning("could not cancel job %s: %s", job_id, exc.__class__.__name__)
-            return False
+            return False, None
         log.info("cancelled job %s", job_id)
-        return True
+        return True, answer
 
     async def run_request(
         self,
@@ -583,8 +645,8 @@ class UnsandboxClient:
         ttl = request.options.ttl
         if mode == "sync":
             if isinstance(request, RawRunRequest):
-                return await self.run(request)
-            return await self.execute(request)
+                return await self.run(request, on_update=on_update)
+            return await self.execute(request, on_update=on_update)
         if isinstance(request, RawRunRequest):
             job = await self.submit_raw(request)
         else:
@@ -603,14 +665,6 @@ class UnsandboxClient:
     def _run_timeout(self, ttl: int) -> httpx.Timeout:
         return httpx.Timeout(ttl + TTL_GRACE, connect=self._connect_timeout)
 
-    @staticmethod
-    def _run_params(request: RawRunRequest) -> dict[str, str]:
-        options = request.options
-        params = {"ttl": str(options.ttl), "network_mode": options.network_mode}
-        if options.env:
-            params["env"] = json.dumps(options.env, separators=(",", ":"), ensure_ascii=False)
-        return params
-
     async def _submit_text(
         self, path: str, request: RawRunRequest, timeout: httpx.Timeout | None
     ) -> dict[str, Any]:
@@ -619,7 +673,7 @@ class UnsandboxClient:
             "POST",
             path,
             content=request.code.encode("utf-8", errors="replace"),
-            params=self._run_params(request),
+            params=request.query(),
             headers={"Content-Type": "text/plain"},
             timeout=timeout,
         )
@@ -659,13 +713,31 @@ class UnsandboxClient:
             raise BadResponseError(f"the API answered {what} without a job id")
         return job
 
-    async def _result_or_poll(self, data: dict[str, Any], what: str, ttl: int) -> RunResult:
+    async def _result_or_poll(
+        self, data: dict[str, Any], what: str, ttl: int, on_update: OnUpdate | None
+    ) -> RunResult:
+        """The result of a synchronous answer; a pending job in its place is polled."""
         status = data.get("status")
         if data.get("job_id") and isinstance(status, str) and status in ("pending", "running"):
-            return await self.wait(Job.from_wire(data), timeout=ttl + TTL_GRACE)
-        if not any(k in data for k in ("stdout", "stderr", "exit_code", "success", "status")):
+            job = Job.from_wire(data)
+            log.info("%s answered with %s job %s; polling it", what, status, job.job_id)
+            if on_update is not None:
+                outcome = on_update(JobUpdate(job, 0.0, 0))
+                if inspect.isawaitable(outcome):
+                    await outcome
+            result = await self.wait(job, on_update=on_update, timeout=ttl + TTL_GRACE)
+            if result.detected_language is None and job.detected_language:
+                result = replace(result, detected_language=job.detected_language)
+            return result
+        keys = ("stdout", "stderr", "exit_code", "success", "status", "result")
+        if not any(k in data for k in keys):
             raise BadResponseError(f"the API answered {what} without a result")
         return RunResult.from_wire(data)
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _job_path(job_id: str) -> str:

@@ -4,8 +4,13 @@ Credentials, first match wins:
 
 1. keys (or an `accounts.csv` row) given explicitly, e.g. by a command-line flag or a user setting;
 2. `UNSANDBOX_PUBLIC_KEY` + `UNSANDBOX_SECRET_KEY` (HMAC signing, the current scheme);
-3. `UNSANDBOX_API_KEY` (the legacy bearer scheme: the key itself is sent);
-4. `~/.unsandbox/accounts.csv`, row `UNSANDBOX_ACCOUNT` (default 0).
+3. `~/.unsandbox/accounts.csv`, row `UNSANDBOX_ACCOUNT` (default 0);
+4. `UNSANDBOX_API_KEY` (the legacy bearer scheme: the key itself is sent).
+
+A complete HMAC pair, wherever it is found, beats `UNSANDBOX_API_KEY`: the official C CLI
+ignores that variable, while the API docs' examples still export it, so a stale one is common
+and must not silently replace the keys of `accounts.csv`. `unused_credentials` names what was
+found but not chosen (for `unsandbox-ls doctor`).
 
 Base URL: explicit > `UNSANDBOX_BASE_URL` > `https://api.unsandbox.com`. Plain `http://` is
 accepted only for a loopback host (127.0.0.0/8, ::1, localhost), so keys never travel in clear
@@ -173,21 +178,43 @@ def find_credentials(
             secret_key=env_secret,
             source="environment variables UNSANDBOX_PUBLIC_KEY and UNSANDBOX_SECRET_KEY",
         )
-    env_api = env.get("UNSANDBOX_API_KEY", "").strip()
-    if env_api:
-        return Credentials(
-            api_key=env_api, source="environment variable UNSANDBOX_API_KEY (legacy bearer)"
-        )
     env_account = env.get("UNSANDBOX_ACCOUNT")
     index = _account_index(env_account, "UNSANDBOX_ACCOUNT")
     found = _from_accounts(home, index, required=bool(env_account))
     if found is not None:
         return found
+    env_api = env.get("UNSANDBOX_API_KEY", "").strip()
+    if env_api:
+        return Credentials(
+            api_key=env_api, source="environment variable UNSANDBOX_API_KEY (legacy bearer)"
+        )
     half = ""
     if env_public or env_secret:
         which = "UNSANDBOX_SECRET_KEY" if env_public else "UNSANDBOX_PUBLIC_KEY"
         half = f" ({which} is not set, so UNSANDBOX_PUBLIC_KEY/UNSANDBOX_SECRET_KEY are unused)"
     raise MissingCredentialsError(f"no unsandbox API credentials found{half}; {HOW_TO_SET}")
+
+
+def unused_credentials(
+    chosen: Credentials, *, env: Mapping[str, str] | None = None, home: Path | None = None
+) -> list[str]:
+    """Where else credentials were found that `chosen` beat (descriptions, never a key)."""
+    env = os.environ if env is None else env
+    found: list[tuple[str, str]] = []  # (the `source` it would have, what to say)
+    pair = "environment variables UNSANDBOX_PUBLIC_KEY and UNSANDBOX_SECRET_KEY"
+    if env.get("UNSANDBOX_PUBLIC_KEY", "").strip() and env.get("UNSANDBOX_SECRET_KEY", "").strip():
+        found.append((pair, pair))
+    path = accounts_file(home)
+    try:
+        rows = read_accounts(path)
+    except (OSError, UnicodeDecodeError):
+        rows = []
+    if rows:
+        found.append((str(path), f"{path} ({len(rows)} usable row(s))"))
+    if env.get("UNSANDBOX_API_KEY", "").strip():
+        bearer = "environment variable UNSANDBOX_API_KEY"
+        found.append((bearer, f"{bearer} (legacy bearer)"))
+    return [said for source, said in found if not chosen.source.startswith(source)]
 
 
 def is_loopback_host(host: str) -> bool:
@@ -239,4 +266,5 @@ __all__ = [
     "is_loopback_host",
     "read_accounts",
     "resolve_base_url",
+    "unused_credentials",
 ]

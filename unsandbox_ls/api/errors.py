@@ -16,7 +16,9 @@
         └── BadResponseError    not JSON, wrong shape, too large
 
     asyncio.CancelledError
-    └── CancelNotConfirmed      a cancelled wait whose DELETE /jobs/{id} failed
+    ├── CancelNotConfirmed      a cancelled wait whose DELETE /jobs/{id} failed
+    └── JobCancelled            a cancelled wait whose DELETE the API confirmed (.partial: the
+                                output its answer carried, or None)
 
 No message, repr or attribute of these exceptions ever holds a secret key: messages are built
 from status codes and the server's own error text only.
@@ -25,6 +27,7 @@ from status codes and the server's own error text only.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 
 class UnsandboxError(Exception):
@@ -68,7 +71,19 @@ class AuthenticationError(ApiError):
 
 
 class ClockSkewError(AuthenticationError):
-    pass
+    """A 401 about the request's timestamp. `difference`: seconds the local clock is ahead of
+    the API's (negative: behind), from the answer's `Date` header; None without one."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = 401,
+        code: str | None = None,
+        difference: float | None = None,
+    ):
+        super().__init__(message, status=status, code=code)
+        self.difference = difference
 
 
 class RateLimitedError(ApiError):
@@ -121,6 +136,21 @@ class CancelNotConfirmed(asyncio.CancelledError):
         self.job_id = job_id
 
 
+class JobCancelled(asyncio.CancelledError):
+    """The wait was cancelled and the API confirmed `DELETE /jobs/{id}`.
+
+    `partial` is the result the cancel answer carried (the output printed before the cancel,
+    status `cancelled`), or None when the API answered without one (204). A `CancelledError`,
+    so it ends the awaiting task as a cancel does.
+    """
+
+    def __init__(self, job_id: str, partial: Any = None) -> None:
+        super().__init__(f"job {job_id} was cancelled")
+        self.job_id = job_id
+        #: a `RunResult` (typed loosely: this module imports nothing of the package)
+        self.partial = partial
+
+
 __all__ = [
     "ApiError",
     "AuthenticationError",
@@ -128,6 +158,7 @@ __all__ = [
     "CancelNotConfirmed",
     "ClockSkewError",
     "ConfigurationError",
+    "JobCancelled",
     "JobNotFoundError",
     "JobTimeoutError",
     "MissingCredentialsError",

@@ -13,3 +13,5 @@ MAX_INPUT_FILE_BYTES = 5 * 1024 * 1024
 MAX_INPUT_TOTAL_BYTES = 10 * 1024 * 1024
 MAX_FILENAME_CHARS = 256
 MAX_ENV_VARS = 256
+#: virtual CPUs of a run (each with 2 GB of memory); the official CLI sends `vcpu` only when > 1
+VCPU_MIN, VCPU_MAX = 1, 8

@@ -4,6 +4,12 @@ Requests are validated before anything is sent (`ExecuteRequest.validate`); each
 `ValidationError` whose message says what to change. Results are read leniently from the wire
 (`RunResult.from_wire`): the documented variations of field names and types are all accepted and
 unknown fields are ignored.
+
+Two job shapes are in the wild and both are read (`result_fields`): the API docs show a terminal
+job's result nested under `"result"` (`{job_id, status, created_at, …, result: {stdout, stderr,
+exit_code, …}}`), the official clients read the same fields flat on the job. `result` is
+preferred when it is an object; the job's own fields fill what it lacks. The `DELETE /jobs/{id}`
+answer of the docs (`{message, job_id, result: {…, exit_code: -1}}`) is read the same way.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ MAX_INPUT_FILE_BYTES = _limits.MAX_INPUT_FILE_BYTES
 MAX_INPUT_TOTAL_BYTES = _limits.MAX_INPUT_TOTAL_BYTES
 MAX_FILENAME_CHARS = _limits.MAX_FILENAME_CHARS
 MAX_ENV_VARS = _limits.MAX_ENV_VARS
+VCPU_MIN, VCPU_MAX = _limits.VCPU_MIN, _limits.VCPU_MAX
+#: the exit code the API's cancel answer gives a killed job: not the program's own status
+CANCELLED_EXIT_CODE = -1
 
 
 @dataclass(frozen=True)
@@ -55,9 +64,19 @@ class RunOptions:
     env: dict[str, str] = field(default_factory=dict)
     input_files: tuple[InputFile, ...] = ()
     return_artifact: bool = False
+    return_wasm_artifact: bool = False
+    #: virtual CPUs, 1-8 (each with 2 GB of memory); sent only when more than 1
+    vcpu: int = 1
 
     def validate(self) -> None:
         """Raise `ValidationError` naming the first problem and what to change."""
+        if isinstance(self.vcpu, bool) or not isinstance(self.vcpu, int):
+            raise ValidationError(f"vcpu must be a whole number, got {self.vcpu!r}")
+        if not VCPU_MIN <= self.vcpu <= VCPU_MAX:
+            raise ValidationError(
+                f"vcpu must be between {VCPU_MIN} and {VCPU_MAX}, got {self.vcpu}; "
+                f"set a value in that range"
+            )
         if isinstance(self.ttl, bool) or not isinstance(self.ttl, int):
             raise ValidationError(f"ttl must be a whole number of seconds, got {self.ttl!r}")
         if not TTL_MIN <= self.ttl <= TTL_MAX:
@@ -182,6 +201,10 @@ class ExecuteRequest:
             body["input_files"] = [f.to_wire() for f in o.input_files]
         if o.return_artifact:
             body["return_artifact"] = True
+        if o.return_wasm_artifact:
+            body["return_wasm_artifact"] = True
+        if o.vcpu > 1:
+            body["vcpu"] = o.vcpu
         return body
 
 
@@ -196,6 +219,24 @@ class RawRunRequest:
         if self.options.input_files:
             raise ValidationError("input files cannot be sent with a shebang run; use a normal run")
         self.options.validate()
+
+    def query(self) -> dict[str, str]:
+        """The query parameters: ttl, network_mode, env (JSON), and the optional fields of the
+        JSON body under the same names (`return_artifact=true`, `return_wasm_artifact=true`,
+        `vcpu=N`), sent only when set, as for `/execute`."""
+        import json
+
+        o = self.options
+        params = {"ttl": str(o.ttl), "network_mode": o.network_mode}
+        if o.env:
+            params["env"] = json.dumps(o.env, separators=(",", ":"), ensure_ascii=False)
+        if o.return_artifact:
+            params["return_artifact"] = "true"
+        if o.return_wasm_artifact:
+            params["return_wasm_artifact"] = "true"
+        if o.vcpu > 1:
+            params["vcpu"] = str(o.vcpu)
+        return params
 
 
 @dataclass(frozen=True)
@@ -279,6 +320,25 @@ def _artifacts(data: dict[str, Any]) -> tuple[Artifact, ...]:
     return tuple(found)
 
 
+def result_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The result fields of a job or result object, whichever shape it has.
+
+    A `result` object (the API docs' terminal job and cancel answer) wins over the same fields
+    flat on the job (what the official clients read); the job's own fields (`job_id`, `status`,
+    timestamps) stay, and fill in what `result` lacks.
+    """
+    nested = data.get("result")
+    if not isinstance(nested, dict):
+        return data
+    merged = {k: v for k, v in data.items() if k != "result"}
+    for key, value in nested.items():
+        if key == "status" and isinstance(data.get("status"), str):
+            continue  # the job's status is the job's, whatever the result object says
+        if value is not None or key not in merged:
+            merged[key] = value
+    return merged
+
+
 @dataclass(frozen=True)
 class RunResult:
     """A finished run: the program's own outcome (a non-zero exit is not an API failure)."""
@@ -303,22 +363,28 @@ class RunResult:
 
     @classmethod
     def from_wire(cls, data: dict[str, Any], *, default_status: str = "completed") -> RunResult:
+        """A result from a result object, a terminal job (flat or nested) or a cancel answer."""
+        data = result_fields(data)
         exit_raw = data.get("exit_code")
         exit_code = (
             int(exit_raw)
             if isinstance(exit_raw, (int, float)) and not isinstance(exit_raw, bool)
             else None
         )
+        # durations: `total_time_ms`, then `execution_time_ms`, then `execution_time`, which the
+        # official C library reads as milliseconds too
         duration = _number(data.get("total_time_ms"))
         if duration is None:
             duration = _number(data.get("execution_time_ms"))
         if duration is None:
-            seconds = _number(data.get("execution_time"))
-            duration = seconds * 1000 if seconds is not None else None
+            duration = _number(data.get("execution_time"))
         error = data.get("error")
         status = data.get("status")
+        status = status if isinstance(status, str) and status else default_status
+        if status == "cancelled" and exit_code == CANCELLED_EXIT_CODE:
+            exit_code = None  # the cancel answer's marker, not a status of the program
         return cls(
-            status=status if isinstance(status, str) and status else default_status,
+            status=status,
             exit_code=exit_code,
             stdout=_text(data.get("stdout")),
             stderr=_text(data.get("stderr")),
@@ -357,10 +423,12 @@ class Job:
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> Job:
+        """A job in either shape (result nested under `result`, or flat); ids are opaque."""
         status = data.get("status")
         status = status if isinstance(status, str) and status else "pending"
-        lang = data.get("language")
-        detected = data.get("detected_language")
+        fields = result_fields(data)
+        lang = fields.get("language")
+        detected = fields.get("detected_language")
         return cls(
             job_id=_text(data.get("job_id")),
             status=status,

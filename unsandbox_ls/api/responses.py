@@ -6,6 +6,7 @@ removed, whitespace collapsed), and the caller scrubs known secrets out of every
 
 from __future__ import annotations
 
+import email.utils
 import html
 import json
 import re
@@ -89,19 +90,60 @@ def expect_object(data: Any, what: str) -> dict[str, Any]:
     return data
 
 
-def _about_the_clock(message: str, code: str | None) -> bool:
-    """Whether a 401 is about the timestamp (clock skew) rather than the key or signature.
+#: the API's tolerance between the request's X-Timestamp and its own clock, in seconds
+CLOCK_TOLERANCE_S = 300
 
-    An error code decides when there is one (`invalid_timestamp` yes, `invalid_signature` no,
-    even if its message explains how the timestamp is signed); otherwise the message must
-    mention the timestamp or clock and not the signature.
+
+def _about_the_clock(message: str, code: str | None, body: bytes) -> bool:
+    """Whether a 401 is about the timestamp (clock skew) rather than the key.
+
+    As the official clients read it: the answer mentions the timestamp (or the clock), whatever
+    its error code says.
     """
     words = ("timestamp", "clock", "skew")
-    if code:
-        lowered = code.lower()
-        return any(w in lowered for w in words) and "signature" not in lowered
-    lowered = message.lower()
-    return any(w in lowered for w in words) and "signature" not in lowered
+    text = " ".join((message, code or "", body[:4096].decode("utf-8", "replace"))).lower()
+    return any(w in text for w in words)
+
+
+def clock_difference(headers: Mapping[str, str], sent_timestamp: str | None) -> float | None:
+    """Seconds the request's timestamp was ahead of the server's `Date` (negative: behind)."""
+    date = headers.get("date")
+    if not date or not sent_timestamp:
+        return None
+    try:
+        server = email.utils.parsedate_to_datetime(date).timestamp()
+        sent = float(sent_timestamp)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return sent - server
+
+
+def _duration(seconds: float) -> str:
+    """`1 h 0 min`, `10 min`, `2 min 5 s`, `42 s`: as precise as a `Date` header (1 s) allows,
+    and no more precise than is useful."""
+    seconds = abs(seconds)
+    if seconds >= 600:
+        minutes = round(seconds / 60)
+        return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"
+
+
+def _clock_advice(difference: float | None) -> str:
+    if difference is None:
+        return "check your system clock: it must be within 5 minutes of the real time"
+    if abs(difference) > CLOCK_TOLERANCE_S:
+        side = "ahead of" if difference > 0 else "behind"
+        return (
+            f"this computer's clock is {_duration(difference)} {side} the API's (by its Date "
+            f"header); check your system clock (turn on network time): it must be within "
+            f"5 minutes of the real time"
+        )
+    return (
+        f"this computer's clock is within {_duration(difference)} of the API's (by its Date "
+        f"header), so check your system clock and its time zone, then the keys "
+        f"(run 'unsandbox-ls doctor')"
+    )
 
 
 def error_for_status(
@@ -115,8 +157,13 @@ def error_for_status(
     credentials_source: str | None = None,
     retry_after: float | None = None,
     after_failure: bool = False,
+    sent_timestamp: str | None = None,
 ) -> ApiError:
-    """The exception for a non-2xx answer to `what` (e.g. "POST /execute")."""
+    """The exception for a non-2xx answer to `what` (e.g. "POST /execute").
+
+    `sent_timestamp` is the request's `X-Timestamp`: with the answer's `Date` header it tells
+    by how much, and which way, the local clock is off when a 401 is about the timestamp.
+    """
     content_type = headers.get("content-type", "")
     message, code = server_message(body, content_type)
     said = f": {message}" if message else ""
@@ -131,12 +178,14 @@ def error_for_status(
             status=status,
         )
     if status == 401:
-        if _about_the_clock(message, code):
+        if _about_the_clock(message, code, body):
+            difference = clock_difference(headers, sent_timestamp)
             return ClockSkewError(
-                f"the API rejected the request's timestamp (HTTP 401{said}); check your system "
-                f"clock: it must be within 5 minutes of the real time",
+                f"the API rejected the request's timestamp (HTTP 401{said}); "
+                + _clock_advice(difference),
                 status=status,
                 code=code,
+                difference=difference,
             )
         source = f" from {credentials_source}" if credentials_source else ""
         return AuthenticationError(
@@ -206,6 +255,8 @@ def error_for_status(
 
 
 __all__ = [
+    "CLOCK_TOLERANCE_S",
+    "clock_difference",
     "error_for_status",
     "excerpt",
     "expect_object",

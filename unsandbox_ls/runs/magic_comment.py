@@ -8,6 +8,8 @@ JavaScript, `--` in Lua …). Words are `key=value` pairs separated by spaces (s
     env.NAME=VALUE         one environment variable (repeatable)
     files=GLOB[,GLOB…]     input files, relative to the file (repeatable)
     artifact=true|false    return the compiled artifact
+    wasm=true|false        return a WebAssembly build
+    vcpu=N                 virtual CPUs, 1 to 8 (2 GB of memory each)
     mode=async|sync        how the run is submitted
     discover=true|false    send the local files the program imports (default true)
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from unsandbox_ls.api.limits import NETWORK_MODES, TTL_MAX, TTL_MIN
+from unsandbox_ls.api.limits import NETWORK_MODES, TTL_MAX, TTL_MIN, VCPU_MAX, VCPU_MIN
 
 SCAN_LINES = 5
 #: how a run is submitted: submit and poll, or one request
@@ -44,6 +46,8 @@ class MagicOptions:
     mode: str | None = None
     line: int | None = None  # 0-based line of the comment
     discover: bool | None = None
+    return_wasm_artifact: bool | None = None
+    vcpu: int | None = None
 
 
 def find_magic_comment(lines: list[str], leader: str) -> tuple[int, str] | None:
@@ -77,6 +81,8 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
     env: dict[str, str] = {}
     files: list[str] = []
     artifact: bool | None = None
+    wasm: bool | None = None
+    vcpu: int | None = None
     mode: str | None = None
     discover: bool | None = None
     for word in words:
@@ -106,13 +112,24 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
             if not parts:
                 raise MagicCommentError(f"{where}: files= needs at least one file or glob")
             files.extend(parts)
-        elif key == "artifact":
+        elif key in ("artifact", "wasm"):
             if value.lower() in _TRUE:
-                artifact = True
+                flag = True
             elif value.lower() in _FALSE:
-                artifact = False
+                flag = False
             else:
-                raise MagicCommentError(f"{where}: artifact must be true or false, got {value!r}")
+                raise MagicCommentError(f"{where}: {key} must be true or false, got {value!r}")
+            if key == "artifact":
+                artifact = flag
+            else:
+                wasm = flag
+        elif key == "vcpu":
+            if not value.isdigit() or not VCPU_MIN <= int(value) <= VCPU_MAX:
+                raise MagicCommentError(
+                    f"{where}: vcpu must be a whole number from {VCPU_MIN} to {VCPU_MAX}, "
+                    f"got {value!r}"
+                )
+            vcpu = int(value)
         elif key == "discover":
             if value.lower() not in (*_TRUE, *_FALSE):
                 raise MagicCommentError(f"{where}: discover must be true or false, got {value!r}")
@@ -124,6 +141,8 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
         else:
             raise MagicCommentError(
                 f"{where}: unknown key {key!r} (known: ttl, network, env.NAME, files, "
-                f"artifact, mode, discover)"
+                f"artifact, wasm, vcpu, mode, discover)"
             )
-    return MagicOptions(ttl, network, env, tuple(files), artifact, mode, line_no, discover)
+    return MagicOptions(
+        ttl, network, env, tuple(files), artifact, mode, line_no, discover, wasm, vcpu
+    )

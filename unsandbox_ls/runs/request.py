@@ -76,8 +76,9 @@ class Source:
 class RunSettings:
     """What the caller decides: the editor's settings, or the command line's flags.
 
-    `pinned` names the options (`ttl`, `network_mode`, `env`, `return_artifact`, `mode`,
-    `discover_imports`) the magic comment may not change: the CLI pins the flags given.
+    `pinned` names the options (`ttl`, `network_mode`, `env`, `return_artifact`,
+    `return_wasm_artifact`, `vcpu`, `mode`, `discover_imports`) the magic comment may not
+    change: the CLI pins the flags given.
     `required_files` must each exist (the CLI's `-f`); `input_files` are globs that may match
     nothing (the `inputFiles` setting).
     """
@@ -88,6 +89,8 @@ class RunSettings:
     input_files: tuple[str, ...] = ()
     required_files: tuple[str, ...] = ()
     return_artifact: bool = False
+    return_wasm_artifact: bool = False
+    vcpu: int = 1
     mode: Mode = "async"
     language: str | None = None
     language_map: Mapping[str, str] = field(default_factory=dict)
@@ -220,6 +223,13 @@ def build_plan(
         return_artifact=_winner(
             settings, "return_artifact", magic.return_artifact, settings.return_artifact
         ),
+        return_wasm_artifact=_winner(
+            settings,
+            "return_wasm_artifact",
+            magic.return_wasm_artifact,
+            settings.return_wasm_artifact,
+        ),
+        vcpu=_winner(settings, "vcpu", magic.vcpu, settings.vcpu),
     )
     request: ExecuteRequest | RawRunRequest
     if source.kind == "shebang" or language is None:

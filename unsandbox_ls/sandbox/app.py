@@ -2,16 +2,24 @@
 
 | Endpoint | Answer |
 |---|---|
-| `POST /execute`, `POST /run` | the finished job object (flat result fields) |
+| `POST /execute`, `POST /run` | the finished job's result, flat (but see `pending_after_ms`) |
 | `POST /execute/async`, `/run/async` | `{job_id, status: "pending"}` (+ `detected_language`) |
-| `GET /jobs/{id}` | the job object; result fields appear once the status is terminal |
+| `GET /jobs/{id}` | the job object; once terminal with its result fields (`job_shape`) |
 | `GET /jobs` | `{"jobs": [{job_id, status, language, created_at, …}]}` |
-| `DELETE /jobs/{id}` | kills the job, answers its (now `cancelled`) job object |
+| `DELETE /jobs/{id}` | kills the job; answers as the docs (`nested`) or the job (`flat`) |
 | `GET /languages` | `{"languages": [...]}`: the languages whose toolchain was found |
 | `GET /health` | `{"status": "ok", …}`, no authentication |
 | `POST /keys/validate` | `{valid, public_key, tier, status, concurrency, …}` |
 
 A client that hangs up on `POST /execute` or `/run` before the answer cancels its job.
+
+Variants (`AppConfig`), as the hosted API's own material shows them (README, "Local sandbox"):
+`job_shape="nested"` puts a terminal job's result fields under `"result"` and answers DELETE
+with `{message, job_id, result: {stdout, stderr, error, exit_code: -1, …}}` (the API docs);
+`"flat"` puts them on the job and answers DELETE with the cancelled job (the official clients'
+reading). `pending_after_ms=N` answers a synchronous `/execute` or `/run` whose job has not
+finished within N ms with `{job_id, status: pending|running}` (HTTP 202), to be polled.
+`vcpu`, `return_wasm_artifact` and `return_artifact` on `/run` are read by `run_options`.
 
 Errors are JSON `{"error": code, "message": text}`: 400 bad request, 401 authentication
 (a skewed clock's message mentions the timestamp), 404 unknown job or path, 408 a body that
@@ -25,7 +33,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -35,6 +43,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from unsandbox_ls import __version__
+from unsandbox_ls.sandbox import run_options
 from unsandbox_ls.sandbox.auth import AuthError, Keys, verify
 from unsandbox_ls.sandbox.executor import Executor, JobSpec
 from unsandbox_ls.sandbox.jobs import Job, JobStore, QueueFull
@@ -54,6 +63,11 @@ class AppConfig:
     max_jobs: int = 4
     max_queued: int = 64
     sandboxed: bool = True
+    #: "flat" (result fields on the job) or "nested" (under "result", as in the API docs)
+    job_shape: str = "flat"
+    #: answer a synchronous `/execute` or `/run` with the pending job when it has not finished
+    #: within this many milliseconds (None: always wait for the result)
+    pending_after_ms: int | None = None
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -153,26 +167,61 @@ def create_app(config: AppConfig) -> Starlette:
             raise HTTPException(404, "no such job (unknown, expired, or lost in a restart)")
         return job
 
+    def sync_answer(job: Job) -> dict[str, Any]:
+        """The answer of a synchronous run: the docs' flat result object (`nested` shape; its
+        `status` only when not `completed`, as the docs show none), or the flat job object."""
+        if config.job_shape != "nested":
+            return job.to_wire("flat")
+        data = {"job_id": job.job_id, **job.result_object()}
+        if job.status != "completed":
+            data["status"] = job.status
+        return data
+
     async def finished(job: Job, request: Request) -> Response:
-        """Wait for the job; a client that hangs up meanwhile cancels it (frees its slot)."""
+        """Wait for the job; a client that hangs up meanwhile cancels it (frees its slot).
+
+        With `pending_after_ms`, a job still running after that long is answered as pending
+        (`{job_id, status}`, HTTP 202), which the client then polls."""
+        if config.pending_after_ms is not None:
+            if config.pending_after_ms > 0:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(job.done.wait(), config.pending_after_ms / 1000)
+            if not job.done.is_set():
+                pending: dict[str, Any] = {"job_id": job.job_id, "status": job.status}
+                if job.detected_language is not None:
+                    pending["detected_language"] = job.detected_language
+                return JSONResponse(pending, status_code=202)
         while not job.done.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(job.done.wait(), timeout=0.5)
             if not job.done.is_set() and await request.is_disconnected():
                 store().cancel(job)
                 await job.done.wait()
-        return JSONResponse(job.to_wire())
+        return JSONResponse(sync_answer(job))
+
+    def submit_json(body: bytes) -> Job:
+        spec = parse_execute(body, language_set)
+        extras = run_options.from_json_body(body)
+        job = store().submit(spec)
+        job.vcpu = extras.vcpu
+        return job
 
     async def execute(request: Request, body: bytes) -> Response:
-        return await finished(store().submit(parse_execute(body, language_set)), request)
+        return await finished(submit_json(body), request)
 
     async def execute_async(request: Request, body: bytes) -> Response:
-        job = store().submit(parse_execute(body, language_set))
+        job = submit_json(body)
         return JSONResponse({"job_id": job.job_id, "status": job.status})
 
     def submit_raw(request: Request, body: bytes) -> Job:
-        spec: JobSpec = parse_run(body, dict(request.query_params), language_set)
-        return store().submit(spec, detected_language=spec.language)
+        query = dict(request.query_params)
+        spec: JobSpec = parse_run(body, query, language_set)
+        extras = run_options.from_mapping(query)
+        if extras.return_artifact:
+            spec = replace(spec, return_artifact=True)
+        job = store().submit(spec, detected_language=spec.language)
+        job.vcpu = extras.vcpu
+        return job
 
     async def run(request: Request, body: bytes) -> Response:
         return await finished(submit_raw(request, body), request)
@@ -184,7 +233,7 @@ def create_app(config: AppConfig) -> Starlette:
         )
 
     async def get_job(request: Request, body: bytes) -> Response:
-        return JSONResponse(find(request).to_wire())
+        return JSONResponse(find(request).to_wire(config.job_shape))
 
     async def list_jobs(request: Request, body: bytes) -> Response:
         return JSONResponse({"jobs": [job.summary() for job in store().list()]})
@@ -194,7 +243,24 @@ def create_app(config: AppConfig) -> Starlette:
         store().cancel(job)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(job.done.wait(), timeout=10)
-        return JSONResponse(job.to_wire())
+        if config.job_shape != "nested":
+            return JSONResponse(job.to_wire("flat"))
+        if job.terminal and job.status != "cancelled":  # it ended before the cancel
+            return JSONResponse({"message": f"Job already {job.status}", **job.to_wire("nested")})
+        result = job.result_object()
+        partial = {k: result[k] for k in ("stdout", "stderr")}
+        return JSONResponse(
+            {
+                "message": "Job cancelled",
+                "job_id": job.job_id,
+                "result": {
+                    "success": False,
+                    **partial,
+                    "error": "Job cancelled by user",
+                    "exit_code": -1,
+                },
+            }
+        )
 
     async def validate_key(request: Request, body: bytes) -> Response:
         return JSONResponse(

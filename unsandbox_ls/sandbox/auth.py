@@ -102,7 +102,7 @@ def verify(
     expected = sign(keys.secret_key, timestamp.strip(), method, path_with_query, body)
     if not _equal(signature.strip().lower(), expected):
         raise AuthError(
-            "signature mismatch: sign '{timestamp}:{METHOD}:{path?query}:{body}' with the "
+            "signature mismatch: sign '{unix seconds}:{METHOD}:{path?query}:{body}' with the "
             "secret key over the exact bytes sent",
             code="invalid_signature",
         )

@@ -30,11 +30,14 @@ from unsandbox_ls.sandbox.executor import ExecResult, Executor, JobSpec
 KEEP_SECONDS = 3600.0
 MAX_RECORDS = 1000
 MAX_RECORD_BYTES = 256 * 1024 * 1024
+#: where a terminal job's result fields sit: under "result" (the API docs) or on the job (the
+#: official clients' reading); see `Job.to_wire`
+JOB_SHAPES = ("nested", "flat")
 
 
 @dataclass
 class Job:
-    """One job record; `to_wire` gives the flat job object of `GET /jobs/{id}`."""
+    """One job record; `to_wire` gives the job object of `GET /jobs/{id}` in either shape."""
 
     job_id: str
     spec: JobSpec
@@ -48,6 +51,8 @@ class Job:
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    #: virtual CPUs asked for: validated and echoed, not enforced
+    vcpu: int = 1
 
     @property
     def terminal(self) -> bool:
@@ -67,28 +72,43 @@ class Job:
             data["completed_at"] = self.completed_at
         if self.detected_language is not None:
             data["detected_language"] = self.detected_language
+        if self.vcpu > 1:
+            data["vcpu"] = self.vcpu
         return data
 
-    def to_wire(self) -> dict[str, Any]:
+    def result_object(self) -> dict[str, Any]:
+        """The result fields of a terminal job, as the API docs' `result` object lists them."""
+        outcome = self.result.outcome if self.result else None
+        exit_code = outcome.exit_code if outcome else None
+        data: dict[str, Any] = {
+            "success": self.status == "completed" and exit_code == 0,
+            "stdout": outcome.stdout if outcome else "",
+            "stderr": outcome.stderr if outcome else "",
+            "error": self.error,
+            "exit_code": exit_code,
+            "language": self.spec.language,
+            "artifacts": self.result.artifacts if self.result else [],
+            "execution_mode": "pooled",
+            "network_mode": self.spec.network_mode,
+            "total_time_ms": self._total_ms(),
+        }
+        if self.detected_language is not None:
+            data["detected_language"] = self.detected_language
+        if outcome and outcome.truncated:
+            data["output_truncated"] = True
+        return data
+
+    def to_wire(self, shape: str = "flat") -> dict[str, Any]:
+        """`{job_id, status, language, created_at, …}`; once terminal, the result fields too:
+        under `"result"` in the `nested` shape (the API docs' examples), on the job itself in
+        the `flat` shape (what the official clients read)."""
         data = self.summary()
         if not self.terminal:
             return data
-        outcome = self.result.outcome if self.result else None
-        exit_code = outcome.exit_code if outcome else None
-        data.update(
-            {
-                "success": self.status == "completed" and exit_code == 0,
-                "stdout": outcome.stdout if outcome else "",
-                "stderr": outcome.stderr if outcome else "",
-                "exit_code": exit_code,
-                "error": self.error,
-                "artifacts": self.result.artifacts if self.result else [],
-                "execution_mode": "pooled",
-                "total_time_ms": self._total_ms(),
-            }
-        )
-        if outcome and outcome.truncated:
-            data["output_truncated"] = True
+        if shape == "nested":
+            data["result"] = self.result_object()
+        else:
+            data.update(self.result_object())
         return data
 
     def size(self) -> int:

@@ -17,6 +17,7 @@ from unsandbox_ls.sandbox import isolation
 from unsandbox_ls.sandbox.app import AppConfig, create_app
 from unsandbox_ls.sandbox.auth import Keys
 from unsandbox_ls.sandbox.executor import Executor, JobSpec, unsafe_warning
+from unsandbox_ls.sandbox.jobs import JOB_SHAPES
 from unsandbox_ls.sandbox.toolchains import available_toolchains, search_path
 
 #: queued jobs allowed per running slot before 429
@@ -75,6 +76,12 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
     max_jobs = int(getattr(args, "max_jobs", 4) or 4)
     if max_jobs < 1:
         return "--max-jobs must be at least 1"
+    job_shape = getattr(args, "job_shape", None) or "flat"
+    if job_shape not in JOB_SHAPES:
+        return f"--job-shape must be one of {', '.join(JOB_SHAPES)}"
+    pending_after = getattr(args, "pending_after", None)
+    if pending_after is not None and pending_after < 0:
+        return "--pending-after must be 0 or more milliseconds"
     unsafe = bool(getattr(args, "unsafe_no_sandbox", False))
     if not unsafe and isolation.bwrap_available() is None:
         return (
@@ -102,6 +109,8 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
         max_jobs=max_jobs,
         max_queued=QUEUE_PER_SLOT * max_jobs,
         sandboxed=not unsafe,
+        job_shape=job_shape,
+        pending_after_ms=pending_after,
     )
 
 
@@ -126,9 +135,15 @@ def serve_sandbox(args: argparse.Namespace) -> int:
         )
         if on
     ]
+    pending = (
+        f"; /execute answers pending after {config.pending_after_ms} ms"
+        if config.pending_after_ms is not None
+        else ""
+    )
     print(
         f"unsandbox-ls sandbox: languages: {', '.join(sorted(config.executor.toolchains))}; "
-        f"auth: {' + '.join(auth)}; max jobs: {config.max_jobs}",
+        f"auth: {' + '.join(auth)}; max jobs: {config.max_jobs}; job shape: "
+        f"{config.job_shape}{pending}",
         file=sys.stderr,
         flush=True,
     )

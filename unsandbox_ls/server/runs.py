@@ -123,11 +123,12 @@ async def _execute(
         await progress.begin(f"unsandbox: {run.kind} run of {name}{files}")
         result = await execute(plan, client, on_update=lambda u: _on_update(run, u, progress))
     except asyncio.CancelledError as exc:
-        from unsandbox_ls.api.errors import CancelNotConfirmed
+        from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
 
         progress.end_message = "cancelled"
         unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
-        _finish_failure(ls, run, plan, "cancelled", unconfirmed)
+        partial = exc.partial if isinstance(exc, JobCancelled) else None
+        _finish_failure(ls, run, plan, "cancelled", unconfirmed, partial=partial)
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
@@ -180,7 +181,10 @@ def _finish_failure(
     status: str,
     error: str | None,
     exc: BaseException | None = None,
+    partial: RunResult | None = None,
 ) -> None:
+    """Report a run that produced no result; `partial` is a cancelled job's output so far (the
+    API's cancel answer), shown in the output, the log and runFinished."""
     name = display_name(run.uri)
     duration = run.elapsed_ms()
     run.status = status
@@ -196,6 +200,12 @@ def _finish_failure(
     else:  # one sentence with actions; the explanation goes to the log
         failure, log_path = failure_messages.report(ls, run, name, error, exc)
         summary, error = failure.short, failure.detail
+    stdout = partial.stdout if partial is not None else ""
+    stderr = partial.stderr if partial is not None else ""
+    if stdout or stderr:
+        header = [f"# {summary}", f"# file: {run.uri}", f"# job: {run.job_id or '-'}"]
+        log_path = output.write_log(run.run_id, name, header, stdout, stderr)
+        ls.log(log_text(summary + " (output before the cancel)", stdout, stderr, log_path))
     run.payload = run_finished(
         uri=run.uri,
         run_id=run.run_id,
@@ -206,6 +216,8 @@ def _finish_failure(
         language=plan.language if plan else None,
         files=_files(plan) if status == "cancelled" else [],
         job_id=run.job_id,
+        stdout=stdout,
+        stderr=stderr,
         log_path=log_path,
         error=error or ("cancelled by the user" if status == "cancelled" else None),
     )

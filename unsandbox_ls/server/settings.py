@@ -14,7 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from unsandbox_ls.api.limits import NETWORK_MODES, TTL_DEFAULT, TTL_MAX, TTL_MIN
+from unsandbox_ls.api.limits import (
+    NETWORK_MODES,
+    TTL_DEFAULT,
+    TTL_MAX,
+    TTL_MIN,
+    VCPU_MAX,
+    VCPU_MIN,
+)
 from unsandbox_ls.languages import API_LANGUAGES
 from unsandbox_ls.runs.magic_comment import RUN_MODES
 
@@ -38,6 +45,8 @@ class Settings:
     env: dict[str, str] = field(default_factory=dict)
     input_files: tuple[str, ...] = ()
     return_artifact: bool = False
+    return_wasm_artifact: bool = False
+    vcpu: int = 1
     artifact_directory: str | None = None
     mode: str = "async"
     run_on_save: bool = False
@@ -61,6 +70,8 @@ WIRE_NAMES: dict[str, str] = {
     "env": "env",
     "inputFiles": "input_files",
     "returnArtifact": "return_artifact",
+    "returnWasmArtifact": "return_wasm_artifact",
+    "vcpu": "vcpu",
     "artifactDirectory": "artifact_directory",
     "mode": "mode",
     "runOnSave": "run_on_save",
@@ -137,6 +148,14 @@ def convert(name: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not TTL_MIN <= value <= TTL_MAX:
             raise SettingError(
                 f"{SECTION}.ttl must be a whole number of seconds from {TTL_MIN} to {TTL_MAX}, "
+                f"got {value!r}"
+            )
+        return value
+    if name == "vcpu":
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole or not VCPU_MIN <= value <= VCPU_MAX:
+            raise SettingError(
+                f"{SECTION}.vcpu must be a whole number from {VCPU_MIN} to {VCPU_MAX}, "
                 f"got {value!r}"
             )
         return value

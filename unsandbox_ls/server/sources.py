@@ -108,6 +108,8 @@ def run_settings(settings: Settings, workspace_roots: tuple[str, ...]) -> RunSet
         env=dict(settings.env),
         input_files=settings.input_files,
         return_artifact=settings.return_artifact,
+        return_wasm_artifact=settings.return_wasm_artifact,
+        vcpu=settings.vcpu,
         mode="sync" if settings.mode == "sync" else "async",
         language_map=dict(settings.language_map),
         discover_imports=settings.discover_imports,

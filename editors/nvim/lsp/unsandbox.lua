@@ -22,8 +22,8 @@ return {
   root_markers = { '.git' },
   -- Sent as initializationOptions and served to workspace/configuration (section "unsandbox").
   -- Keys: backend, notify, baseUrl, account, networkMode, ttl, env, inputFiles, returnArtifact,
-  -- artifactDirectory, mode, runOnSave, clearOnChange, openOutputLog, languageMap, discoverImports
-  -- (see editors/README.md).
+  -- returnWasmArtifact, vcpu, artifactDirectory, mode, runOnSave, clearOnChange, openOutputLog,
+  -- languageMap, discoverImports (see editors/README.md).
   settings = { unsandbox = {} },
   init_options = {},
   before_init = function(params, config)
