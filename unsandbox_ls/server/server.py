@@ -16,6 +16,7 @@ from pygls.lsp.server import LanguageServer
 
 from unsandbox_ls import __version__
 from unsandbox_ls.server.api_clients import ApiClients
+from unsandbox_ls.server.document_uris import ByDocument, DocumentUris
 from unsandbox_ls.server.settings import WIRE_NAMES, Settings, apply, problems_message
 from unsandbox_ls.server.state import Run
 
@@ -28,12 +29,14 @@ class UnsandboxLanguageServer(LanguageServer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.settings = Settings()
-        #: the run in progress per document URI
-        self.active_runs: dict[str, Run] = {}
-        #: the last finished run per document URI (for the result lens and showOutput)
-        self.last_runs: dict[str, Run] = {}
+        #: the client's spelling of each document's URI; the dicts below accept any spelling
+        self.uris = DocumentUris()
+        #: the run in progress per document
+        self.active_runs: ByDocument[Run] = ByDocument()
+        #: the last finished run per document (for the result lens and showOutput)
+        self.last_runs: ByDocument[Run] = ByDocument()
         #: URIs that received diagnostics from the last run of each document
-        self.touched: dict[str, set[str]] = {}
+        self.touched: ByDocument[set[str]] = ByDocument()
         #: progress token → run, for window/workDoneProgress/cancel
         self.progress_runs: dict[str, Run] = {}
         #: strong references to background tasks
@@ -77,10 +80,14 @@ class UnsandboxLanguageServer(LanguageServer):
         self.show(message, types.MessageType.Error)
 
     # -- settings ------------------------------------------------------------------------
-    def merge_settings(self, raw: Any) -> None:
-        """Merge one settings object; report every invalid value in one message."""
+    def merge_settings(self, raw: Any, *, user: bool = False) -> None:
+        """Merge one settings object; report every invalid value in one message.
+
+        `user`: the object is the user's own configuration (initializationOptions), which alone
+        may set the `USER_ONLY` settings.
+        """
         before = self.settings
-        self.settings, problems = apply(self.settings, raw)
+        self.settings, problems = apply(self.settings, raw, user=user)
         changed = [
             name
             for name, attr in WIRE_NAMES.items()
@@ -120,8 +127,16 @@ class UnsandboxLanguageServer(LanguageServer):
         except Exception as exc:
             logger.info("codeLens/refresh failed: %s", exc)
 
+    def open_document(self, uri: str) -> Any:
+        """The open buffer of `uri` (any spelling), or None when the client has not opened it."""
+        if not self.uris.is_open(uri):
+            return None
+        return self.workspace.get_text_document(self.uris.client_uri(uri))
+
     def publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
-        doc = self.workspace.text_documents.get(uri)
+        """Publish under the client's own spelling of the document's URI."""
+        uri = self.uris.client_uri(uri)
+        doc = self.open_document(uri)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri, diagnostics=diagnostics, version=doc.version if doc else None

@@ -1,0 +1,1 @@
+"""What a run is, independent of who asked for it (the language server or `unsandbox-ls run`)."""
