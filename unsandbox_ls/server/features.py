@@ -88,7 +88,13 @@ async def _run_command(ls: UnsandboxLanguageServer, kind: str, args: tuple[Any, 
         region = cell_region(snap.lines, cell)
     run = runs.start_run(ls, uri, region, snap)
     if target.wait and run.task is not None:
-        await run.task
+        request_id = ls.protocol.msg_id  # a $/cancelRequest of it cancels the run
+        if request_id is not None:
+            ls.waiting_requests[request_id] = run
+        try:
+            await run.task
+        finally:
+            ls.waiting_requests.pop(request_id, None)
         return run.payload
     return {"started": True, "runId": run.run_id}
 
@@ -104,6 +110,9 @@ def register(server: UnsandboxLanguageServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: UnsandboxLanguageServer, params: types.InitializedParams) -> None:
+        from unsandbox_ls.server.lifecycle import watch_client
+
+        ls.spawn(watch_client(ls, ls.process_id))
         await ls.pull_configuration()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -191,6 +200,7 @@ def register(server: UnsandboxLanguageServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: UnsandboxLanguageServer, params: None) -> None:
+        ls.exit_status = 0
         await ls.cancel_all_runs()
         await ls.api_clients.close_all()
 

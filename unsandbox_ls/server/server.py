@@ -45,6 +45,10 @@ class UnsandboxLanguageServer(LanguageServer):
         self.api_clients = ApiClients()
         self.last_active_uri: str | None = None
         self.client_name: str = ""
+        #: request id → the run a `"wait": true` command waits for (see `lifecycle`)
+        self.waiting_requests: dict[Any, Run] = {}
+        #: the process exit status: 0 once `shutdown` was received (LSP: `exit` alone is 1)
+        self.exit_status = 1
 
     # -- client capabilities -------------------------------------------------------------
     def supports_progress(self) -> bool:
@@ -70,7 +74,9 @@ class UnsandboxLanguageServer(LanguageServer):
 
     # -- messages ------------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
-        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        from unsandbox_ls.server.output import visible
+
+        self.window_show_message(types.ShowMessageParams(type=kind, message=visible(message)))
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -179,7 +185,8 @@ class UnsandboxLanguageServer(LanguageServer):
 def create_server() -> UnsandboxLanguageServer:
     """A server with every feature registered (see `features.register`)."""
     from unsandbox_ls.server.features import register
+    from unsandbox_ls.server.lifecycle import UnsandboxProtocol
 
-    server = UnsandboxLanguageServer("unsandbox-ls", __version__)
+    server = UnsandboxLanguageServer("unsandbox-ls", __version__, protocol_cls=UnsandboxProtocol)
     register(server)
     return server
