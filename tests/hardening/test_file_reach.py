@@ -168,3 +168,14 @@ async def test_a_huge_tree_is_cut_off_with_a_message(
         uri = nvim.open("tree.py", PRINTER.format(files="**/*.csv"))
         note = await refused(nvim, uri)
         assert "'**/*.csv' looked at more than" in note["error"]
+
+
+async def test_the_environment_may_add_extra_roots(
+    sandbox_env: dict[str, str], workspace: Path, outside: Path
+) -> None:
+    env = {**sandbox_env, "UNSANDBOX_EXTRA_ROOTS": f"/nonexistent{os.pathsep}{outside}"}
+    async with start_session("neovim", env, workspace) as nvim:
+        uri = nvim.open("leak.py", PRINTER.format(files=f"{outside}/*.txt"))
+        note = await nvim.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+        assert note["status"] == "completed", note
+        assert note["stdout"] == "secret.txt outside-secret-3141\n\n"

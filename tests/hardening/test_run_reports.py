@@ -66,7 +66,7 @@ async def test_cancel_request_of_a_waiting_command_cancels_the_job(
     async with start_session("neovim", sandbox_env, workspace) as nvim:
         uri = nvim.open("sleepy.py", 'import time\nprint("up", flush=True)\ntime.sleep(60)\n')
         request = asyncio.ensure_future(
-            nvim.client.protocol.send_request_async(
+            nvim.client.protocol.send_request_async(  # type: ignore[no-untyped-call]
                 types.WORKSPACE_EXECUTE_COMMAND,
                 types.ExecuteCommandParams(
                     command="unsandbox.runFile", arguments=[{"uri": uri, "wait": True}]
