@@ -64,8 +64,10 @@ def read_regular_file(
     name = os.fspath(path)
     what = label or name
     if in_pseudo_file_system(name):
+        real = os.path.realpath(name)
+        where = what if what == real else f"{what} ({real})"
         raise FileRefused(
-            f"{what} is in /proc, /sys or /dev, which hold no program or data file; "
+            f"{where} is in /proc, /sys or /dev, which hold no program or data file; "
             f"only regular files are read"
         )
     try:
