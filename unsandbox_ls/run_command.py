@@ -79,6 +79,7 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
 
 def prepare(args: argparse.Namespace) -> Prepared:
     """Read the file and the input files and build the request (nothing is sent)."""
+    from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES
     from unsandbox_ls.api.models import (
         TTL_DEFAULT,
         ExecuteRequest,
@@ -87,22 +88,24 @@ def prepare(args: argparse.Namespace) -> Prepared:
         RunOptions,
     )
     from unsandbox_ls.languages import detect_language, language_from_shebang
+    from unsandbox_ls.runs.source import FileRefused, read_regular_file, read_source_file
 
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {args.file}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{args.file} is not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+        text = read_source_file(path, label=args.file)
+    except FileRefused as exc:
+        raise UsageError(str(exc)) from None
+    # `-f` files are the user's own choice on their own command line: not contained to the
+    # file's folder (unlike the magic comment's files=), but only regular files within the cap
     files: list[InputFile] = []
     for name in args.input_files:
         try:
-            files.append(InputFile(os.path.basename(name), Path(name).read_bytes()))
-        except OSError as exc:
-            raise UsageError(f"cannot read input file {name}: {exc.strerror}") from None
+            content = read_regular_file(
+                name, limit=MAX_INPUT_FILE_BYTES, label=f"input file {name}"
+            )
+        except FileRefused as exc:
+            raise UsageError(str(exc)) from None
+        files.append(InputFile(os.path.basename(name), content))
     options = RunOptions(
         ttl=args.ttl if args.ttl is not None else TTL_DEFAULT,
         network_mode=args.network or "zerotrust",

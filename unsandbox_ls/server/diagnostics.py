@@ -1,11 +1,10 @@
-"""Run output → diagnostics (through `unsandbox_ls.problems`), and URI helpers."""
+"""Run output → diagnostics (through `unsandbox_ls.problems`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 
 @dataclass(frozen=True)
@@ -58,11 +57,3 @@ def problems_to_findings(
     # the summary and the result lens take one line: the message's others are in the hover
     headline = found[0].message.split("\n", 1)[0]
     return Findings(dict(to_diagnostics(found, mapped, encoding)), headline)
-
-
-def same_file(uri_a: str, uri_b: str) -> bool:
-    """Two URIs name the same file (client and server may encode a path differently)."""
-    if uri_a == uri_b:
-        return True
-    path_a, path_b = to_fs_path(uri_a), to_fs_path(uri_b)
-    return path_a is not None and path_a == path_b

@@ -6,6 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from unsandbox_ls.server.output import visible
 from unsandbox_ls.server.regions import cell_at, find_cells, has_shebang, is_code_selection
 
 RUN_FILE = "unsandbox.runFile"
@@ -66,7 +67,7 @@ def code_lenses(
     arg: list[Any] = [{"uri": uri}]
 
     def lens(rng: types.Range, title: str, command: str, args: list[Any]) -> types.CodeLens:
-        shown = with_glyph(title, codicons)
+        shown = with_glyph(visible(title), codicons)
         return types.CodeLens(rng, types.Command(shown, command, arguments=args))
 
     lenses = [lens(top, "▶ Run remotely", RUN_FILE, arg)]

@@ -4,16 +4,15 @@ file's magic comment. Nothing here sends anything; `RunRefused` says why a run c
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
 from dataclasses import dataclass
 from typing import Any
 
-from pygls.uris import to_fs_path
-
 from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
+from unsandbox_ls.runs.source import FileRefused
 from unsandbox_ls.server.diagnostics import RunTarget
+from unsandbox_ls.server.document_uris import uri_to_path
 from unsandbox_ls.server.magic_comment import MagicCommentError, MagicOptions, parse_magic_comment
 from unsandbox_ls.server.regions import Region
 from unsandbox_ls.server.server import UnsandboxLanguageServer
@@ -37,15 +36,24 @@ class Snapshot:
 
 
 def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
-    """The open buffer (unsaved text included), or the file on disk; `RunRefused` if neither."""
-    doc = ls.workspace.get_text_document(uri)
+    """The open buffer (unsaved text included), or the file on disk; `RunRefused` if neither.
+
+    A file that is not open is read only if it is a regular file within the size cap
+    (`unsandbox_ls.runs.source`): never a device, a FIFO or a file of /proc.
+    """
+    from unsandbox_ls.runs.source import read_source_file
+
+    doc = ls.open_document(uri)
+    if doc is not None:
+        return Snapshot(doc.source, list(doc.lines), doc.version, doc.language_id)
+    path = uri_to_path(uri)
+    if path is None:
+        raise RunRefused(f"unsandbox: {uri} is not open and is not a local file")
     try:
-        text = doc.source
-    except OSError as exc:
-        raise RunRefused(f"unsandbox: cannot read {display_name(uri)}: {exc.strerror}") from None
-    except (TypeError, ValueError):  # a URI that is neither open nor a local file
-        raise RunRefused(f"unsandbox: {uri} is not open and is not a local file") from None
-    return Snapshot(text, list(doc.lines), doc.version, doc.language_id)
+        text = read_source_file(path, label=display_name(uri))
+    except FileRefused as exc:
+        raise RunRefused(f"unsandbox: {exc}; nothing was sent") from None
+    return Snapshot(text, text.splitlines(keepends=True), None, None)
 
 
 @dataclass(frozen=True)
@@ -63,7 +71,7 @@ class Prepared:
 
 
 def display_name(uri: str) -> str:
-    path = to_fs_path(uri)
+    path = uri_to_path(uri)
     return os.path.basename(path) if path else uri.rsplit("/", 1)[-1] or uri
 
 
@@ -76,42 +84,61 @@ def submitted_name(language: str | None) -> str:
     return f"main.{ext}"
 
 
-def _input_files(patterns: tuple[str, ...], base: str | None, strict: bool) -> list[Any]:
-    from unsandbox_ls.api.models import InputFile
+#: extra roots of the user's environment (os.pathsep-separated), beside unsandbox.extraRoots
+EXTRA_ROOTS_ENV = "UNSANDBOX_EXTRA_ROOTS"
 
-    if not patterns:
-        return []
-    if base is None:
-        if not strict:
-            return []  # the inputFiles setting does not apply to an untitled buffer
-        raise RunRefused("unsandbox: files= needs a file saved on disk (this buffer has no folder)")
-    found: dict[str, InputFile] = {}
-    for pattern in patterns:
-        matches = sorted(glob.glob(pattern, root_dir=base, recursive=True))
-        files = [m for m in matches if os.path.isfile(os.path.join(base, m))]
-        if not files and strict:
-            raise RunRefused(f"input file pattern {pattern!r} matched no file in {base}")
-        for rel in files:
-            name = os.path.basename(rel)
-            with open(os.path.join(base, rel), "rb") as handle:
-                found[name] = InputFile(name, handle.read())
-    return list(found.values())
+
+def file_scope(ls: UnsandboxLanguageServer, path: str | None) -> Any:
+    """Where the run of `path` may take files from (`unsandbox_ls.runs.files.file_scope`)."""
+    from unsandbox_ls.runs.files import file_scope as scope_of
+
+    workspace_roots = [
+        p
+        for p in (
+            uri_to_path(ls.workspace.root_uri or ""),
+            *(uri_to_path(f.uri) for f in ls.workspace.folders.values()),
+        )
+        if p
+    ]
+    from_env = [p for p in os.environ.get(EXTRA_ROOTS_ENV, "").split(os.pathsep) if p]
+    return scope_of(
+        path,
+        workspace_roots=workspace_roots,
+        extra_roots=(*ls.settings.extra_roots, *from_env),
+    )
+
+
+async def _input_files(
+    ls: UnsandboxLanguageServer, path: str | None, magic: MagicOptions
+) -> list[Any]:
+    """The settings' and the magic comment's files, contained and read off the event loop."""
+    from unsandbox_ls.runs.files import gather_input_files
+
+    base = os.path.dirname(path) if path else None
+    try:
+        return await gather_input_files(
+            ls.settings.input_files, magic.files, base, file_scope(ls, path)
+        )
+    except FileRefused as exc:
+        raise RunRefused(f"unsandbox: {exc}; nothing was sent") from None
 
 
 def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> str | None:
-    path = to_fs_path(uri) or display_name(uri)
+    path = uri_to_path(uri) or display_name(uri)
     detection = detect_language(
         path, snap.text, editor_language_id=snap.language_id, overrides=ls.settings.language_map
     )
     return detection.language if detection else None
 
 
-def prepare(ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapshot) -> Prepared:
+async def prepare(
+    ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapshot
+) -> Prepared:
     """Build the request from the buffer and the settings; `RunRefused` if it cannot be sent."""
     from unsandbox_ls.api.errors import ValidationError
     from unsandbox_ls.api.models import ExecuteRequest, RawRunRequest, RunOptions
 
-    path = to_fs_path(run.uri)
+    path = uri_to_path(run.uri)
     lines = snap.lines
     name = display_name(run.uri)
     settings = ls.settings
@@ -126,10 +153,7 @@ def prepare(ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapsho
         magic = parse_magic_comment(lines, comment_leader(language or "python"))
     except MagicCommentError as exc:
         raise RunRefused(f"unsandbox: {name}: {exc}; nothing was sent") from None
-    base = os.path.dirname(path) if path else None
-    files = _input_files(settings.input_files, base, strict=False) + _input_files(
-        magic.files, base, strict=True
-    )
+    files = await _input_files(ls, path, magic)
     options = RunOptions(
         ttl=magic.ttl or settings.ttl,
         network_mode=magic.network_mode or settings.network_mode,

@@ -100,7 +100,7 @@ async def _execute(
     prepared: Prepared | None = None
     client: Any = None
     try:
-        prepared = prepare(ls, run, region, snap)
+        prepared = await prepare(ls, run, region, snap)
         client = await borrow_client(ls, name)
         await progress.begin(f"unsandbox: {run.kind} run of {name}")
         result = await client.run_request(

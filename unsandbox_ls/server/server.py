@@ -16,6 +16,7 @@ from pygls.lsp.server import LanguageServer
 
 from unsandbox_ls import __version__
 from unsandbox_ls.server.api_clients import ApiClients
+from unsandbox_ls.server.document_uris import ByDocument, DocumentUris
 from unsandbox_ls.server.settings import WIRE_NAMES, Settings, apply, problems_message
 from unsandbox_ls.server.state import Run
 
@@ -33,12 +34,14 @@ class UnsandboxLanguageServer(LanguageServer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.settings = Settings()
-        #: the run in progress per document URI
-        self.active_runs: dict[str, Run] = {}
-        #: the last finished run per document URI (for the result lens and showOutput)
-        self.last_runs: dict[str, Run] = {}
+        #: the client's spelling of each document's URI; the dicts below accept any spelling
+        self.uris = DocumentUris()
+        #: the run in progress per document
+        self.active_runs: ByDocument[Run] = ByDocument()
+        #: the last finished run per document (for the result lens and showOutput)
+        self.last_runs: ByDocument[Run] = ByDocument()
         #: URIs that received diagnostics from the last run of each document
-        self.touched: dict[str, set[str]] = {}
+        self.touched: ByDocument[set[str]] = ByDocument()
         #: progress token → run, for window/workDoneProgress/cancel
         self.progress_runs: dict[str, Run] = {}
         #: strong references to background tasks
@@ -52,6 +55,10 @@ class UnsandboxLanguageServer(LanguageServer):
         #: the embedded local sandbox (a `local_backend.LocalSandbox`), started at its first run
         self.local_sandbox: Any = None
         self.local_notice_given = False
+        #: request id → the run a `"wait": true` command waits for (see `lifecycle`)
+        self.waiting_requests: dict[Any, Run] = {}
+        #: the process exit status: 0 once `shutdown` was received (LSP: `exit` alone is 1)
+        self.exit_status = 1
 
     # -- client capabilities -------------------------------------------------------------
     def supports_progress(self) -> bool:
@@ -92,7 +99,9 @@ class UnsandboxLanguageServer(LanguageServer):
 
     # -- messages ------------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
-        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        from unsandbox_ls.server.output import visible
+
+        self.window_show_message(types.ShowMessageParams(type=kind, message=visible(message)))
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -102,10 +111,14 @@ class UnsandboxLanguageServer(LanguageServer):
         self.show(message, types.MessageType.Error)
 
     # -- settings ------------------------------------------------------------------------
-    def merge_settings(self, raw: Any) -> None:
-        """Merge one settings object; report every invalid value in one message."""
+    def merge_settings(self, raw: Any, *, user: bool = False) -> None:
+        """Merge one settings object; report every invalid value in one message.
+
+        `user`: the object is the user's own configuration (initializationOptions), which alone
+        may set the `USER_ONLY` settings.
+        """
         before = self.settings
-        self.settings, problems = apply(self.settings, raw)
+        self.settings, problems = apply(self.settings, raw, user=user)
         changed = [
             name
             for name, attr in WIRE_NAMES.items()
@@ -157,8 +170,16 @@ class UnsandboxLanguageServer(LanguageServer):
         except Exception as exc:
             logger.info("inlayHint/refresh failed: %s", exc)
 
+    def open_document(self, uri: str) -> Any:
+        """The open buffer of `uri` (any spelling), or None when the client has not opened it."""
+        if not self.uris.is_open(uri):
+            return None
+        return self.workspace.get_text_document(self.uris.client_uri(uri))
+
     def publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
-        doc = self.workspace.text_documents.get(uri)
+        """Publish under the client's own spelling of the document's URI."""
+        uri = self.uris.client_uri(uri)
+        doc = self.open_document(uri)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri, diagnostics=diagnostics, version=doc.version if doc else None
@@ -201,7 +222,8 @@ class UnsandboxLanguageServer(LanguageServer):
 def create_server() -> UnsandboxLanguageServer:
     """A server with every feature registered (see `features.register`)."""
     from unsandbox_ls.server.features import register
+    from unsandbox_ls.server.lifecycle import UnsandboxProtocol
 
-    server = UnsandboxLanguageServer("unsandbox-ls", __version__)
+    server = UnsandboxLanguageServer("unsandbox-ls", __version__, protocol_cls=UnsandboxProtocol)
     register(server)
     return server
