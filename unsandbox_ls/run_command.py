@@ -67,15 +67,13 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
 
 
 def _read_program(name: str) -> str:
-    path = Path(name)
+    """The program's text: a regular UTF-8 file within the size cap."""
+    from unsandbox_ls.runs.source import FileRefused, read_source_file
+
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"no such file: {name}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{name} is not UTF-8 text") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read {name}: {exc.strerror}") from None
+        return read_source_file(Path(name), label=name)
+    except FileRefused as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run_settings(args: argparse.Namespace) -> RunSettings:
@@ -101,14 +99,13 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         pinned.add("return_wasm_artifact")
     if getattr(args, "vcpu", None) is not None:
         pinned.add("vcpu")
-    for name in args.input_files:
-        if not os.path.isfile(name):
-            raise UsageError(f"cannot read input file {name}: no such file")
     return RunSettings(
         ttl=args.ttl if args.ttl is not None else TTL_DEFAULT,
         network_mode=args.network or "zerotrust",
         env=parse_env(args.env),
-        required_files=tuple(os.path.abspath(name) for name in args.input_files),
+        # `-f` files are the user's own choice on their own command line: not contained to the
+        # file's folder (unlike the magic comment's files=), but only regular files within the cap
+        extra_files=tuple(args.input_files),
         return_artifact=bool(args.artifact),
         mode="async" if args.use_async else "sync",
         language=args.language,

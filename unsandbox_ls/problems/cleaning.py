@@ -1,6 +1,8 @@
 """Normalising a run's output before any pattern sees it.
 
 ANSI escapes (colours, cursor moves, OSC hyperlinks) are removed, CRLF and lone CR become LF,
+the note the local sandbox appends to a stream it cut (`[… N more bytes of stderr were
+discarded]`, not the program's output) is dropped with the line before it (cut in the middle),
 and every line is cut to `MAX_LINE` characters so that no regular expression ever runs over an
 unbounded line. Of a very long output only the first and last `KEEP_LINES` lines are read:
 compilers report first, runtimes print their traceback last, and an editor has no use for
@@ -23,13 +25,21 @@ _ANSI = re.compile(
     r"|\x1b[@-Z\\-_]"  # other two-byte escapes
 )
 
+#: the note the local sandbox appends to a stream cut at its cap (`unsandbox_ls.sandbox.runner`),
+#: with the line the cap cut in the middle just before it
+TRUNCATION_MARKER = re.compile(
+    r"^[^\n]*\n\[… \d+ more bytes of std(?:out|err) were discarded\]$\n?", re.M
+)
+
 
 def clean(text: str) -> str:
-    """Strip ANSI escapes and normalise line endings to LF."""
+    """Strip ANSI escapes and the truncation marker; normalise line endings to LF."""
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "more bytes of std" in text:
+        text = TRUNCATION_MARKER.sub("", text)
     return text
 
 

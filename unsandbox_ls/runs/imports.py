@@ -546,14 +546,14 @@ class _Reader:
         return info.st_size
 
     def read(self, path: Path, limit: int) -> bytes | None:
+        """The file's bytes (a regular file of at most `limit` bytes, read the safe way of
+        `runs.source`), or None."""
+        from unsandbox_ls.runs.source import FileRefused, read_regular_file
+
         try:
-            fd = os.open(path.resolve(strict=True), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except (OSError, RuntimeError):
+            return read_regular_file(path.resolve(strict=True), limit=limit)
+        except (FileRefused, OSError, RuntimeError):
             return None
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
-            return handle.read(limit + 1)
 
 
 def _git_ignored(base: Path, names: list[str], timeout: float) -> set[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 from pathlib import Path
 
 from unsandbox_ls.runs.artifacts import safe_name
@@ -26,13 +27,34 @@ def seconds(duration_ms: float | None) -> str:
     return f"{int(secs // 60)} min {int(secs % 60)} s"
 
 
+#: invisible format characters kept as they are: the joiners that emoji and many scripts need
+_KEPT_FORMAT = frozenset("\u200c\u200d")
+
+
+def visible(text: str) -> str:
+    """`text` with bidi controls (U+202E …) and other invisible format or control characters
+    shown as `<U+202E>`: a file name or an error text must not reorder or hide what a lens
+    title or a message says."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        f"<U+{ord(c):04X}>"
+        if (unicodedata.category(c) in ("Cf", "Cc") and c not in _KEPT_FORMAT and c not in "\n\t")
+        else c
+        for c in text
+    )
+
+
 def first_error_line(stderr: str) -> str | None:
     """The line a reader wants first: the last non-indented non-empty stderr line.
 
     For a Python traceback that is `KeyError: 'price'`; for most compilers the last line is a
-    count, so parsers' first problem message is preferred by the caller when available.
+    count, so parsers' first problem message is preferred by the caller when available. The
+    local sandbox's line saying the stream was cut is not the program's: it is skipped.
     """
-    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    from unsandbox_ls.problems.cleaning import clean
+
+    lines = [line.rstrip() for line in clean(stderr).splitlines() if line.strip()]
     for line in reversed(lines):
         if not line[:1].isspace():
             return line[:200]
@@ -43,6 +65,7 @@ def lens_title(
     status: str, exit_code: int | None, duration_ms: float | None, error: str | None
 ) -> str:
     """The result lens: `✓ exit 0 · 0.4 s` or `✗ exit 1 · KeyError: 'price'`."""
+    error = visible(error) if error else error
     if status == "completed" and exit_code == 0:
         return f"✓ exit 0 · {seconds(duration_ms)}"
     if status == "cancelled":
@@ -63,6 +86,8 @@ def summary_line(
     `main.py (3 files): …` when files went along with the code."""
     if files > 1:
         name = f"{name} ({files} files)"
+    name = visible(name)
+    error_line = visible(error_line) if error_line else error_line
     if status == "cancelled":
         return f"{name}: run cancelled after {seconds(duration_ms)}"
     if status == "timeout":

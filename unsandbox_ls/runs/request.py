@@ -23,6 +23,7 @@ from unsandbox_ls.runs.magic_comment import MagicCommentError, MagicOptions, par
 if TYPE_CHECKING:
     from unsandbox_ls.api.models import ExecuteRequest, InputFile, RawRunRequest
     from unsandbox_ls.problems.mapping import Target
+    from unsandbox_ls.runs.files import FileScope
     from unsandbox_ls.runs.imports import Discovery
 
 T = TypeVar("T")
@@ -69,6 +70,9 @@ class Source:
 
     @property
     def text(self) -> str:
+        """The whole document (its lines may keep their line ends, as an editor's do)."""
+        if any(line.endswith("\n") for line in self.lines):
+            return "".join(self.lines)
         return "\n".join(self.lines)
 
 
@@ -79,15 +83,19 @@ class RunSettings:
     `pinned` names the options (`ttl`, `network_mode`, `env`, `return_artifact`,
     `return_wasm_artifact`, `vcpu`, `mode`, `discover_imports`) the magic comment may not
     change: the CLI pins the flags given.
-    `required_files` must each exist (the CLI's `-f`); `input_files` are globs that may match
-    nothing (the `inputFiles` setting).
+    `input_files` are globs that may match nothing (the `inputFiles` setting); they, `files=`
+    of the magic comment and the discovered imports must lie inside the file's folder, the
+    workspace folder holding it, or one of `extra_roots` (the user's own choice), see
+    `runs.files`. `extra_files` are paths the user named on the command line (`-f`): any
+    regular file, placed under its plain name.
     """
 
     ttl: int = TTL_DEFAULT
     network_mode: str = "zerotrust"
     env: Mapping[str, str] = field(default_factory=dict)
     input_files: tuple[str, ...] = ()
-    required_files: tuple[str, ...] = ()
+    extra_files: tuple[str, ...] = ()
+    extra_roots: tuple[str, ...] = ()
     return_artifact: bool = False
     return_wasm_artifact: bool = False
     vcpu: int = 1
@@ -200,6 +208,7 @@ def build_plan(
         notes = found.notes
         _refuse_oversized(name, found)
         folder = os.path.dirname(source.path)
+        _contain_discovered(source, settings, found)
         for item in found.files:
             files.append(_input_file(item.name, item.content))
             # the path in the form the source's was given (relative on a command line)
@@ -273,6 +282,23 @@ def _discover(
     )
 
 
+def _contain_discovered(source: Source, settings: RunSettings, found: Discovery) -> None:
+    """The rule of `runs.files` for what discovery read from disk (discovery keeps to the file's
+    folder already; this also refuses ~/.unsandbox and the kernel's pseudo file systems)."""
+    from unsandbox_ls.runs.files import resolve_entry
+    from unsandbox_ls.runs.source import FileRefused
+
+    assert source.path is not None
+    base = os.path.dirname(os.path.abspath(source.path))
+    scope = _scope(source, settings)
+    try:
+        for item in found.files:
+            if item.origin == "disk":
+                resolve_entry(item.name, base, scope, what="imported file")
+    except FileRefused as exc:
+        raise RunRefused(f"{source.name}: {exc}; nothing was sent") from None
+
+
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -288,38 +314,38 @@ def _refuse_oversized(name: str, found: Discovery) -> None:
     )
 
 
+def _scope(source: Source, settings: RunSettings) -> FileScope:
+    from unsandbox_ls.runs.files import file_scope
+
+    return file_scope(
+        source.path, workspace_roots=settings.workspace_roots, extra_roots=settings.extra_roots
+    )
+
+
 def _named_files(
     source: Source, settings: RunSettings, magic: MagicOptions
 ) -> list[tuple[InputFile, str]]:
-    """The files named by patterns, with their local paths: the settings' globs (which may
-    match nothing), then `files=` of the magic comment and the CLI's `-f` (which must match)."""
-    import glob
+    """The files named by patterns, with their local paths: the settings' globs (which may match
+    nothing) and `files=` of the magic comment (each must match), contained (`runs.files`); then
+    the command line's `-f` files, read wherever they are."""
+    from unsandbox_ls.runs.files import named_matches, read_input_files
+    from unsandbox_ls.runs.source import FileRefused, read_regular_file
 
-    optional, required = settings.input_files, (*magic.files, *settings.required_files)
-    if not optional and not required:
-        return []
-    if source.path is None:
-        if required:
-            raise RunRefused("files= needs a file saved on disk (this buffer has no folder)")
-        return []
-    base = os.path.dirname(source.path) or "."
-    found: dict[str, tuple[InputFile, str]] = {}
-    for pattern, strict in [*((p, False) for p in optional), *((p, True) for p in required)]:
-        expanded = os.path.expanduser(pattern)
-        matches = sorted(glob.glob(expanded, root_dir=base, recursive=True))
-        paths = [os.path.normpath(os.path.join(base, m)) for m in matches]
-        paths = [p for p in paths if os.path.isfile(p)]
-        if not paths and strict:
-            raise RunRefused(f"the file pattern {pattern!r} matched no file in {base}")
-        for path in paths:
-            try:
-                with open(path, "rb") as handle:
-                    content = handle.read(MAX_INPUT_FILE_BYTES + 1)
-            except OSError as exc:
-                raise RunRefused(f"cannot read input file {path}: {exc.strerror}") from None
-            name = os.path.basename(path)
-            found[name] = (_input_file(name, content), path)
-    return list(found.values())
+    found: list[tuple[InputFile, str]] = []
+    try:
+        base = (os.path.dirname(source.path) or ".") if source.path else None
+        matches = named_matches(settings.input_files, magic.files, base, _scope(source, settings))
+        where = {os.path.basename(m.entry.rstrip("/")): m.entry for m in matches}
+        for item in read_input_files(matches):
+            found.append((item, os.path.normpath(os.path.join(base or ".", where[item.filename]))))
+        for name in settings.extra_files:
+            content = read_regular_file(
+                name, limit=MAX_INPUT_FILE_BYTES, label=f"input file {name}"
+            )
+            found.append((_input_file(os.path.basename(name), content), name))
+    except FileRefused as exc:
+        raise RunRefused(f"{exc}; nothing was sent") from None
+    return found
 
 
 def _merge(

@@ -12,11 +12,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 from unsandbox_ls.languages import comment_leader
 from unsandbox_ls.server import history_features, lenses
 from unsandbox_ls.server.command_args import CommandTarget, parse_command_args
+from unsandbox_ls.server.document_uris import uri_to_path
 from unsandbox_ls.server.regions import (
     Region,
     cell_at,
@@ -27,7 +27,6 @@ from unsandbox_ls.server.regions import (
 
 # at run time: pygls reads the handlers' annotations
 from unsandbox_ls.server.server import UnsandboxLanguageServer
-from unsandbox_ls.server.sources import client_uri as _open_uri
 
 if TYPE_CHECKING:
     from unsandbox_ls.runs.request import RunKind
@@ -39,7 +38,7 @@ logger = logging.getLogger(__name__)
 def _leader(ls: UnsandboxLanguageServer, uri: str, text: str, language_id: str | None) -> str:
     from unsandbox_ls.languages import detect_language
 
-    path = to_fs_path(uri) or uri
+    path = uri_to_path(uri) or uri
     found = detect_language(
         path, text, editor_language_id=language_id, overrides=ls.settings.language_map
     )
@@ -48,8 +47,8 @@ def _leader(ls: UnsandboxLanguageServer, uri: str, text: str, language_id: str |
 
 
 def _target_uri(ls: UnsandboxLanguageServer, target: CommandTarget) -> str | None:
-    if target.uri:
-        return _open_uri(ls, target.uri)
+    if target.uri:  # the client's spelling when it has used one for this document
+        return ls.uris.client_uri(ls.uris.remember(target.uri, replace=False))
     return ls.last_active_uri
 
 
@@ -98,7 +97,13 @@ async def _run_command(
         region = cell_region(snap.lines, cell)
     run = runs.start_run(ls, uri, region, snap)
     if target.wait and run.task is not None:
-        await run.task
+        request_id = ls.protocol.msg_id  # a $/cancelRequest of it cancels the run
+        if request_id is not None:
+            ls.waiting_requests[request_id] = run
+        try:
+            await run.task
+        finally:
+            ls.waiting_requests.pop(request_id, None)
         return run.payload
     return {"started": True, "runId": run.run_id}
 
@@ -116,10 +121,13 @@ def register(server: UnsandboxLanguageServer) -> None:
     def on_initialize(ls: UnsandboxLanguageServer, params: types.InitializeParams) -> None:
         ls.client_name = params.client_info.name if params.client_info else ""
         if params.initialization_options is not None:
-            ls.merge_settings(params.initialization_options)
+            ls.merge_settings(params.initialization_options, user=True)
 
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: UnsandboxLanguageServer, params: types.InitializedParams) -> None:
+        from unsandbox_ls.server.lifecycle import watch_client
+
+        ls.spawn(watch_client(ls, ls.process_id))
         await ls.pull_configuration()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -133,11 +141,17 @@ def register(server: UnsandboxLanguageServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_open(ls: UnsandboxLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.uris.opened(params.text_document.uri)
         ls.last_active_uri = params.text_document.uri
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def on_close(ls: UnsandboxLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.uris.closed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def on_change(ls: UnsandboxLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.uris.remember(uri)
         ls.last_active_uri = uri
         if ls.settings.clear_on_change and ls.has_run_diagnostics(uri):
             ls.clear_diagnostics_on(uri)
@@ -153,7 +167,9 @@ def register(server: UnsandboxLanguageServer) -> None:
         ls: UnsandboxLanguageServer, params: types.CodeLensParams
     ) -> list[types.CodeLens]:
         uri = params.text_document.uri
-        doc = ls.workspace.get_text_document(uri)
+        doc = ls.open_document(uri)
+        if doc is None:  # lenses are for open buffers; a file on disk is not read here
+            return []
         lines = list(doc.lines)
         last = ls.last_runs.get(uri)
         title = None
@@ -179,8 +195,10 @@ def register(server: UnsandboxLanguageServer) -> None:
         ls: UnsandboxLanguageServer, params: types.CodeActionParams
     ) -> list[types.CodeAction]:
         uri = params.text_document.uri
+        doc = ls.open_document(uri)
+        if doc is None:
+            return []
         ls.last_active_uri = uri
-        doc = ls.workspace.get_text_document(uri)
         only = list(params.context.only) if params.context.only else None
         return lenses.code_actions(
             uri,
@@ -201,6 +219,7 @@ def register(server: UnsandboxLanguageServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: UnsandboxLanguageServer, params: None) -> None:
+        ls.exit_status = 0
         await ls.cancel_all_runs()
         await ls.api_clients.close_all()
         _stop_local_sandbox(ls)
@@ -231,8 +250,7 @@ def register(server: UnsandboxLanguageServer) -> None:
     async def cancel(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         target = parse_command_args(args)
         if target.uri:
-            uri = _open_uri(ls, target.uri)
-            run = ls.active_runs.get(uri)
+            run = ls.active_runs.get(target.uri)
         else:
             run = ls.active_runs.get(ls.last_active_uri or "") or next(
                 reversed(list(ls.active_runs.values())), None

@@ -6,6 +6,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from unsandbox_ls.runs.output import visible
 from unsandbox_ls.server.regions import cell_at, find_cells, has_shebang, is_code_selection
 
 RUN_FILE = "unsandbox.runFile"
@@ -69,7 +70,7 @@ def code_lenses(
     arg: list[Any] = [{"uri": uri}]
 
     def lens(rng: types.Range, title: str, command: str, args: list[Any]) -> types.CodeLens:
-        shown = with_glyph(title, codicons)
+        shown = with_glyph(visible(title), codicons)
         return types.CodeLens(rng, types.Command(shown, command, arguments=args))
 
     run_title = "▶ Run remotely" + (f" ({files} files)" if files > 1 else "")

@@ -34,4 +34,4 @@ def serve_language_server(args: argparse.Namespace | None) -> int:
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()
-    return 0
+    return server.exit_status

@@ -37,7 +37,6 @@ from unsandbox_ls.server.run_finished import (
 from unsandbox_ls.server.sources import (
     Snapshot,
     borrow_client,
-    client_uri,
     display_name,
     document_language,
     open_buffers,
@@ -128,12 +127,12 @@ async def _execute(
         progress.end_message = "cancelled"
         unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
         partial = exc.partial if isinstance(exc, JobCancelled) else None
-        _finish_failure(ls, run, plan, "cancelled", unconfirmed, partial=partial)
+        _finish_failure(ls, run, plan, "cancelled", unconfirmed, partial=partial, progress=progress)
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
         message = str(exc)
-        _finish_failure(ls, run, plan, "error", _prefixed(message), exc)
+        _finish_failure(ls, run, plan, "error", _prefixed(message), exc, progress=progress)
         return
     except Exception as exc:
         from unsandbox_ls.api.errors import UnsandboxError
@@ -141,7 +140,8 @@ async def _execute(
         if not isinstance(exc, UnsandboxError):
             logger.exception("run %s failed", run.run_id)
         progress.end_message = "failed"
-        _finish_failure(ls, run, plan, "error", f"unsandbox: {name}: {exc}", exc)
+        error = f"unsandbox: {name}: {exc}"
+        _finish_failure(ls, run, plan, "error", error, exc, progress=progress)
         return
     finally:
         if client is not None:
@@ -149,7 +149,7 @@ async def _execute(
     progress.end_message = (
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )
-    _finish_result(ls, run, plan, result)
+    _finish_result(ls, run, plan, result, progress)
 
 
 def _prefixed(message: str) -> str:
@@ -182,6 +182,7 @@ def _finish_failure(
     error: str | None,
     exc: BaseException | None = None,
     partial: RunResult | None = None,
+    progress: Progress | None = None,
 ) -> None:
     """Report a run that produced no result; `partial` is a cancelled job's output so far (the
     API's cancel answer), shown in the output, the log and runFinished."""
@@ -224,6 +225,8 @@ def _finish_failure(
     run.lens_title = "■ cancelled" if status == "cancelled" else "✗ not run · show why"
     record_history(ls, run, plan)
     ls.last_runs[run.uri] = run
+    if progress is not None:  # the progress ends before runFinished arrives
+        progress.end()
     ls.protocol.notify(RUN_FINISHED, run.payload)
 
 
@@ -248,7 +251,9 @@ def _save_artifacts(
     return saved, None
 
 
-def _finish_result(ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult) -> None:
+def _finish_result(
+    ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult, progress: Progress
+) -> None:
     from unsandbox_ls.runs.outcome import read_findings
 
     duration = run.elapsed_ms()
@@ -278,7 +283,7 @@ def _finish_result(ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: Ru
 
     # diagnostics first, so a client reacting to runFinished already sees them
     by_uri = findings.diagnostics(ls.position_encoding())
-    ls.publish_run(run.uri, {client_uri(ls, uri): items for uri, items in by_uri.items()})
+    ls.publish_run(run.uri, by_uri)  # each file under the client's own spelling of its URI
 
     ok = result.status == "completed" and result.exit_code == 0
     if failure_messages.toast_wanted(ls, failed=not ok):  # success: lens, status bar, log
@@ -307,6 +312,8 @@ def _finish_result(ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: Ru
     run.lens_title = output.lens_title(result.status, result.exit_code, duration, error_line)
     record_history(ls, run, plan)
     ls.last_runs[run.uri] = run
+    if progress is not None:  # the progress ends before runFinished arrives
+        progress.end()
     ls.protocol.notify(RUN_FINISHED, run.payload)
     if ls.settings.open_output_log and log_path and ls.supports_show_document():
         ls.spawn(show_log(ls, log_path))

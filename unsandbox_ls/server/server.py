@@ -16,6 +16,7 @@ from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 
 from unsandbox_ls.server.api_clients import ApiClients
+from unsandbox_ls.server.document_uris import ByDocument, DocumentUris, document_key
 from unsandbox_ls.server.settings import WIRE_NAMES, Settings, apply, problems_message
 from unsandbox_ls.server.state import Run
 
@@ -36,13 +37,15 @@ class UnsandboxLanguageServer(LanguageServer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.settings = Settings()
-        #: the run in progress per document URI
-        self.active_runs: dict[str, Run] = {}
-        #: the last finished run per document URI (for the result lens and showOutput)
-        self.last_runs: dict[str, Run] = {}
-        #: the diagnostics the last run of each document published, by the URI they are on
-        #: (the document's own and every file sent with it)
-        self.run_diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
+        #: the client's spelling of each document's URI; the dicts below accept any spelling
+        self.uris = DocumentUris()
+        #: the run in progress per document
+        self.active_runs: ByDocument[Run] = ByDocument()
+        #: the last finished run per document (for the result lens and showOutput)
+        self.last_runs: ByDocument[Run] = ByDocument()
+        #: the diagnostics the last run of each document published, by the document (`document_key`)
+        #: they are on: the document's own and every file sent with it
+        self.run_diagnostics: ByDocument[dict[str, list[types.Diagnostic]]] = ByDocument()
         #: progress token → run, for window/workDoneProgress/cancel
         self.progress_runs: dict[str, Run] = {}
         #: strong references to background tasks
@@ -56,6 +59,10 @@ class UnsandboxLanguageServer(LanguageServer):
         #: the embedded local sandbox (a `local_backend.LocalSandbox`), started at its first run
         self.local_sandbox: LocalSandbox | None = None
         self.local_notice_given = False
+        #: request id → the run a `"wait": true` command waits for (see `lifecycle`)
+        self.waiting_requests: dict[Any, Run] = {}
+        #: the process exit status: 0 once `shutdown` was received (LSP: `exit` alone is 1)
+        self.exit_status = 1
 
     # -- client capabilities -------------------------------------------------------------
     def supports_progress(self) -> bool:
@@ -96,7 +103,9 @@ class UnsandboxLanguageServer(LanguageServer):
 
     # -- messages ------------------------------------------------------------------------
     def show(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
-        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        from unsandbox_ls.runs.output import visible
+
+        self.window_show_message(types.ShowMessageParams(type=kind, message=visible(message)))
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
@@ -106,10 +115,14 @@ class UnsandboxLanguageServer(LanguageServer):
         self.show(message, types.MessageType.Error)
 
     # -- settings ------------------------------------------------------------------------
-    def merge_settings(self, raw: Any) -> None:
-        """Merge one settings object; report every invalid value in one message."""
+    def merge_settings(self, raw: Any, *, user: bool = False) -> None:
+        """Merge one settings object; report every invalid value in one message.
+
+        `user`: the object is the user's own configuration (initializationOptions), which alone
+        may set the `USER_ONLY` settings.
+        """
         before = self.settings
-        self.settings, problems = apply(self.settings, raw)
+        self.settings, problems = apply(self.settings, raw, user=user)
         changed = [
             name
             for name, attr in WIRE_NAMES.items()
@@ -161,8 +174,16 @@ class UnsandboxLanguageServer(LanguageServer):
         except Exception as exc:
             logger.info("inlayHint/refresh failed: %s", exc)
 
+    def open_document(self, uri: str) -> Any:
+        """The open buffer of `uri` (any spelling), or None when the client has not opened it."""
+        if not self.uris.is_open(uri):
+            return None
+        return self.workspace.get_text_document(self.uris.client_uri(uri))
+
     def publish(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
-        doc = self.workspace.text_documents.get(uri)
+        """Publish under the client's own spelling of the document's URI."""
+        uri = self.uris.client_uri(uri)
+        doc = self.open_document(uri)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri, diagnostics=diagnostics, version=doc.version if doc else None
@@ -179,10 +200,13 @@ class UnsandboxLanguageServer(LanguageServer):
     def publish_run(self, doc_uri: str, by_uri: dict[str, list[types.Diagnostic]]) -> None:
         """Publish the diagnostics of a run of `doc_uri` on every file they are in."""
         self.clear_run_diagnostics(doc_uri)
-        if by_uri:
-            self.run_diagnostics[doc_uri] = by_uri
-        for uri in sorted(by_uri):
-            self._republish(uri)
+        keyed: dict[str, list[types.Diagnostic]] = {}
+        for uri, diagnostics in by_uri.items():
+            keyed.setdefault(document_key(uri), []).extend(diagnostics)
+        if keyed:
+            self.run_diagnostics[doc_uri] = keyed
+        for key in sorted(keyed):
+            self._republish(key)
 
     def clear_run_diagnostics(self, doc_uri: str) -> None:
         """Clear what the last run of `doc_uri` published, in every file it published to."""
@@ -193,15 +217,17 @@ class UnsandboxLanguageServer(LanguageServer):
         """An edit of `uri`: clear its own run's diagnostics everywhere, and what other runs
         said about it."""
         self.clear_run_diagnostics(uri)
-        others = [d for d, by_uri in self.run_diagnostics.items() if uri in by_uri]
+        key = document_key(uri)
+        others = [d for d, by_uri in self.run_diagnostics.items() if key in by_uri]
         for doc_uri in others:
-            del self.run_diagnostics[doc_uri][uri]
+            del self.run_diagnostics[doc_uri][key]
         if others:
-            self._republish(uri)
+            self._republish(key)
 
     def has_run_diagnostics(self, uri: str) -> bool:
+        key = document_key(uri)
         return uri in self.run_diagnostics or any(
-            uri in by_uri for by_uri in self.run_diagnostics.values()
+            key in by_uri for by_uri in self.run_diagnostics.values()
         )
 
     # -- tasks ---------------------------------------------------------------------------

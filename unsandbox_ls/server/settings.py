@@ -5,12 +5,19 @@ through `workspace/configuration` and through `workspace/didChangeConfiguration`
 merged over the previous one. A value that does not validate is reported once and the default
 is kept for that key; the other keys still apply.
 
+`extraRoots` (folders beyond the file's folder and workspace that input files may come from) is
+the user's own choice: it is taken only from `initializationOptions` — the editor's own client
+configuration (VS Code: a machine-scoped setting, which a workspace's settings cannot set) — and
+never from `workspace/configuration` or `workspace/didChangeConfiguration`, which carry a
+workspace's settings. So a repository cannot widen what a run may send (`USER_ONLY`).
+
 Credentials and the base URL also come from the `UNSANDBOX_*` environment variables; the API
 client resolves those (`unsandbox_ls.api.credentials`). Key values never appear in messages.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -56,6 +63,7 @@ class Settings:
     discover_imports: bool = True
     backend: str | None = None  # None: $UNSANDBOX_BACKEND, else auto
     notify: str = "failures"
+    extra_roots: tuple[str, ...] = ()
 
 
 #: wire name → field name
@@ -81,7 +89,10 @@ WIRE_NAMES: dict[str, str] = {
     "discoverImports": "discover_imports",
     "backend": "backend",
     "notify": "notify",
+    "extraRoots": "extra_roots",
 }
+#: settings read only from the user's own configuration (initializationOptions)
+USER_ONLY = frozenset({"extraRoots"})
 _SECRET_NAMES = frozenset({"publicKey", "secretKey", "apiKey"})
 
 
@@ -169,6 +180,20 @@ def convert(name: str, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise SettingError(f"{SECTION}.inputFiles must be a list of glob patterns")
         return tuple(value)
+    if name == "extraRoots":
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingError(f"{SECTION}.extraRoots must be a list of absolute folder paths")
+        relative = [v for v in value if not os.path.isabs(os.path.expanduser(v))]
+        if relative:
+            raise SettingError(
+                f"{SECTION}.extraRoots must hold absolute folder paths (or ~/…), "
+                f"got {relative[0]!r}"
+            )
+        return tuple(value)
     if name == "mode":
         if value not in RUN_MODES:
             raise SettingError(f"{SECTION}.mode must be 'async' or 'sync', got {value!r}")
@@ -199,10 +224,12 @@ def convert(name: str, value: Any) -> Any:
     return _bool(name, value)
 
 
-def apply(settings: Settings, raw: Any) -> tuple[Settings, list[str]]:
+def apply(settings: Settings, raw: Any, *, user: bool = True) -> tuple[Settings, list[str]]:
     """Merge one settings object over `settings`; returns the result and the problems found.
 
-    Unknown keys are ignored; an invalid value keeps the previous value of that key.
+    Unknown keys are ignored; an invalid value keeps the previous value of that key. A source
+    that is not the user's own (`user=False`) cannot change the `USER_ONLY` settings: a
+    different value is reported and ignored.
     """
     section = section_of(raw)
     changes: dict[str, Any] = {}
@@ -212,9 +239,19 @@ def apply(settings: Settings, raw: Any) -> tuple[Settings, list[str]]:
         if attr is None:
             continue
         try:
-            changes[attr] = convert(wire, value)
+            converted = convert(wire, value)
         except SettingError as exc:
             problems.append(str(exc))
+            continue
+        if wire in USER_ONLY and not user:
+            if converted != getattr(settings, attr):
+                problems.append(
+                    f"{SECTION}.{wire} is read only from the editor's start-up options "
+                    f"(initializationOptions) or UNSANDBOX_EXTRA_ROOTS, so that a workspace cannot "
+                    f"widen what a run may read; restart the server after changing it"
+                )
+            continue
+        changes[attr] = converted
     return replace(settings, **changes), problems
 
 
@@ -225,6 +262,7 @@ def problems_message(problems: list[str]) -> str:
 
 __all__ = [
     "SECTION",
+    "USER_ONLY",
     "WIRE_NAMES",
     "SettingError",
     "Settings",

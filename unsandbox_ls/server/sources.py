@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pygls.uris import to_fs_path
-
 from unsandbox_ls.runs.request import RunRefused
+from unsandbox_ls.server.document_uris import uri_to_path
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient
@@ -35,37 +34,28 @@ class Snapshot:
 
 
 def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
-    """The open buffer (unsaved text included), or the file on disk; `RunRefused` if neither."""
-    doc = ls.workspace.get_text_document(uri)
+    """The open buffer (unsaved text included), or the file on disk; `RunRefused` if neither.
+
+    A file that is not open is read only if it is a regular file within the size cap
+    (`unsandbox_ls.runs.source`): never a device, a FIFO or a file of /proc.
+    """
+    from unsandbox_ls.runs.source import FileRefused, read_source_file
+
+    doc = ls.open_document(uri)
+    if doc is not None:
+        return Snapshot(doc.source, list(doc.lines), doc.version, doc.language_id)
+    path = uri_to_path(uri)
+    if path is None:
+        raise RunRefused(f"unsandbox: {uri} is not open and is not a local file")
     try:
-        text = doc.source
-    except OSError as exc:
-        raise RunRefused(f"unsandbox: cannot read {display_name(uri)}: {exc.strerror}") from None
-    except (TypeError, ValueError):  # a URI that is neither open nor a local file
-        raise RunRefused(f"unsandbox: {uri} is not open and is not a local file") from None
-    return Snapshot(text, list(doc.lines), doc.version, doc.language_id)
-
-
-def client_uri(ls: UnsandboxLanguageServer, uri: str) -> str:
-    """The client's own spelling of `uri` when that file is open (paths may be encoded apart)."""
-    if uri in ls.workspace.text_documents:
-        return uri
-    for open_uri in ls.workspace.text_documents:
-        if same_file(open_uri, uri):
-            return str(open_uri)
-    return uri
-
-
-def same_file(uri_a: str, uri_b: str) -> bool:
-    """Two URIs name the same file (client and server may encode a path differently)."""
-    if uri_a == uri_b:
-        return True
-    path_a, path_b = to_fs_path(uri_a), to_fs_path(uri_b)
-    return path_a is not None and path_a == path_b
+        text = read_source_file(path, label=display_name(uri))
+    except FileRefused as exc:
+        raise RunRefused(f"unsandbox: {exc}; nothing was sent") from None
+    return Snapshot(text, text.splitlines(keepends=True), None, None)
 
 
 def display_name(uri: str) -> str:
-    path = to_fs_path(uri)
+    path = uri_to_path(uri)
     return os.path.basename(path) if path else uri.rsplit("/", 1)[-1] or uri
 
 
@@ -74,7 +64,7 @@ def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> 
     from unsandbox_ls.runs.request import RunSettings, Source, choose_language
 
     source = Source(
-        uri=uri, path=to_fs_path(uri), lines=snap.lines, code=snap.text,
+        uri=uri, path=uri_to_path(uri), lines=snap.lines, code=snap.text,
         language_id=snap.language_id,
     )  # fmt: skip
     return choose_language(source, RunSettings(language_map=dict(ls.settings.language_map)))
@@ -86,7 +76,7 @@ def source_of(uri: str, snap: Snapshot, region: Region, run_id: str) -> Source:
 
     return Source(
         uri=uri,
-        path=to_fs_path(uri),
+        path=uri_to_path(uri),
         lines=snap.lines,
         code=region.code,
         kind=region.kind,
@@ -98,10 +88,15 @@ def source_of(uri: str, snap: Snapshot, region: Region, run_id: str) -> Source:
     )
 
 
+#: extra roots of the user's environment (os.pathsep-separated), beside unsandbox.extraRoots
+EXTRA_ROOTS_ENV = "UNSANDBOX_EXTRA_ROOTS"
+
+
 def run_settings(settings: Settings, workspace_roots: tuple[str, ...]) -> RunSettings:
     """The editor's settings as the run pipeline reads them (the magic comment may override)."""
     from unsandbox_ls.runs.request import RunSettings
 
+    from_env = [p for p in os.environ.get(EXTRA_ROOTS_ENV, "").split(os.pathsep) if p]
     return RunSettings(
         ttl=settings.ttl,
         network_mode=settings.network_mode,
@@ -114,6 +109,7 @@ def run_settings(settings: Settings, workspace_roots: tuple[str, ...]) -> RunSet
         language_map=dict(settings.language_map),
         discover_imports=settings.discover_imports,
         workspace_roots=workspace_roots,
+        extra_roots=(*settings.extra_roots, *from_env),
     )
 
 
@@ -121,10 +117,10 @@ def workspace_roots(ls: UnsandboxLanguageServer) -> tuple[str, ...]:
     """The local folders of the workspace."""
     roots: list[str] = []
     for folder in ls.workspace.folders.values():
-        path = to_fs_path(folder.uri)
+        path = uri_to_path(folder.uri)
         if path:
             roots.append(path)
-    root = ls.workspace.root_path
+    root = uri_to_path(ls.workspace.root_uri or "")
     if root and root not in roots:
         roots.append(root)
     return tuple(roots)
@@ -137,7 +133,7 @@ def open_buffers(ls: UnsandboxLanguageServer) -> dict[Path, str]:
     """
     buffers: dict[Path, str] = {}
     for uri, doc in list(ls.workspace.text_documents.items()):
-        path = to_fs_path(uri)
+        path = uri_to_path(uri)
         if path:
             buffers[Path(os.path.abspath(path))] = doc.source
     return buffers
