@@ -4,7 +4,7 @@ Each client spells a path its own way: VS Code (vscode-uri) encodes everything b
 digits, `-._~` and `/`; Neovim (`vim.uri_from_fname`) keeps RFC 3986's sub-delimiters and
 writes lower-case hex; Helix 25.07 (the `url` crate's file paths) keeps `[`, `]` and `;` and
 encodes space, `#`, `%` and non-ASCII. With folder and file names holding a space, non-ASCII
-letters, `#`, `;`, `[` and `%`, every profile must see the ⏹ Cancel lens while its run goes, the
+letters, `#`, `;`, `[` and `%`, every profile must see the Cancel lens while its run goes, the
 result lens after it, diagnostics under its own spelling (cleared on edit) and runFinished with
 its own URI.
 """
@@ -108,13 +108,13 @@ async def test_lenses_diagnostics_and_notifications_use_the_clients_spelling(
 
         await session.wait_for(lambda: bool(session.started))
         assert session.started[0].uri == uri
-        assert "⏹ Cancel" in await session.lens_titles(uri)
+        assert session.title("■ Cancel") in await session.lens_titles(uri)
 
         note = await session.wait_finished()
         assert note.uri == uri
         assert note.exitCode == 1
         titles = await session.lens_titles(uri)
-        assert any(t.startswith("✗ exit 1") for t in titles), titles
+        assert any(t.startswith(session.title("✗ exit 1")) for t in titles), titles
 
         assert set(session.client.diagnostics) == {uri}
         assert any("spelled" in d.message for d in session.client.diagnostics[uri])
