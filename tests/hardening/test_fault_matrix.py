@@ -76,7 +76,7 @@ def test_lenses_return_to_idle_and_nothing_stale_remains(observed: Observed) -> 
     for run in RUNS:
         titles = observed.lens_titles[run]
         assert titles[0] == "▶ Run remotely", titles
-        assert "⏹ Cancel" not in titles, (run, titles)
+        assert "■ Cancel" not in titles, (run, titles)
         assert not observed.diagnostics[observed.uris[run]], run
     # the server holds no running job: cancelling "whatever runs" finds nothing
     assert observed.cancel_answer == {"cancelled": False}
