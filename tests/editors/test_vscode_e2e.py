@@ -92,25 +92,6 @@ def scratch() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The extension packaged by `npm run package` (vsce), as a user or a release builds it."""
-    require(shutil.which("npm"), "npm")
-    require(
-        (EXTENSION / "node_modules" / "vscode-languageclient").exists(),
-        "the extension's node_modules (npm ci in editors/vscode)",
-    )
-    built = EXTENSION / "unsandbox.vsix"
-    built.unlink(missing_ok=True)
-    proc = subprocess.run(
-        ["npm", "run", "package"], cwd=EXTENSION, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0 and built.is_file(), proc.stdout + proc.stderr
-    target = tmp_path_factory.mktemp("vsix") / built.name
-    shutil.move(built, target)
-    return target
-
-
 @pytest.fixture
 def code_server(sandbox_server: Any, scratch: Path, vsix: Path) -> Iterator[CodeServer]:
     with _code_server(sandbox_server.env, scratch, {}, vsix) as started:

@@ -59,8 +59,8 @@ def _drive(code_server: CodeServer, scenario: str, screenshot: Path) -> dict[str
     return report
 
 
-def test_first_run_without_keys_works_locally(scratch: Path, tmp_path: Path) -> None:
-    with _code_server(_keyless_env(), scratch, {}) as started:
+def test_first_run_without_keys_works_locally(scratch: Path, tmp_path: Path, vsix: Path) -> None:
+    with _code_server(_keyless_env(), scratch, {}, vsix) as started:
         report = _drive(started, "keyless", tmp_path / "keyless.png")
     assert report["squiggleLine"] == RAISE_LINE + 1, report
     assert "exit 1" in report["statusBar"], report
@@ -71,9 +71,9 @@ def test_first_run_without_keys_works_locally(scratch: Path, tmp_path: Path) -> 
 
 
 def test_failure_buttons_open_settings_show_the_log_and_switch_to_local(
-    scratch: Path, tmp_path: Path
+    scratch: Path, tmp_path: Path, vsix: Path
 ) -> None:
-    with _code_server(_keyless_env(), scratch, {"unsandbox.backend": "hosted"}) as started:
+    with _code_server(_keyless_env(), scratch, {"unsandbox.backend": "hosted"}, vsix) as started:
         report = _drive(started, "actions", tmp_path / "actions.png")
     assert "failing.py: no API keys found; nothing was sent." in report["failureToast"]
     assert report["buttons"] == ["Open settings", "Use the local sandbox", "Show log"], report

@@ -157,11 +157,11 @@ async function history(page) {
   const file = path.join(process.env.E2E_WORKSPACE, 'failing.py');
   step('open failing.py and run it');
   const editor = await openFile(page, 'failing.py');
-  await runUntil(page, editor, /\[Running\]\s+python\s+·\s+exit\s+1/);
+  await runUntil(page, editor, /\[Done\]\s+failing\.py: exit 1/);
   step('change failing.py on disk and run it again');
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"pear"', '"apple"'));
   await editor.locator('.view-lines', { hasText: '"apple"' }).first().waitFor({ timeout: TIMEOUT });
-  await runUntil(page, editor, /\[Running\]\s+python\s+·\s+exit\s+0/);
+  await runUntil(page, editor, /\[Done\]\s+failing\.py: exit 0/);
 
   step('unsandbox: Show Run History');
   await runPalette(page, 'unsandbox: Show Run History');
