@@ -256,8 +256,12 @@ async def _run_at(
     args: argparse.Namespace, prepared: Prepared, base_url: str, credentials: Any
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
-    from unsandbox_ls.runs import history
+    from unsandbox_ls.api.poll_plan import RunObservation
+    from unsandbox_ls.runs import history, timing
 
+    kind = "file" if prepared.language is not None else "shebang"
+    timed = (str(prepared.path.resolve()), prepared.language, kind)
+    observed = RunObservation()
     started = time.monotonic()
     async with UnsandboxClient(base_url, credentials) as client:
         progress = StatusLine(sys.stderr)
@@ -266,6 +270,8 @@ async def _run_at(
                 prepared.request,
                 mode="async" if args.use_async else "sync",
                 on_update=progress.show,
+                recent=timing.recent(*timed),
+                observed=observed,
             )
         except asyncio.CancelledError as exc:  # Ctrl-C: the client cancelled the job
             progress.clear()
@@ -273,6 +279,7 @@ async def _run_at(
             raise
         finally:
             progress.clear()
+    timing.learn(*timed, result.status, observed.run_s)
     history.record_cli_run(prepared, result, (time.monotonic() - started) * 1000)
     saved = save_artifacts(result, args.artifact_dir, prepared.path)
     lines = problem_lines(prepared, result)

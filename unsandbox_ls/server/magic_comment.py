@@ -10,7 +10,7 @@ JavaScript, `--` in Lua …). Words are `key=value` pairs separated by spaces (s
     artifact=true|false    return the compiled artifact
     wasm=true|false        return a WebAssembly build
     vcpu=N                 virtual CPUs, 1 to 8 (2 GB of memory each)
-    mode=async|sync        how the run is submitted
+    mode=auto|async|sync   how the run is submitted
 
 A bad word makes the whole comment invalid: the run is refused with a message, nothing is sent.
 """
@@ -128,7 +128,7 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
             vcpu = int(value)
         elif key == "mode":
             if value not in RUN_MODES:
-                raise MagicCommentError(f"{where}: mode must be async or sync, got {value!r}")
+                raise MagicCommentError(f"{where}: mode must be auto, async or sync, got {value!r}")
             mode = value
         else:
             raise MagicCommentError(

@@ -103,11 +103,20 @@ async def _execute(
         prepared = prepare(ls, run, region, snap)
         client = await borrow_client(ls, name)
         await progress.begin(f"unsandbox: {run.kind} run of {name}")
+        from unsandbox_ls.api.poll_plan import RunObservation
+        from unsandbox_ls.runs import timing
+
+        timed = (prepared.path or run.uri, prepared.language, run.kind)
+        observed = RunObservation()
         result = await client.run_request(
             prepared.request,
             mode=prepared.mode,
             on_update=lambda job: _on_update(run, job, progress),
+            recent=timing.recent(*timed),
+            observed=observed,
         )
+        timing.learn(*timed, result.status, observed.run_s)
+        logger.info("run %s: %s", run.run_id, observed.describe())
     except asyncio.CancelledError as exc:
         from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
 

@@ -25,7 +25,7 @@ from unsandbox_ls.api.limits import (
 from unsandbox_ls.languages import API_LANGUAGES
 
 SECTION = "unsandbox"
-RUN_MODES = ("async", "sync")
+RUN_MODES = ("auto", "async", "sync")
 BACKENDS = ("auto", "hosted", "local")
 #: when a run's outcome is shown as a message: failures only, every run, or never
 NOTIFY = ("failures", "always", "never")
@@ -48,7 +48,7 @@ class Settings:
     return_wasm_artifact: bool = False
     vcpu: int = 1
     artifact_directory: str | None = None
-    mode: str = "async"
+    mode: str = "auto"
     run_on_save: bool = False
     clear_on_change: bool = True
     open_output_log: bool = False
@@ -169,7 +169,7 @@ def convert(name: str, value: Any) -> Any:
         return tuple(value)
     if name == "mode":
         if value not in RUN_MODES:
-            raise SettingError(f"{SECTION}.mode must be 'async' or 'sync', got {value!r}")
+            raise SettingError(f"{SECTION}.mode must be 'auto', 'async' or 'sync', got {value!r}")
         return value
     if name == "backend":
         if value is None or value == "":
