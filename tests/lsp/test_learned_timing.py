@@ -2,7 +2,9 @@
 
 The server's log (`-v --log-file`) says, per run, how it was sent and polled
 (`run <id>: async, plan learned from 1 run (…), 3 polls, run time 1.23 s`); the run times
-are kept in the user cache directory, so a new server process still knows them.
+are kept in the user cache directory, so a new server process still knows them. The sleeper
+asks for `mode=async` in its magic comment, so that its re-run is polled (in the default
+`auto` mode a re-run expected to end within 5 s goes out as one `POST /execute`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from support.lsp_session import LspSession, start_session
 
-SLEEPER = "import time\ntime.sleep(1.5)\nprint('slept')\n"
+SLEEPER = "# unsandbox: mode=async\nimport time\ntime.sleep(1.5)\nprint('slept')\n"
 TRIVIAL = "print('hi')\n"
 _RUN_LINE = re.compile(r"run (\S+): (\w+), (.*?), (\d+) polls, run time ([\d.]+|unknown)")
 

@@ -11,12 +11,13 @@ Poll plans (`PollPlan`, built by `first_run_plan` and `learned_plan`, pure funct
 plan is a list of poll times counted from the submission, then a steady gap. A file run for
 the first time follows `DEFAULT_POLL_SCHEDULE`, then polls once a second until 10 s and every
 2 s after (the official clients' steady rate). A file whose recent run times are known is
-polled around its expected end: when the window those times span starts after 4 s, a few
-sparse polls before it (at 1, 2, 4, 8 s, then every 4 s: progress, and an early failure
-seen); dense polls across the window (3-12 of them, 40-500 ms apart, no more in all than the
-official schedule would have made by the window's end); past it, a backoff of 0.1, 0.2, 0.4,
-0.8, 1.6 s and then every 2 s. A 429 while polling stretches a plan: the next poll waits for
-the backoff (or Retry-After) and the plan resumes at its first time after that.
+polled around its expected end: when the window those times span (widened by 10 % each side
+while fewer than 3 runs are known, else 4 %) starts after 8 s, a look at 1 s and then every
+8 s (progress, and an early failure seen); dense polls across the window (3-24 of them,
+40-500 ms apart, in all fewer than the official schedule would have made by the window's
+end); past it, a backoff of 0.1, 0.2, 0.4, 0.8, 1.6 s and then every 2 s. A 429 while
+polling stretches a plan: the next poll waits for the backoff (or Retry-After) and the plan
+resumes at its first time after that.
 """
 
 from __future__ import annotations
@@ -39,14 +40,14 @@ FIRST_RUN_GAP = 1.0
 STEADY_GAP = 2.0
 STEADY_AFTER_S = 10.0
 #: polls spread across the window of a learned plan (at most, at least), the bounds of their gap
-WINDOW_POLLS = 12
+WINDOW_POLLS = 24
 MIN_WINDOW_POLLS = 3
 MIN_WINDOW_GAP = 0.04
 MAX_WINDOW_GAP = 0.5
 #: past a learned window: how the gaps grow until they reach `STEADY_GAP`
 OVERRUN_GAPS: tuple[float, ...] = (0.1, 0.2, 0.4, 0.8, 1.6)
 #: before a learned window, polls at most this often (a few, for progress)
-EARLY_GAP = 4.0
+EARLY_GAP = 8.0
 #: a planned poll closer than this to the previous one (a slow answer) is skipped
 MIN_POLL_GAP = 0.02
 #: how many poll times a plan lists before its steady gap
@@ -112,18 +113,19 @@ def learned_plan(recent: Sequence[float]) -> PollPlan:
     if not runs:
         return first_run_plan()
     low, high = min(runs), max(runs)
-    # the window the recent runs span, widened by 5 % (at least 30 ms) each side
-    margin = max(0.03, 0.05 * high)
+    # the window the recent runs span, widened each side by 10 % while fewer than 3 runs show
+    # how much they vary, else by 4 % (at least 40 ms)
+    margin = max(0.04, (0.1 if len(runs) < 3 else 0.04) * high)
     start, end = max(0.0, low - margin), high + margin
     times: list[float] = []
-    # before a window starting after EARLY_GAP: looks at 1, 2, 4, 8 s, then every EARLY_GAP s
+    # before a window starting after EARLY_GAP: a look at 1 s, then every EARLY_GAP s
     if start > EARLY_GAP:
         now = 1.0
-        while now < start - 0.5:
+        while now < start - 1.0:
             times.append(now)
-            now = min(now * 2, now + EARLY_GAP)
+            now += EARLY_GAP
     # across the window: no more polls than the official schedule would have made by its end
-    budget = max(MIN_WINDOW_POLLS, _official_polls_until(end) - len(times))
+    budget = max(MIN_WINDOW_POLLS, _official_polls_until(end) - len(times) - 1)
     polls = min(WINDOW_POLLS, budget)
     gap = min(MAX_WINDOW_GAP, max(MIN_WINDOW_GAP, (end - start) / (polls - 1)))
     now = start

@@ -6,10 +6,13 @@ the answer comes as soon as the job ends) when every recent run took at most
 `SYNC_UP_TO_S`, else `async` (submit, then poll; progress and `DELETE /jobs/{id}` from the
 first moment). The trade-off: a synchronous request has no job id until it ends, so it has
 no progress and is cancelled by closing the request; the local sandbox cancels a job whose
-client hangs up, the hosted API's docs do not say it does. Jobs expected to end within a
-second lose little by that (the job would be over before the click reached it); longer ones
-keep the async path. A synchronous `/execute` answered with a pending job is polled with
-the same plan, cancellable as soon as its id is known.
+client hangs up, the hosted API's docs do not say it does (a cancelled job may then run to
+its end there). Jobs expected to end within 5 s risk at most that much; longer ones keep the
+async path. Polling cannot match the synchronous answer: a job whose run time varies by
+±10 % ends somewhere in a window 20 % of its length wide, and seeing its end within 60 ms
+(median) would take a poll every 120 ms across that window. A synchronous `/execute`
+answered with a pending job is polled with the same plan, cancellable as soon as its id is
+known.
 
 `RunObservation` is what one run tells the caller: the mode used, the plan, the polls and
 the run time to remember (`run_s`, seconds from submission to the job's end).
@@ -26,7 +29,7 @@ from unsandbox_ls.api.policy import PollPlan, first_run_plan, learned_plan
 _R = TypeVar("_R")
 
 #: `auto` sends `POST /execute` when every recent run ended within this many seconds
-SYNC_UP_TO_S = 1.0
+SYNC_UP_TO_S = 5.0
 
 
 def plan_for(recent: Sequence[float]) -> PollPlan:
