@@ -125,7 +125,9 @@ async def run_mix(quick: bool) -> tuple[list[Sample], SandboxServer | None]:
     for length, chains in mix.items():
         for _ in range(chains):
             draws = [rng.uniform(1 - JITTER, 1 + JITTER) for _ in range(reruns + 1)]
-            start_in = rng.uniform(0, 1.0)
+            # long chains start first, short ones once those have started: dozens of jobs
+            # starting at once on a small machine would delay every answer meanwhile
+            start_in = rng.uniform(0, 2.0) if length > ASYNC_ONLY_UP_TO else 4 + rng.uniform(0, 1)
             for strategy in STRATEGIES:
                 if strategy == "learned-async" and length > ASYNC_ONLY_UP_TO:
                     continue

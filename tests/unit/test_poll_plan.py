@@ -55,9 +55,12 @@ def test_learned_plan_polls_densely_around_the_expected_end(length: float) -> No
     for end in (min(history), sum(history) / len(history), max(history)):
         times = polls_until(plan, end)
         assert times[-1] - end <= max(0.5, 0.06 * length) + 1e-9
-    # fewer polls than the official schedule for a job ending where expected
-    official = polls_until(plan_from_schedule(OFFICIAL_POLL_SCHEDULE), max(history))
-    assert len(polls_until(plan, max(history))) <= max(len(official), 3)
+    # on average over ends across the jitter, no more polls than the official schedule makes
+    ends = [length * (0.9 + 0.2 * i / 49) for i in range(50)]
+    official = plan_from_schedule(OFFICIAL_POLL_SCHEDULE)
+    ours = sum(len(polls_until(plan, end)) for end in ends) / len(ends)
+    theirs = sum(len(polls_until(official, end)) for end in ends) / len(ends)
+    assert ours <= max(theirs, 3.0)
 
 
 def test_learned_plan_polls_a_short_job_just_before_and_at_its_end() -> None:

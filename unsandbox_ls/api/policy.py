@@ -12,12 +12,12 @@ plan is a list of poll times counted from the submission, then a steady gap. A f
 the first time follows `DEFAULT_POLL_SCHEDULE`, then polls once a second until 10 s and every
 2 s after (the official clients' steady rate). A file whose recent run times are known is
 polled around its expected end: when the window those times span (widened by 10 % each side
-while fewer than 3 runs are known, else 4 %) starts after 8 s, a look at 1 s and then every
-8 s (progress, and an early failure seen); dense polls across the window (3-24 of them,
-40-500 ms apart, in all fewer than the official schedule would have made by the window's
-end); past it, a backoff of 0.1, 0.2, 0.4, 0.8, 1.6 s and then every 2 s. A 429 while
-polling stretches a plan: the next poll waits for the backoff (or Retry-After) and the plan
-resumes at its first time after that.
+while fewer than 3 runs are known, else 2 %) starts after 8 s, a look at 1 s and then every
+8 s (progress, and an early failure seen); dense polls across the window (3-32 of them,
+40-500 ms apart; on average, for a job ending anywhere in the window, fewer in all than the
+official schedule makes); past it, a backoff of 0.1, 0.2, 0.4, 0.8, 1.6 s and then every
+2 s. A 429 while polling stretches a plan: the next poll waits for the backoff (or
+Retry-After) and the plan resumes at its first time after that.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ FIRST_RUN_GAP = 1.0
 STEADY_GAP = 2.0
 STEADY_AFTER_S = 10.0
 #: polls spread across the window of a learned plan (at most, at least), the bounds of their gap
-WINDOW_POLLS = 24
+WINDOW_POLLS = 32
 MIN_WINDOW_POLLS = 3
 MIN_WINDOW_GAP = 0.04
 MAX_WINDOW_GAP = 0.5
@@ -114,8 +114,8 @@ def learned_plan(recent: Sequence[float]) -> PollPlan:
         return first_run_plan()
     low, high = min(runs), max(runs)
     # the window the recent runs span, widened each side by 10 % while fewer than 3 runs show
-    # how much they vary, else by 4 % (at least 40 ms)
-    margin = max(0.04, (0.1 if len(runs) < 3 else 0.04) * high)
+    # how much they vary, else by 2 % (at least 40 ms)
+    margin = max(0.04, (0.1 if len(runs) < 3 else 0.02) * high)
     start, end = max(0.0, low - margin), high + margin
     times: list[float] = []
     # before a window starting after EARLY_GAP: a look at 1 s, then every EARLY_GAP s
@@ -124,9 +124,11 @@ def learned_plan(recent: Sequence[float]) -> PollPlan:
         while now < start - 1.0:
             times.append(now)
             now += EARLY_GAP
-    # across the window: no more polls than the official schedule would have made by its end
-    budget = max(MIN_WINDOW_POLLS, _official_polls_until(end) - len(times) - 1)
-    polls = min(WINDOW_POLLS, budget)
+    # across the window: a job ending anywhere in it sees half of them on average, so less than
+    # twice what the official schedule would poll by its middle, less the early looks, keeps
+    # a run below the official count of requests
+    budget = int(1.6 * (_official_polls_until((start + end) / 2) - len(times) - 1))
+    polls = max(MIN_WINDOW_POLLS, min(WINDOW_POLLS, budget))
     gap = min(MAX_WINDOW_GAP, max(MIN_WINDOW_GAP, (end - start) / (polls - 1)))
     now = start
     while now < end - gap / 2:

@@ -115,8 +115,6 @@ async def _execute(
             recent=timing.recent(*timed),
             observed=observed,
         )
-        timing.learn(*timed, result.status, observed.run_s)
-        logger.info("run %s: %s", run.run_id, observed.describe())
     except asyncio.CancelledError as exc:
         from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
 
@@ -144,6 +142,8 @@ async def _execute(
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )
     _finish_result(ls, run, prepared, result)
+    timing.learn(*timed, result.status, observed.run_s)  # after the result: not on its path
+    logger.info("run %s: %s", run.run_id, observed.describe())
 
 
 def _on_update(run: Run, update: Any, progress: Progress) -> None:
