@@ -17,7 +17,8 @@ the API answered 429, 502 or 503 (not accepted: rate limited, or the proxy in fr
 reach the API). They are never retried after a read or write timeout, a connection reset once
 the request was on its way, or a 500 or 504: the job may already be running.
 
-Polling (`wait`): the delays of `poll_schedule` (see `policy.py`), re-signed at each poll. A 404
+Polling (`wait`): a `PollPlan` (see `policy.py`): `run_request` builds it from the file's
+recent run times (`poll_plan.py`), else the delays of `poll_schedule`; re-signed at each poll. A 404
 right after submission is retried `RetryPolicy.not_found_retries` times; a poll that still fails
 after its own retries (5xx, network) is repeated up to `RetryPolicy.max_failed_polls` times in a
 row; a 404 after such failures means the API restarted and lost the job, and is reported so. A
