@@ -142,7 +142,8 @@ async def _execute(
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )
     _finish_result(ls, run, prepared, result)
-    timing.learn(*timed, result.status, observed.run_s)  # after the result: not on its path
+    # recorded once the task has ended the progress too: off the result's path
+    asyncio.get_running_loop().call_soon(timing.learn, *timed, result.status, observed.run_s)
     logger.info("run %s: %s", run.run_id, observed.describe())
 
 
