@@ -72,12 +72,8 @@ class PollPlan:
         for when in self.times:
             if when >= earliest - 1e-9:
                 return when - elapsed
-        if at_least > 0:
-            return max(at_least, 0.0)
-        last = self.times[-1] if self.times else 0.0
-        if elapsed < last + self.steady:
-            return last + self.steady - elapsed
-        return self.steady
+        # past the listed times: `steady` after each answer, as the official clients sleep
+        return max(self.steady, at_least)
 
 
 def plan_from_schedule(
