@@ -13,7 +13,15 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from benchmarks import lens_latency, parsing, result_latency, run_overhead, sandbox_load, startup
+from benchmarks import (
+    learned_polling,
+    lens_latency,
+    parsing,
+    result_latency,
+    run_overhead,
+    sandbox_load,
+    startup,
+)
 from benchmarks.report import Figure, machine, markdown_table, text_table
 
 Bench = Callable[[bool], Coroutine[Any, Any, list[Figure]]]
@@ -31,6 +39,10 @@ BENCHMARKS: dict[str, tuple[str, Bench]] = {
     "result_latency": (
         "job completion → result, polls",
         lambda quick: result_latency.measure(1 if quick else 2, quick),
+    ),
+    "learned_polling": (
+        "learned polling vs today's and the official schedule, jobs 0.1-30 s",
+        lambda quick: learned_polling.measure(quick),
     ),
     "parsing": (
         "10 MB tracebacks, 1 MB adversarial lines",

@@ -1,7 +1,9 @@
 """Async result latency: job completion → result at the client, against the official poll schedule.
 
 Programs sleep durations drawn uniformly from 0.1-4 s (seeded; the same for both sides).
-For the language server (async mode, its default schedule) the
+For the language server (default settings: a first pass over the files is polled with the
+first-run plan, later passes are re-runs sent as one `POST /execute`; see
+`learned_polling.py` for each mode apart) the
 latency is the arrival of `unsandbox/runFinished` at the editor minus the job's `completed_at`
 as recorded by the local sandbox; the polls are counted in the server's own debug log (one
 `GET /jobs/<id> -> 200` line per poll, time-stamped). The baseline is the API client polling

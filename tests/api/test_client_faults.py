@@ -770,3 +770,44 @@ async def test_no_secret_in_any_error_repr_or_log(
     assert secret_key not in joined
     assert legacy_key not in joined
     assert "<hidden>" in joined  # the echoed secret was found and scrubbed
+
+
+async def test_429_during_learned_polling_stretches_the_plan_and_never_ends_the_wait(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    from unsandbox_ls.api.poll_plan import RunObservation
+
+    fault_server.on("POST", "/execute/async", Reply(202, {"job_id": "j1", "status": "pending"}))
+    limited = Reply(429, {"error": "rate_limit_exceeded"}, headers={"Retry-After": "0.2"})
+    fault_server.on("GET", "/jobs/j1", *([limited] * 6), Reply(200, DONE))
+    client = make_client(retry=RetryPolicy(backoff=0.01, max_delay=0.5, max_rate_limit_retries=1))
+    observed = RunObservation()
+    started = time.monotonic()
+    result = await client.run_request(REQUEST, recent=(0.05, 0.06), observed=observed)
+    assert result.stdout == "hi\n"
+    assert observed.plan.startswith("learned from 2 runs")
+    assert len(fault_server.requests_to("GET", "/jobs/j1")) == 7
+    # the learned plan would have polled 7 times within 0.5 s; Retry-After stretched it
+    assert time.monotonic() - started >= 6 * 0.2
+    assert not fault_server.requests_to("DELETE", "/jobs/j1")
+
+
+async def test_a_cancel_while_the_submitted_job_is_reported_deletes_it(
+    fault_server: FaultServer, make_client: MakeClient
+) -> None:
+    """Cancel works from the moment the job id is known, even before the first poll."""
+    fault_server.on("POST", "/execute/async", Reply(202, {"job_id": "j4", "status": "pending"}))
+    fault_server.on("DELETE", "/jobs/j4", Reply(200, {"job_id": "j4", "status": "cancelled"}))
+    reported = asyncio.Event()
+
+    async def slow_report(update: object) -> None:
+        reported.set()
+        await asyncio.sleep(30)
+
+    task = asyncio.create_task(make_client().run_request(REQUEST, on_update=slow_report))
+    await asyncio.wait_for(reported.wait(), 5)
+    task.cancel()
+    with pytest.raises(JobCancelled):
+        await asyncio.wait_for(task, 5)
+    assert len(fault_server.requests_to("DELETE", "/jobs/j4")) == 1
+    assert not fault_server.requests_to("GET", "/jobs/j4")

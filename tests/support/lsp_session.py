@@ -192,10 +192,12 @@ async def start_session(
     *,
     init_options: Any = None,
     capabilities: types.ClientCapabilities | None = None,
+    server_args: tuple[str, ...] = (),
 ) -> AsyncIterator[LspSession]:
-    """Start `python -m unsandbox_ls`, initialize it as `profile`, shut it down afterwards."""
+    """Start `python -m unsandbox_ls [server_args]`, initialize it as `profile`, shut it down
+    afterwards."""
     config = ClientServerConfig(
-        server_command=[sys.executable, "-m", "unsandbox_ls"],
+        server_command=[sys.executable, "-m", "unsandbox_ls", *server_args],
         server_env={**env, "XDG_CACHE_HOME": str(workspace / ".cache")},
     )
     client = cast(LanguageClient, await config.start())

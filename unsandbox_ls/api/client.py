@@ -17,7 +17,8 @@ the API answered 429, 502 or 503 (not accepted: rate limited, or the proxy in fr
 reach the API). They are never retried after a read or write timeout, a connection reset once
 the request was on its way, or a 500 or 504: the job may already be running.
 
-Polling (`wait`): the delays of `poll_schedule` (see `policy.py`), re-signed at each poll. A 404
+Polling (`wait`): a `PollPlan` (see `policy.py`): `run_request` builds it from the file's
+recent run times (`poll_plan.py`), else the delays of `poll_schedule`; re-signed at each poll. A 404
 right after submission is retried `RetryPolicy.not_found_retries` times; a poll that still fails
 after its own retries (5xx, network) is repeated up to `RetryPolicy.max_failed_polls` times in a
 row; a 404 after such failures means the API restarted and lost the job, and is reported so. A
@@ -73,10 +74,13 @@ from unsandbox_ls.api.models import (
 )
 from unsandbox_ls.api.policy import (
     DEFAULT_POLL_SCHEDULE,
+    PollPlan,
     RetryPolicy,
     parse_retry_after,
+    plan_from_schedule,
     poll_delays,
 )
+from unsandbox_ls.api.poll_plan import RunObservation, choose_mode, plan_for
 from unsandbox_ls.api.responses import (
     error_for_status,
     expect_object,
@@ -375,17 +379,26 @@ class UnsandboxClient:
     # ------------------------------------------------------------------ endpoints
 
     async def execute(
-        self, request: ExecuteRequest, *, on_update: OnUpdate | None = None
+        self,
+        request: ExecuteRequest,
+        *,
+        on_update: OnUpdate | None = None,
+        poll_plan: PollPlan | None = None,
+        observed: RunObservation | None = None,
     ) -> RunResult:
         """`POST /execute`: run and wait in one request.
 
         If the API answers with a pending job instead of the result (`{job_id, status}`, as the
         official clients expect it may), the job is polled like an async one: `on_update` gets
-        its progress and cancelling the awaiting task cancels it.
+        its progress and cancelling the awaiting task cancels it. Cancelled before any answer
+        (no job id is known yet), the request is closed: the local sandbox cancels a job whose
+        client hangs up; whether the hosted API does is not documented.
         """
         request.validate()
         data = await self._submit_json("/execute", request, self._run_timeout(request.options.ttl))
-        return await self._result_or_poll(data, "POST /execute", request.options.ttl, on_update)
+        return await self._result_or_poll(
+            data, "POST /execute", request.options.ttl, on_update, poll_plan, observed
+        )
 
     async def submit(self, request: ExecuteRequest) -> Job:
         """`POST /execute/async`: start a job; poll it with `wait`."""
@@ -393,12 +406,21 @@ class UnsandboxClient:
         data = await self._submit_json("/execute/async", request, None)
         return self._job_from_submission(data, "POST /execute/async")
 
-    async def run(self, request: RawRunRequest, *, on_update: OnUpdate | None = None) -> RunResult:
+    async def run(
+        self,
+        request: RawRunRequest,
+        *,
+        on_update: OnUpdate | None = None,
+        poll_plan: PollPlan | None = None,
+        observed: RunObservation | None = None,
+    ) -> RunResult:
         """`POST /run`: raw source, language from the shebang; waits for the result (polls a
         pending answer, as `execute` does)."""
         request.validate()
         data = await self._submit_text("/run", request, self._run_timeout(request.options.ttl))
-        return await self._result_or_poll(data, "POST /run", request.options.ttl, on_update)
+        return await self._result_or_poll(
+            data, "POST /run", request.options.ttl, on_update, poll_plan, observed
+        )
 
     async def submit_raw(self, request: RawRunRequest) -> Job:
         """`POST /run/async`: start a shebang run; poll it with `wait`."""
@@ -517,8 +539,15 @@ class UnsandboxClient:
         on_update: OnUpdate | None = None,
         timeout: float | None = None,
         poll_schedule: Sequence[float] | None = None,
+        poll_plan: PollPlan | None = None,
+        observed: RunObservation | None = None,
     ) -> RunResult:
         """Poll `GET /jobs/{id}` until the job is terminal; its result.
+
+        The polls follow `poll_plan` (times counted from `observed.started` when given, else
+        from now), else the delays of `poll_schedule` or the client's schedule. `observed`
+        receives the number of polls and the times the job was last seen running and first
+        seen done.
 
         `timeout` (seconds) bounds the whole wait: past it the job is cancelled and
         `JobTimeoutError` raised. A poll answered 429 is not an end: the wait backs off
@@ -532,13 +561,18 @@ class UnsandboxClient:
         if job.done:
             return job.result or RunResult(status=job.status, exit_code=None, job_id=job.job_id)
         started = time.monotonic()
-        delays = poll_delays(tuple(poll_schedule) if poll_schedule else self.poll_schedule)
+        submitted = observed.started if observed is not None else started
+        if poll_plan is None:
+            schedule = tuple(poll_schedule) if poll_schedule else self.poll_schedule
+            poll_plan = plan_from_schedule(schedule)
+        if observed is not None:
+            observed.plan = poll_plan.label
         not_found = polls = failed_polls = rate_limited = 0
         seen = failed_polls_seen = False
         backoff: float | None = None
         try:
             while True:
-                delay = next(delays) if backoff is None else backoff
+                delay = poll_plan.next_delay(time.monotonic() - submitted, at_least=backoff or 0.0)
                 backoff = None
                 if timeout is not None:
                     remaining = timeout - (time.monotonic() - started)
@@ -582,6 +616,8 @@ class UnsandboxClient:
                 failed_polls = rate_limited = 0
                 seen = True
                 polls += 1
+                if observed is not None:
+                    observed.saw(current.done, time.monotonic())
                 if on_update is not None:
                     outcome = on_update(JobUpdate(current, time.monotonic() - started, polls))
                     if inspect.isawaitable(outcome):
@@ -637,25 +673,70 @@ class UnsandboxClient:
         self,
         request: ExecuteRequest | RawRunRequest,
         *,
-        mode: Literal["async", "sync"] = "async",
+        mode: Literal["async", "sync", "auto"] = "async",
         on_update: OnUpdate | None = None,
+        recent: Sequence[float] = (),
+        observed: RunObservation | None = None,
     ) -> RunResult:
-        """Run a request to the end: submit + poll (`async`, cancellable) or one call (`sync`)."""
+        """Run a request to the end: submit + poll (`async`, cancellable) or one call (`sync`).
+
+        `recent` holds the file's recent run times (seconds, submission to end; see
+        `runs/timing.py`): polls follow a plan around the expected end (`poll_plan.plan_for`).
+        `auto` chooses per run: `sync` when every recent run was short (`choose_mode`), else
+        `async`. `observed` (when given) is filled with what the caller records: the mode
+        used, the plan, the polls and the run time.
+        """
         request.validate()
         ttl = request.options.ttl
-        if mode == "sync":
+        observed = observed if observed is not None else RunObservation()
+        observed.start(time.monotonic())
+        chosen = choose_mode(mode, recent)
+        observed.mode = chosen
+        plan = (
+            plan_for(recent)
+            if recent or self.poll_schedule == DEFAULT_POLL_SCHEDULE
+            else plan_from_schedule(self.poll_schedule)
+        )
+        if chosen == "sync":
             if isinstance(request, RawRunRequest):
-                return await self.run(request, on_update=on_update)
-            return await self.execute(request, on_update=on_update)
+                result = await self.run(
+                    request, on_update=on_update, poll_plan=plan, observed=observed
+                )
+            else:
+                result = await self.execute(
+                    request, on_update=on_update, poll_plan=plan, observed=observed
+                )
+            return observed.finish(result, time.monotonic())
         if isinstance(request, RawRunRequest):
             job = await self.submit_raw(request)
         else:
             job = await self.submit(request)
+        result = await self._announce_and_wait(job, ttl, on_update, plan, observed)
+        return observed.finish(result, time.monotonic())
+
+    async def _announce_and_wait(
+        self,
+        job: Job,
+        ttl: int,
+        on_update: OnUpdate | None,
+        plan: PollPlan | None,
+        observed: RunObservation | None,
+    ) -> RunResult:
+        """Report a just-submitted job to `on_update`, then poll it. A cancel from the moment
+        the job id is known (even while `on_update` runs) deletes the job."""
         if on_update is not None:
-            outcome = on_update(JobUpdate(job, 0.0, 0))
-            if inspect.isawaitable(outcome):
-                await outcome
-        result = await self.wait(job, on_update=on_update, timeout=ttl + TTL_GRACE)
+            try:
+                outcome = on_update(JobUpdate(job, 0.0, 0))
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except asyncio.CancelledError:
+                confirmed, answer = await self._cancel_quietly(job.job_id)
+                if not confirmed:
+                    raise CancelNotConfirmed(job.job_id) from None
+                raise JobCancelled(job.job_id, answer.result if answer else None) from None
+        result = await self.wait(
+            job, on_update=on_update, timeout=ttl + TTL_GRACE, poll_plan=plan, observed=observed
+        )
         if result.detected_language is None and job.detected_language:
             result = replace(result, detected_language=job.detected_language)
         return result
@@ -714,21 +795,20 @@ class UnsandboxClient:
         return job
 
     async def _result_or_poll(
-        self, data: dict[str, Any], what: str, ttl: int, on_update: OnUpdate | None
+        self,
+        data: dict[str, Any],
+        what: str,
+        ttl: int,
+        on_update: OnUpdate | None,
+        poll_plan: PollPlan | None = None,
+        observed: RunObservation | None = None,
     ) -> RunResult:
         """The result of a synchronous answer; a pending job in its place is polled."""
         status = data.get("status")
         if data.get("job_id") and isinstance(status, str) and status in ("pending", "running"):
             job = Job.from_wire(data)
             log.info("%s answered with %s job %s; polling it", what, status, job.job_id)
-            if on_update is not None:
-                outcome = on_update(JobUpdate(job, 0.0, 0))
-                if inspect.isawaitable(outcome):
-                    await outcome
-            result = await self.wait(job, on_update=on_update, timeout=ttl + TTL_GRACE)
-            if result.detected_language is None and job.detected_language:
-                result = replace(result, detected_language=job.detected_language)
-            return result
+            return await self._announce_and_wait(job, ttl, on_update, poll_plan, observed)
         keys = ("stdout", "stderr", "exit_code", "success", "status", "result")
         if not any(k in data for k in keys):
             raise BadResponseError(f"the API answered {what} without a result")

@@ -1,13 +1,18 @@
 """Plan → result through the API client, and the client for a set of settings.
 
 `execute` sends the plan's request the way the plan says (`async`: submit and poll, with
-`on_update` on every poll; `sync`: one request). Cancelling the awaiting task cancels the job.
+`on_update` on every poll; `sync`: one request; `auto`: one of the two, chosen from the file's
+recent run times, which also shape the poll plan). Cancelling the awaiting task cancels the job.
+The run time it observes is remembered for the next run of the file (`runs/timing.py`), once the
+caller has shown the result: the write is scheduled, not awaited.
 `connect` resolves the base URL and the credentials (explicit values first, then the
 environment and `~/.unsandbox/accounts.csv`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +23,8 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import RunResult
     from unsandbox_ls.runs.request import Plan
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,34 @@ def resolve(
 
 
 async def execute(
-    plan: Plan, client: UnsandboxClient, *, on_update: OnUpdate | None = None
+    plan: Plan,
+    client: UnsandboxClient,
+    *,
+    on_update: OnUpdate | None = None,
+    label: str | None = None,
 ) -> RunResult:
-    """Send the plan and wait for its result."""
-    return await client.run_request(plan.request, mode=plan.mode, on_update=on_update)
+    """Send the plan and wait for its result; its run time is remembered for the next run.
+
+    The log gets one line saying how it was sent and polled, headed by `label` (the server's
+    `run <id>`), else by the file's name."""
+    from unsandbox_ls.api.poll_plan import RunObservation
+    from unsandbox_ls.runs import timing
+
+    source = plan.source
+    timed = (
+        os.path.realpath(source.path) if source.path else source.uri,
+        plan.language,
+        source.kind,
+    )
+    observed = RunObservation()
+    result = await client.run_request(
+        plan.request,
+        mode=plan.mode,
+        on_update=on_update,
+        recent=timing.recent(*timed),
+        observed=observed,
+    )
+    logger.info("%s: %s", label or source.name, observed.describe())
+    # after the caller has shown the result (it runs on in this step): off the result's path
+    asyncio.get_running_loop().call_soon(timing.learn, *timed, result.status, observed.run_s)
+    return result

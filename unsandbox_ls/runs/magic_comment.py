@@ -10,7 +10,7 @@ JavaScript, `--` in Lua …). Words are `key=value` pairs separated by spaces (s
     artifact=true|false    return the compiled artifact
     wasm=true|false        return a WebAssembly build
     vcpu=N                 virtual CPUs, 1 to 8 (2 GB of memory each)
-    mode=async|sync        how the run is submitted
+    mode=auto|async|sync   how the run is submitted
     discover=true|false    send the local files the program imports (default true)
 
 A bad word makes the whole comment invalid: the run is refused with a message, nothing is sent.
@@ -25,7 +25,7 @@ from unsandbox_ls.api.limits import NETWORK_MODES, TTL_MAX, TTL_MIN, VCPU_MAX, V
 
 SCAN_LINES = 5
 #: how a run is submitted: submit and poll, or one request
-RUN_MODES = ("async", "sync")
+RUN_MODES = ("auto", "async", "sync")
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")
 
@@ -136,7 +136,7 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
             discover = value.lower() in _TRUE
         elif key == "mode":
             if value not in RUN_MODES:
-                raise MagicCommentError(f"{where}: mode must be async or sync, got {value!r}")
+                raise MagicCommentError(f"{where}: mode must be auto, async or sync, got {value!r}")
             mode = value
         else:
             raise MagicCommentError(

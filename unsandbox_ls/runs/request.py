@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 RunKind = Literal["file", "shebang", "selection", "cell"]
-Mode = Literal["async", "sync"]
+Mode = Literal["auto", "async", "sync"]
 #: an open buffer's text for a local path, or None when it is not open
 BufferText = Callable[[Path], "str | None"]
 
@@ -255,7 +255,7 @@ def build_plan(
         source=source,
         language=language,
         request=request,
-        mode="sync" if mode == "sync" else "async",
+        mode="auto" if mode == "auto" else "sync" if mode == "sync" else "async",
         target=_target(source, language, sent, files),
         sent=tuple(sent),
         notes=notes,

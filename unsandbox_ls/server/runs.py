@@ -120,7 +120,12 @@ async def _execute(
         client = await borrow_client(ls, name)
         files = f" ({plan.file_count} files)" if plan.file_count > 1 else ""
         await progress.begin(f"unsandbox: {run.kind} run of {name}{files}")
-        result = await execute(plan, client, on_update=lambda u: _on_update(run, u, progress))
+        result = await execute(
+            plan,
+            client,
+            on_update=lambda u: _on_update(run, u, progress),
+            label=f"run {run.run_id}",
+        )
     except asyncio.CancelledError as exc:
         from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
 

@@ -55,7 +55,7 @@ class Settings:
     return_wasm_artifact: bool = False
     vcpu: int = 1
     artifact_directory: str | None = None
-    mode: str = "async"
+    mode: str = "auto"
     run_on_save: bool = False
     clear_on_change: bool = True
     open_output_log: bool = False
@@ -196,7 +196,7 @@ def convert(name: str, value: Any) -> Any:
         return tuple(value)
     if name == "mode":
         if value not in RUN_MODES:
-            raise SettingError(f"{SECTION}.mode must be 'async' or 'sync', got {value!r}")
+            raise SettingError(f"{SECTION}.mode must be 'auto', 'async' or 'sync', got {value!r}")
         return value
     if name == "backend":
         if value is None or value == "":

@@ -105,7 +105,7 @@ def run_settings(settings: Settings, workspace_roots: tuple[str, ...]) -> RunSet
         return_artifact=settings.return_artifact,
         return_wasm_artifact=settings.return_wasm_artifact,
         vcpu=settings.vcpu,
-        mode="sync" if settings.mode == "sync" else "async",
+        mode="auto" if settings.mode == "auto" else "sync" if settings.mode == "sync" else "async",
         language_map=dict(settings.language_map),
         discover_imports=settings.discover_imports,
         workspace_roots=workspace_roots,
