@@ -3,13 +3,13 @@ the `--backend` flag and `UNSANDBOX_BACKEND`, and what is said when something is
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from support.fault_server import free_port
+from support.keyless import keyless_env
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -18,11 +18,7 @@ TIMEOUT = 120
 @pytest.fixture
 def keyless(tmp_path: Path) -> dict[str, str]:
     """A fresh profile: no UNSANDBOX_* variable and an empty HOME (no accounts.csv)."""
-    home = tmp_path / "empty-home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
-    env["HOME"] = str(home)
-    return env
+    return keyless_env(tmp_path)
 
 
 def cli(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

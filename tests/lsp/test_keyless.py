@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
+from support import keyless
 from support.lsp_session import LspSession, start_session
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders.py"
@@ -21,11 +22,7 @@ PROFILES = ("visual-studio-code", "neovim", "helix")
 @pytest.fixture
 def keyless_env(tmp_path: Path) -> dict[str, str]:
     """A fresh profile: no UNSANDBOX_* variable and an empty HOME (no accounts.csv)."""
-    home = tmp_path / "empty-home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
-    env["HOME"] = str(home)
-    return env
+    return keyless.keyless_env(tmp_path)
 
 
 def server_pid(session: LspSession) -> int:

@@ -7,26 +7,16 @@
 -- Environment: UNSANDBOX_TEST_PLUGIN (editors/nvim), UNSANDBOX_TEST_SERVER (JSON list: the server
 -- command), UNSANDBOX_TEST_FAILING (the failing program); no UNSANDBOX_* key variable.
 
-local TIMEOUT = tonumber(vim.env.UNSANDBOX_TEST_TIMEOUT_MS or '30000')
-local report = { steps = {}, messages = {}, selects = {} }
-
-local function fail(message)
-  report.failure = message
-  io.stdout:write(vim.json.encode(report), '\n')
-  io.stderr:write('FAILED: ', message, '\n')
-  os.exit(1)
-end
+local here = vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))
+local harness = dofile(vim.fs.joinpath(here, 'harness.lua'))
+local report = harness.start({ steps = {}, messages = {}, selects = {} })
 
 local function wait_for(what, cond)
   table.insert(report.steps, what)
-  if not vim.wait(TIMEOUT, cond, 20) then
-    fail('timed out waiting for ' .. what)
-  end
+  harness.wait_for(what, cond)
 end
 
-vim.notify = function(msg, level)
-  table.insert(report.messages, { msg = msg, level = level })
-end
+harness.record_notifications(report.messages)
 local show_message = vim.lsp.handlers['window/showMessage']
 vim.lsp.handlers['window/showMessage'] = function(err, params, ctx, config)
   table.insert(report.messages, { msg = params.message, level = params.type })
@@ -49,17 +39,7 @@ vim.ui.select = function(items, opts, on_choice)
   on_choice(nil, nil)
 end
 
-vim.opt.rtp:prepend(vim.env.UNSANDBOX_TEST_PLUGIN)
-vim.cmd('filetype on')
-vim.cmd.runtime('plugin/unsandbox.lua')
-local unsandbox = require('unsandbox')
-
-vim.lsp.config('unsandbox', {
-  cmd = vim.json.decode(vim.env.UNSANDBOX_TEST_SERVER),
-  root_markers = { 'failing.py' },
-  settings = { unsandbox = { backend = 'hosted' } },
-})
-vim.lsp.enable('unsandbox')
+harness.load_plugin({ settings = { unsandbox = { backend = 'hosted' } } })
 
 local finished = {}
 vim.api.nvim_create_autocmd('User', {
@@ -75,10 +55,8 @@ vim.api.nvim_create_autocmd('User', {
 
 vim.cmd.edit(vim.fn.fnameescape(vim.env.UNSANDBOX_TEST_FAILING))
 local bufnr = vim.api.nvim_get_current_buf()
-wait_for('the unsandbox client', function()
-  local client = unsandbox.get_client(bufnr)
-  return client ~= nil and client.initialized
-end)
+table.insert(report.steps, 'the unsandbox client')
+harness.wait_client(bufnr, 'the unsandbox client')
 
 vim.cmd('Unsandbox run')
 wait_for('the failed run', function()
@@ -108,5 +86,4 @@ report.diagnostics = {}
 for _, d in ipairs(vim.diagnostic.get(bufnr)) do
   table.insert(report.diagnostics, { lnum = d.lnum, severity = d.severity, message = d.message })
 end
-io.stdout:write(vim.json.encode(report), '\n')
-os.exit(0)
+harness.done()

@@ -6,32 +6,13 @@
 -- Environment: UNSANDBOX_TEST_PLUGIN (editors/nvim), UNSANDBOX_TEST_SERVER (JSON list: the server
 -- command), UNSANDBOX_TEST_FAILING (the program), and the UNSANDBOX_* variables of the sandbox.
 
-local TIMEOUT = 30000
-local report = { notifications = {} }
+local here = vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))
+local harness = dofile(vim.fs.joinpath(here, 'harness.lua'))
+local report = harness.start({ notifications = {} })
+local wait_for = harness.wait_for
 
-local function fail(message)
-  report.failure = message
-  io.stdout:write(vim.json.encode(report), '\n')
-  os.exit(1)
-end
-
-local function wait_for(what, cond)
-  if not vim.wait(TIMEOUT, cond, 20) then
-    fail('timed out waiting for ' .. what)
-  end
-end
-
-vim.notify = function(msg, level)
-  table.insert(report.notifications, { msg = msg, level = level })
-end
-
-vim.opt.rtp:prepend(vim.env.UNSANDBOX_TEST_PLUGIN)
-vim.cmd('filetype on')
-vim.cmd.runtime('plugin/unsandbox.lua')
-local unsandbox = require('unsandbox')
-unsandbox.setup({ open_output = 'never' })
-vim.lsp.config('unsandbox', { cmd = vim.json.decode(vim.env.UNSANDBOX_TEST_SERVER), root_markers = { 'failing.py' } })
-vim.lsp.enable('unsandbox')
+harness.record_notifications(report.notifications)
+harness.load_plugin({ setup = { open_output = 'never' } })
 
 local finished = 0
 vim.api.nvim_create_autocmd('User', {
@@ -43,10 +24,7 @@ vim.api.nvim_create_autocmd('User', {
 
 vim.cmd.edit(vim.fn.fnameescape(vim.env.UNSANDBOX_TEST_FAILING))
 local source = vim.api.nvim_get_current_buf()
-wait_for('the client', function()
-  local client = unsandbox.get_client(source)
-  return client ~= nil and client.initialized
-end)
+harness.wait_client(source, 'the client')
 
 vim.cmd('Unsandbox run')
 wait_for('the first run', function()
@@ -108,5 +86,4 @@ vim.api.nvim_win_call(latest_win, function()
     end
   end
 end)
-io.stdout:write(vim.json.encode(report), '\n')
-os.exit(0)
+harness.done()

@@ -6,43 +6,19 @@
 -- command), UNSANDBOX_TEST_FAILING, UNSANDBOX_TEST_LONG and UNSANDBOX_TEST_NOISY (the programs), plus the
 -- UNSANDBOX_* variables that point the server at the local sandbox.
 
-local TIMEOUT = tonumber(vim.env.UNSANDBOX_TEST_TIMEOUT_MS or '30000')
-local report = { steps = {}, progress = {}, notifications = {} }
-
-local function fail(message)
-  report.failure = message
-  io.stdout:write(vim.json.encode(report), '\n')
-  io.stderr:write('FAILED: ', message, '\n')
-  os.exit(1)
-end
+local here = vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))
+local harness = dofile(vim.fs.joinpath(here, 'harness.lua'))
+local report = harness.start({ steps = {}, progress = {}, notifications = {} })
+local wait_for = harness.wait_for
 
 local function step(name)
   table.insert(report.steps, name)
   io.stderr:write('step: ', name, '\n')
 end
 
---- Wait for `cond`, or fail with `what`.
-local function wait_for(what, cond, timeout)
-  if not vim.wait(timeout or TIMEOUT, cond, 20) then
-    fail('timed out waiting for ' .. what)
-  end
-end
-
 -- Notifications and messages are recorded instead of shown.
-vim.notify = function(msg, level)
-  table.insert(report.notifications, { msg = msg, level = level })
-end
-
-vim.opt.rtp:prepend(vim.env.UNSANDBOX_TEST_PLUGIN)
-vim.cmd('filetype on')
-vim.cmd.runtime('plugin/unsandbox.lua')
-local unsandbox = require('unsandbox')
-
-vim.lsp.config('unsandbox', {
-  cmd = vim.json.decode(vim.env.UNSANDBOX_TEST_SERVER),
-  root_markers = { 'failing.py' },
-})
-vim.lsp.enable('unsandbox')
+harness.record_notifications(report.notifications)
+local unsandbox = harness.load_plugin()
 
 vim.api.nvim_create_autocmd('LspProgress', {
   callback = function(ev)
@@ -283,5 +259,4 @@ report.log_text = table.concat(vim.api.nvim_buf_get_lines(log_buf, 0, -1, false)
 report.focus_kept = vim.api.nvim_get_current_buf() == failing
 
 step('done')
-io.stdout:write(vim.json.encode(report), '\n')
-os.exit(0)
+harness.done()

@@ -7,15 +7,11 @@
 -- UNSANDBOX_TEST_LAZY (optional), UNSANDBOX_TEST_FAILING, the UNSANDBOX_* variables of the
 -- sandbox, and PATH holding `unsandbox-ls` (the spec's server command).
 
-local report = { notifications = {} }
-local function fail(message)
-  report.failure = message
-  io.stdout:write(vim.json.encode(report), '\n')
-  os.exit(1)
-end
-vim.notify = function(msg, level)
-  table.insert(report.notifications, { msg = msg, level = level })
-end
+local here = vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))
+local harness = dofile(vim.fs.joinpath(here, 'harness.lua'))
+local report = harness.start({ notifications = {} })
+local fail = harness.fail
+harness.record_notifications(report.notifications)
 
 local spec = assert(load(vim.env.UNSANDBOX_TEST_SPEC, 'spec'))()
 local lazy = vim.env.UNSANDBOX_TEST_LAZY
@@ -66,5 +62,4 @@ end, 20) then
   fail('the run did not finish')
 end
 report.exit_code = finished.exitCode
-io.stdout:write(vim.json.encode(report), '\n')
-os.exit(0)
+harness.done()

@@ -10,39 +10,15 @@
 // E2E_CHROMIUM (browser binary), NODE_PATH (where playwright-core is installed).
 'use strict';
 
-const { chromium } = require('playwright-core');
-
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 60000);
-const report = { steps: [] };
-
-function step(name) {
-  report.steps.push({ name, at: Date.now() });
-  process.stderr.write(`step: ${name}\n`);
-}
-
-/** The 1-based line number shown in the gutter at the height of `box`, or null. */
-async function lineNumberAt(editor, box) {
-  const numbers = editor.locator('.margin-view-overlays .line-numbers');
-  const count = await numbers.count();
-  for (let i = 0; i < count; i += 1) {
-    const other = await numbers.nth(i).boundingBox();
-    if (other && Math.abs(other.y - box.y) < other.height / 2) {
-      return Number((await numbers.nth(i).innerText()).trim());
-    }
-  }
-  return null;
-}
-
-async function openFile(page, name) {
-  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name });
-  await row.first().waitFor({ timeout: TIMEOUT });
-  await row.first().dblclick();
-  await page
-    .locator('.tabs-container .tab.active', { hasText: name })
-    .waitFor({ timeout: TIMEOUT });
-  // the visible text editor of the editor area (not the output panel)
-  return page.locator('.editor-group-container.active .monaco-editor').first();
-}
+const {
+  TIMEOUT,
+  report,
+  step,
+  launch,
+  screenshotFailure,
+  lineNumberAt,
+  openFile,
+} = require('./e2e_common');
 
 /** Click the code lens of the active editor whose text contains `text`. */
 async function clickLens(editor, text) {
@@ -199,19 +175,7 @@ async function history(page) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.E2E_CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-dev-shm-usage',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const { browser, page } = await launch({ width: 1280, height: 800 });
   try {
     page.setDefaultTimeout(TIMEOUT);
     step('load');
@@ -352,10 +316,7 @@ async function main() {
     step('done');
     report.ok = true;
   } catch (error) {
-    // keep what the page showed when a step timed out
-    await page
-      .screenshot({ path: process.env.E2E_SCREENSHOT.replace(/\.png$/, '-failure.png') })
-      .catch(() => undefined);
+    await screenshotFailure(page);
     report.panelText = await page
       .locator('.part.panel')
       .first()

@@ -3,14 +3,7 @@
 --- mode, in a new tab). Both ask the server: `unsandbox.history` and `unsandbox.diffLastRun`.
 local M = {}
 
----@param value any
----@return string?
-local function str(value)
-  if type(value) == 'string' and value ~= '' then
-    return value
-  end
-  return nil
-end
+local str = require('unsandbox').nonempty
 
 ---@param ms any
 ---@return string

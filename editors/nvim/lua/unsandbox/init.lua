@@ -121,14 +121,17 @@ local function outcome(run)
   return run.status or 'finished'
 end
 
+--- `value` if it is a non-empty string; nil for anything else (vim.NIL, a number, '').
+--- The run history (unsandbox.history) reads the server's answers with it too.
 ---@param value any
 ---@return string?
-local function str(value)
+function M.nonempty(value)
   if type(value) == 'string' and value ~= '' then
     return value
   end
   return nil
 end
+local str = M.nonempty
 
 --- The text without terminal escape sequences (colours, cursor moves, titles), which the split
 --- would show as `^[[31m`. runFinished's stdout/stderr and the log file keep them.
