@@ -42,7 +42,8 @@ fi
 
 if [ "$want_tests" = 1 ]; then
   # Runtimes the stderr parsers are tested against, live, through the local sandbox.
-  apt_install ruby golang-go php-cli lua5.4 r-base-core sbcl guile-3.0 ocaml-nox
+  apt_install ruby golang-go php-cli lua5.4 r-base-core sbcl guile-3.0 ocaml-nox \
+    elixir erlang-nox gfortran ghc kotlin
   # Deno runs TypeScript in the sandbox; its npm package carries the official binary.
   if ! command -v deno >/dev/null && [ "$(uname -m)" = x86_64 ] && [ "$(id -u)" -eq 0 ]; then
     npm install -g --no-audit --no-fund --loglevel=error @deno/linux-x64-glibc@2.9.6 >/dev/null
