@@ -218,6 +218,11 @@ async function main() {
     const toast = page.locator('.notification-toast', { hasText: /exit 1/ }).first();
     await toast.waitFor({ timeout: TIMEOUT });
     report.toast = (await toast.innerText()).trim();
+    // the result lens comes with the lens refresh after runFinished, which may trail the toast
+    await editor
+      .locator('.codelens-decoration', { hasText: /exit 1/ })
+      .first()
+      .waitFor({ timeout: TIMEOUT });
     report.lenses = await editor.locator('.codelens-decoration').allInnerTexts();
     report.lensIcons = await editor
       .locator('.codelens-decoration .codicon')
