@@ -12,8 +12,14 @@ What can be found, and nothing else:
   `pkg/util.py`; never `..`, an absolute path or a backslash), and inside `root` when given;
 - regular files whose real path (symlinks resolved) stays inside that folder;
 - no hidden files or folders (`.env`, `.venv/`), nothing under `node_modules`, `site-packages`,
-  `dist-packages`, `__pycache__` or `target`, and, in a git repository, nothing git ignores;
-- within `Bounds`: files looked at, bytes read and seconds spent.
+  `dist-packages`, `__pycache__` or `target`, and, in a git work tree, nothing its ignore
+  files ignore (`runs.ignore_rules` reads them; git itself is never run, as a repository's
+  configuration could make it run commands). When those rules cannot be read, folder listings
+  (Java's classes of a folder or package) are not used: only files imported by name are
+  sent, and a note says that ignore rules were not applied;
+- within `Bounds`: files looked at, import references looked at, bytes read and seconds
+  spent, whatever the files hold; a `cancel` event stops it too (both are checked at every
+  import reference).
 
 An open buffer's text is used in place of the file on disk (`buffer_text`), unsaved changes
 included, and an open buffer counts even when the file was never saved. Nothing here sends
@@ -27,12 +33,11 @@ import os
 import posixpath
 import re
 import stat
-import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 Origin = Literal["buffer", "disk"]
 #: an open buffer's text for a local path, or None when the file is not open
@@ -59,6 +64,10 @@ class Bounds:
     max_file_bytes: int = 5 * 1024 * 1024
     max_total_bytes: int = 24 * 1024 * 1024
     seconds: float = 3.0
+    #: import references looked at (each costs a few file-system look-ups)
+    max_references: int = 20_000
+    #: a larger Python file is read line by line (`ast.parse` cannot be interrupted)
+    max_parse_bytes: int = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,8 @@ class Discovery:
     files: tuple[FoundFile, ...] = ()
     oversized: tuple[tuple[str, int], ...] = ()
     notes: tuple[str, ...] = ()
+    #: how many import references were looked at
+    references: int = 0
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -101,13 +112,22 @@ class _Context:
     base: Path
     main_name: str
     perl_lib_dirs: list[str] = field(default_factory=list)
+    parse_limit: int = 1024 * 1024
+    #: False once ignore rules cannot be read: only files named by an import are sent
+    listing_allowed: bool = True
+    #: the relative names listings returned (files found by a listing, not by their name)
+    listed: set[str] = field(default_factory=set)
 
     def listing(self, folder: str) -> list[str]:
         """Names of the entries of a relative folder ('' is the base)."""
+        if not self.listing_allowed:
+            return []
         try:
-            return sorted(os.listdir(self.base / folder if folder else self.base))
+            entries = sorted(os.listdir(self.base / folder if folder else self.base))
         except OSError:
             return []
+        self.listed.update(posixpath.join(folder, e) if folder else e for e in entries)
+        return entries
 
 
 def _join(folder: str, name: str) -> str | None:
@@ -129,17 +149,20 @@ def _dir(name: str) -> str:
 # --- Python ------------------------------------------------------------------------------
 
 
-def _python(name: str, text: str, ctx: _Context) -> list[Alternatives]:
+def _python(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
+    if len(text) > ctx.parse_limit:  # too large to parse in one go: line by line
+        yield from _python_by_lines(text)
+        return
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return _python_by_lines(text)
-    refs: list[Alternatives] = []
+        yield from _python_by_lines(text)
+        return
     package = _dir(name)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                refs.extend(_python_module("", alias.name))
+                yield from _python_module("", alias.name)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 start = package
@@ -153,14 +176,13 @@ def _python(name: str, text: str, ctx: _Context) -> list[Alternatives]:
             else:
                 start = ""
             module = node.module or ""
-            refs.extend(_python_module(start, module))
+            yield from _python_module(start, module)
             prefix = posixpath.join(start, *module.split(".")) if module else start
             for alias in node.names:
                 if alias.name != "*":
-                    refs.append(
+                    yield (
                         _module_files(posixpath.join(prefix, alias.name) if prefix else alias.name)
                     )
-    return refs
 
 
 def _module_files(path: str) -> Alternatives:
@@ -182,24 +204,22 @@ def _python_module(start: str, dotted: str) -> list[Alternatives]:
 _PY_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w, ]+)|import\s+([\w., ]+))", re.M)
 
 
-def _python_by_lines(text: str) -> list[Alternatives]:
+def _python_by_lines(text: str) -> Iterator[Alternatives]:
     """Imports of a file that does not parse (it is being edited): line by line, absolute only."""
-    refs: list[Alternatives] = []
     for match in _PY_IMPORT.finditer(text):
         if match[1] is not None:
             if match[1].startswith("."):
                 continue
-            refs.extend(_python_module("", match[1]))
+            yield from _python_module("", match[1])
             base = match[1].replace(".", "/")
-            refs.extend(
+            yield from (
                 _module_files(f"{base}/{n.strip()}") for n in match[2].split(",") if n.strip()
             )
         else:
             for item in match[3].split(","):
                 words = item.split()
                 if words:
-                    refs.extend(_python_module("", words[0]))
-    return refs
+                    yield from _python_module("", words[0])
 
 
 # --- JavaScript / TypeScript -------------------------------------------------------------
@@ -216,8 +236,7 @@ def _strip_line_comments(text: str, leader: str) -> str:
     return "\n".join("" if line.lstrip().startswith(leader) else line for line in text.splitlines())
 
 
-def _javascript(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _javascript(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     for match in _JS_SPEC.finditer(_strip_line_comments(text, "//")):
         path = _join(_dir(name), match[2].split("?", 1)[0])
         if path is None:
@@ -227,8 +246,7 @@ def _javascript(name: str, text: str, ctx: _Context) -> list[Alternatives]:
         if stem:
             options += [stem + ".ts", stem + ".tsx"]
         options += [f"{path}/index{ext}" for ext in _JS_EXTENSIONS]
-        refs.append(options)
-    return refs
+        yield options
 
 
 # --- Ruby, Lua, PHP, Perl, shells, Tcl, R ------------------------------------------------
@@ -238,8 +256,7 @@ _RUBY = re.compile(
 )
 
 
-def _ruby(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _ruby(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     for match in _RUBY.finditer(text):
         spec = match[3]
         if match[1]:
@@ -249,8 +266,7 @@ def _ruby(name: str, text: str, ctx: _Context) -> list[Alternatives]:
         else:
             continue
         if path is not None:
-            refs.append([path] if path.endswith(".rb") else [path + ".rb", path])
-    return refs
+            yield [path] if path.endswith(".rb") else [path + ".rb", path]
 
 
 _LUA = re.compile(
@@ -258,18 +274,16 @@ _LUA = re.compile(
 )
 
 
-def _lua(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _lua(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     for match in _LUA.finditer(_strip_line_comments(text, "--")):
         if match[1]:
             path = _join("", match[3].replace(".", "/"))  # package.path `./?.lua`
             if path is not None:
-                refs.append([f"{path}.lua", f"{path}/init.lua"])
+                yield [f"{path}.lua", f"{path}/init.lua"]
         else:
             path = _join("", match[6])
             if path is not None:
-                refs.append([path])
-    return refs
+                yield [path]
 
 
 _PHP = re.compile(
@@ -278,19 +292,17 @@ _PHP = re.compile(
 )
 
 
-def _php(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _php(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     for match in _PHP.finditer(text):
         spec = match[3]
         if match[1]:  # __DIR__ . '/x.php': beside this file
             path = _join(_dir(name), spec.lstrip("/"))
             if path is not None:
-                refs.append([path])
+                yield [path]
             continue
         options = [p for p in (_join("", spec), _join(_dir(name), spec)) if p is not None]
         if options:  # include_path '.' (the working directory), then the script's folder
-            refs.append(options)
-    return refs
+            yield options
 
 
 _PERL_LIB = re.compile(r"""^\s*use\s+lib\s+(.+?);""", re.M)
@@ -317,10 +329,9 @@ def _perl_lib_dirs(text: str) -> list[str]:
     return dirs
 
 
-def _perl(name: str, text: str, ctx: _Context) -> list[Alternatives]:
+def _perl(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     if name == ctx.main_name:
         ctx.perl_lib_dirs = _perl_lib_dirs(text)
-    refs: list[Alternatives] = []
     if ctx.perl_lib_dirs:
         for match in _PERL_USE.finditer(text):
             module = match[1]
@@ -329,18 +340,17 @@ def _perl(name: str, text: str, ctx: _Context) -> list[Alternatives]:
             rel = module.replace("::", "/") + ".pm"
             options = [p for d in ctx.perl_lib_dirs if (p := _join(d, rel)) is not None]
             if options:
-                refs.append(options)
+                yield options
     for match in _PERL_FILE.finditer(text):
         spec = match[2]
         if spec.startswith(("./", "../")):
             path = _join("", spec)
             if path is not None:
-                refs.append([path])
+                yield [path]
         else:
             options = [p for d in ctx.perl_lib_dirs if (p := _join(d, spec)) is not None]
             if options:
-                refs.append(options)
-    return refs
+                yield options
 
 
 _SHELL = re.compile(r"""^\s*(?:source|\.)\s+(.+)$""", re.M)
@@ -363,8 +373,7 @@ def _shell_word(rest: str) -> str | None:
     return words[0].rstrip(";") if words else None
 
 
-def _bash(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _bash(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     for match in _SHELL.finditer(text):
         word = _shell_word(match[1])
         if not word:
@@ -376,8 +385,7 @@ def _bash(name: str, text: str, ctx: _Context) -> list[Alternatives]:
             continue
         path = _join(folder, spec)
         if path is not None:
-            refs.append([path])
-    return refs
+            yield [path]
 
 
 _TCL = re.compile(
@@ -386,8 +394,7 @@ _TCL = re.compile(
 )
 
 
-def _tcl(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _tcl(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     for match in _TCL.finditer(text):
         spec, folder = (match[1], _dir(name)) if match[1] else (match[2], "")
         spec = spec.strip('"{}')
@@ -395,20 +402,17 @@ def _tcl(name: str, text: str, ctx: _Context) -> list[Alternatives]:
             continue
         path = _join(folder, spec)
         if path is not None:
-            refs.append([path])
-    return refs
+            yield [path]
 
 
 _R = re.compile(r"""\b(?:sys\.)?source\s*\(\s*(?:file\s*=\s*)?(['"])([^'"\n]+)\1""")
 
 
-def _r(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _r(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     for match in _R.finditer(_strip_line_comments(text, "#")):
         path = _join("", match[2])
         if path is not None:
-            refs.append([path])
-    return refs
+            yield [path]
 
 
 # --- C, C++, Rust, Java ------------------------------------------------------------------
@@ -416,13 +420,11 @@ def _r(name: str, text: str, ctx: _Context) -> list[Alternatives]:
 _INCLUDE = re.compile(r"""^\s*#\s*include\s*"([^"\n]+)\"""", re.M)
 
 
-def _c_family(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _c_family(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     for match in _INCLUDE.finditer(text):
         path = _join(_dir(name), match[1])  # the including file's folder first
         if path is not None:
-            refs.append([path])
-    return refs
+            yield [path]
 
 
 _RUST_MOD = re.compile(
@@ -430,8 +432,7 @@ _RUST_MOD = re.compile(
 )
 
 
-def _rust(name: str, text: str, ctx: _Context) -> list[Alternatives]:
-    refs: list[Alternatives] = []
+def _rust(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     stem = posixpath.splitext(posixpath.basename(name))[0]
     owns_folder = name == ctx.main_name or stem in ("mod", "main", "lib")
     folder = _dir(name) if owns_folder else posixpath.join(_dir(name), stem)
@@ -439,14 +440,13 @@ def _rust(name: str, text: str, ctx: _Context) -> list[Alternatives]:
         if match[1]:
             path = _join(_dir(name), match[1])
             if path is not None:
-                refs.append([path])
+                yield [path]
             continue
         module = match[2]
         options = [
             p for p in (_join(folder, f"{module}.rs"), _join(folder, f"{module}/mod.rs")) if p
         ]
-        refs.append(options)
-    return refs
+        yield options
 
 
 _JAVA_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"", re.S)
@@ -454,21 +454,20 @@ _JAVA_IMPORT = re.compile(r"^\s*import\s+(?!static\b)([\w.]+?)(\.\*)?\s*;", re.M
 _IDENTIFIER = re.compile(r"\b[A-Z][A-Za-z0-9_$]*\b")
 
 
-def _java(name: str, text: str, ctx: _Context) -> list[Alternatives]:
+def _java(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
     """Classes of this file's folder that it names, and classes of imported package folders."""
     code = _JAVA_COMMENT.sub(" ", text)
-    refs: list[Alternatives] = []
     folder = _dir(name)
     used = set(_IDENTIFIER.findall(code))
     for entry in ctx.listing(folder):
         if entry.endswith(".java") and entry[:-5] in used:
             path = _join(folder, entry)
             if path is not None:
-                refs.append([path])
+                yield [path]
     for match in _JAVA_IMPORT.finditer(code):
         dotted = match[1].replace(".", "/")
         if match[2]:
-            refs.extend(
+            yield from (
                 [p]
                 for entry in ctx.listing(dotted)
                 if entry.endswith(".java") and (p := _join(dotted, entry)) is not None
@@ -476,11 +475,10 @@ def _java(name: str, text: str, ctx: _Context) -> list[Alternatives]:
         else:
             path = _join("", dotted + ".java")
             if path is not None:
-                refs.append([path])
-    return refs
+                yield [path]
 
 
-_RESOLVERS: dict[str, Callable[[str, str, _Context], list[Alternatives]]] = {
+_RESOLVERS: dict[str, Callable[[str, str, _Context], Iterable[Alternatives]]] = {
     "python": _python,
     "javascript": _javascript,
     "typescript": _javascript,
@@ -499,7 +497,7 @@ _RESOLVERS: dict[str, Callable[[str, str, _Context], list[Alternatives]]] = {
 }
 
 
-# --- reading, containment, git -----------------------------------------------------------
+# --- reading, containment, ignore rules -----------------------------------------------------------
 
 
 def _excluded(name: str) -> bool:
@@ -556,36 +554,53 @@ class _Reader:
             return None
 
 
-def _git_ignored(base: Path, names: list[str], timeout: float) -> set[str]:
-    """Which of `names` (relative to `base`) git ignores; empty outside a repository."""
-    if not names:
-        return set()
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(base), "check-ignore", "-z", "--stdin"],
-            input="\0".join(names).encode() + b"\0",
-            capture_output=True,
-            timeout=max(timeout, 0.5),
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return set()
-    if done.returncode not in (0, 1):  # 128: not a repository (or git failed)
-        return set()
-    return {item.decode("utf-8", "surrogateescape") for item in done.stdout.split(b"\0") if item}
+class _Cancel(Protocol):
+    def is_set(self) -> bool: ...
 
 
-def is_git_repository(folder: Path) -> bool:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(folder), "rev-parse", "--is-inside-work-tree"],
-            capture_output=True,
-            timeout=2,
-            check=False,
+class _Walk:
+    """One discovery's running state: what was found, and whether (and why) it must stop."""
+
+    def __init__(self, bounds: Bounds, cancel: _Cancel | None) -> None:
+        self.bounds = bounds
+        self.cancel = cancel
+        self.started = time.monotonic()
+        self.found: dict[str, FoundFile] = {}
+        self.oversized: dict[str, int] = {}
+        self.notes: list[str] = []
+        self.references = 0
+
+    def stop_reason(self) -> str | None:
+        """Why discovery must stop now (cancelled, out of time), or None."""
+        if self.cancel is not None and self.cancel.is_set():
+            return "cancelled"
+        if time.monotonic() - self.started > self.bounds.seconds:
+            return f"stopped after {self.bounds.seconds:g} s"
+        return None
+
+    def count_reference(self) -> str | None:
+        """Count one import reference looked at; why discovery must stop, or None."""
+        if self.references >= self.bounds.max_references:
+            return f"stopped after {self.bounds.max_references} import references"
+        self.references += 1
+        return self.stop_reason()
+
+    def result(self, note: str | None = None) -> Discovery:
+        if note is not None:
+            self.notes.append(note)
+        return Discovery(
+            tuple(self.found.values()),
+            tuple(self.oversized.items()),
+            tuple(self.notes),
+            self.references,
         )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0 and done.stdout.strip() == b"true"
+
+
+def _not_applied(reason: str) -> str:
+    return (
+        f"could not read the ignore rules ({reason}): ignore rules were not applied; only "
+        "files imported by name were sent"
+    )
 
 
 def discover_imports(
@@ -596,17 +611,22 @@ def discover_imports(
     root: Path | str | None = None,
     buffer_text: BufferText | None = None,
     bounds: Bounds | None = None,
+    cancel: _Cancel | None = None,
 ) -> Discovery:
     """The local files `main_path` imports, transitively, as names relative to its folder.
 
     `root` (the workspace folder) further limits where files may be; `buffer_text` gives an
-    open buffer's text for a path (None: read the disk). The main file itself is never listed.
+    open buffer's text for a path (None: read the disk); `cancel` (a `threading.Event`, say)
+    stops discovery when set: it is checked at every import reference, as the bounds are.
+    The main file itself is never listed.
     """
+    from unsandbox_ls.runs.ignore_rules import IgnoreRules
+
     bounds = bounds or Bounds()
     resolver = _RESOLVERS.get(language)
     if resolver is None:
         return Discovery()
-    started = time.monotonic()
+    walk = _Walk(bounds, cancel)
     main = Path(os.path.abspath(main_path))
     base = main.parent
     try:
@@ -622,35 +642,61 @@ def discover_imports(
         if real_root is not None and _inside(real_base, real_root):
             roots.append(real_root)
     reader = _Reader(base, roots, buffer_text)
-    ctx = _Context(base, main.name)
-    in_git = is_git_repository(base)
+    rules = IgnoreRules.for_folder(real_base)
+    ctx = _Context(base, main.name, parse_limit=bounds.max_parse_bytes)
+    failure_noted = False
 
-    found: dict[str, FoundFile] = {}
-    oversized: dict[str, int] = {}
-    notes: list[str] = []
+    def ignored(name: str) -> bool:
+        """Whether git ignores the file by its name here or where its symlinks lead; with
+        unreadable rules, also anything a folder listing (not an import by name) found."""
+        nonlocal failure_noted
+        if rules is None:
+            return False
+        path = real_base / name
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            real = path
+        verdict = rules.ignored_path(path) or rules.ignored_path(real)
+        if rules.failure is not None:
+            ctx.listing_allowed = False
+            if not failure_noted:
+                failure_noted = True
+                walk.notes.append(_not_applied(rules.failure))
+            return verdict or name in ctx.listed
+        return verdict
+
+    if rules is not None and rules.failure is not None:
+        ctx.listing_allowed = False
+        failure_noted = True
+        walk.notes.append(_not_applied(rules.failure))
+
     seen: set[str] = {main.name}
     total = 0
     level: list[tuple[str, str]] = [(main.name, main_text)]
     while level:
-        wanted: list[str] = []
+        wanted: dict[str, None] = {}
+        looked: set[tuple[str, ...]] = set()
         for name, text in level:
             for options in resolver(name, text, ctx):
+                stop = walk.count_reference()
+                if stop is not None:
+                    return walk.result(stop)
+                key = tuple(options)
+                if key in looked:
+                    continue
+                looked.add(key)
                 choice = _first_existing(options, reader, seen, base)
-                if choice is not None and choice not in wanted:
-                    wanted.append(choice)
-        if in_git:
-            remaining = bounds.seconds - (time.monotonic() - started)
-            ignored = _git_ignored(base, wanted, remaining)
-            wanted = [w for w in wanted if w not in ignored]
+                if choice is not None and choice not in wanted and not ignored(choice):
+                    wanted[choice] = None
         next_level: list[tuple[str, str]] = []
         for name in wanted:
             seen.add(name)
-            if len(found) + len(oversized) >= bounds.max_files:
-                notes.append(f"stopped after {bounds.max_files} files")
-                return Discovery(tuple(found.values()), tuple(oversized.items()), tuple(notes))
-            if time.monotonic() - started > bounds.seconds:
-                notes.append(f"stopped after {bounds.seconds:g} s")
-                return Discovery(tuple(found.values()), tuple(oversized.items()), tuple(notes))
+            if len(walk.found) + len(walk.oversized) >= bounds.max_files:
+                return walk.result(f"stopped after {bounds.max_files} files")
+            stop = walk.stop_reason()
+            if stop is not None:
+                return walk.result(stop)
             path = base / name
             content = reader.buffer(path)
             origin: Origin = "buffer"
@@ -660,22 +706,21 @@ def discover_imports(
                 if size is None:
                     continue
                 if size > bounds.max_file_bytes:
-                    oversized[name] = size
+                    walk.oversized[name] = size
                     continue
                 if total + size > bounds.max_total_bytes:
-                    notes.append(f"stopped after reading {total} bytes")
-                    return Discovery(tuple(found.values()), tuple(oversized.items()), tuple(notes))
+                    return walk.result(f"stopped after reading {total} bytes")
                 content = reader.read(path, bounds.max_file_bytes)
                 if content is None:
                     continue
                 if len(content) > bounds.max_file_bytes:
-                    oversized[name] = len(content)
+                    walk.oversized[name] = len(content)
                     continue
             total += len(content)
-            found[name] = FoundFile(name, path, content, origin)
+            walk.found[name] = FoundFile(name, path, content, origin)
             next_level.append((name, content.decode("utf-8", "replace")))
         level = next_level
-    return Discovery(tuple(found.values()), tuple(oversized.items()), tuple(notes))
+    return walk.result()
 
 
 def _first_existing(
