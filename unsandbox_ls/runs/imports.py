@@ -578,12 +578,12 @@ class _Walk:
             return f"stopped after {self.bounds.seconds:g} s"
         return None
 
-    def count_reference(self) -> str | None:
-        """Count one import reference looked at; why discovery must stop, or None."""
+    def references_left(self) -> bool:
+        """Count one import reference to look at; False once the bound is reached."""
         if self.references >= self.bounds.max_references:
-            return f"stopped after {self.bounds.max_references} import references"
+            return False
         self.references += 1
-        return self.stop_reason()
+        return True
 
     def result(self, note: str | None = None) -> Discovery:
         if note is not None:
@@ -674,12 +674,18 @@ def discover_imports(
     seen: set[str] = {main.name}
     total = 0
     level: list[tuple[str, str]] = [(main.name, main_text)]
-    while level:
+    exhausted = False  # the reference bound was reached: read what was wanted, then stop
+    while level and not exhausted:
         wanted: dict[str, None] = {}
         looked: set[tuple[str, ...]] = set()
         for name, text in level:
+            if exhausted:
+                break
             for options in resolver(name, text, ctx):
-                stop = walk.count_reference()
+                if not walk.references_left():
+                    exhausted = True
+                    break
+                stop = walk.stop_reason()
                 if stop is not None:
                     return walk.result(stop)
                 key = tuple(options)
@@ -720,6 +726,8 @@ def discover_imports(
             walk.found[name] = FoundFile(name, path, content, origin)
             next_level.append((name, content.decode("utf-8", "replace")))
         level = next_level
+    if exhausted:
+        return walk.result(f"stopped after {bounds.max_references} import references")
     return walk.result()
 
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, TTL_DEFAULT
 from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
@@ -36,6 +36,12 @@ DISCOVERY_OFF = (
     "discover=false in the magic comment, the unsandbox.discoverImports setting, or "
     "--no-discover on the command line"
 )
+
+
+class Cancel(Protocol):
+    """What stops discovery when set (a `threading.Event`)."""
+
+    def is_set(self) -> bool: ...
 
 
 class RunRefused(Exception):
@@ -173,12 +179,17 @@ def _map_key(name: str, language_id: str | None) -> str:
 
 
 def build_plan(
-    source: Source, settings: RunSettings, *, buffer_text: BufferText | None = None
+    source: Source,
+    settings: RunSettings,
+    *,
+    buffer_text: BufferText | None = None,
+    cancel: Cancel | None = None,
 ) -> Plan:
     """The plan of a run; `RunRefused` (saying why, and that nothing was sent) if it cannot go.
 
     Blocking: it reads the files that go along. `buffer_text` gives the editor's text of an
-    open file (unsaved changes included), which is sent instead of the disk's.
+    open file (unsaved changes included), which is sent instead of the disk's. `cancel` (a
+    `threading.Event`) set while discovery runs stops it, and the run is refused.
     """
     from unsandbox_ls.api.errors import ValidationError
     from unsandbox_ls.api.models import ExecuteRequest, RawRunRequest, RunOptions
@@ -203,7 +214,9 @@ def build_plan(
     # a shebang run (`/run`) takes no input files: discovery is skipped, and files named by a
     # pattern are refused by the request's validation, saying so
     if source.kind != "shebang" and language is not None and discover and source.path:
-        found = _discover(source, language, settings, buffer_text)
+        found = _discover(source, language, settings, buffer_text, cancel)
+        if cancel is not None and cancel.is_set():
+            raise RunRefused(f"{name}: cancelled; nothing was sent")
         discovered = True
         notes = found.notes
         _refuse_oversized(name, found)
@@ -270,7 +283,11 @@ def _input_file(name: str, content: bytes) -> InputFile:
 
 
 def _discover(
-    source: Source, language: str, settings: RunSettings, buffer_text: BufferText | None
+    source: Source,
+    language: str,
+    settings: RunSettings,
+    buffer_text: BufferText | None,
+    cancel: Cancel | None,
 ) -> Discovery:
     from unsandbox_ls.runs.imports import discover_imports
 
@@ -278,7 +295,7 @@ def _discover(
     folder = os.path.dirname(os.path.abspath(source.path))
     root = next((r for r in settings.workspace_roots if _inside(folder, os.path.abspath(r))), None)
     return discover_imports(
-        language, Path(source.path), source.code, root=root, buffer_text=buffer_text
+        language, Path(source.path), source.code, root=root, buffer_text=buffer_text, cancel=cancel
     )
 
 

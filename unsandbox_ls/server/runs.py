@@ -114,7 +114,9 @@ async def _execute(
         settings = run_settings(ls.settings, workspace_roots(ls))
         buffers = open_buffers(ls)
         # reading the files that go along blocks: off the event loop
-        plan = await asyncio.to_thread(build_plan, source, settings, buffer_text=buffers.get)
+        plan = await asyncio.to_thread(
+            build_plan, source, settings, buffer_text=buffers.get, cancel=run.stop
+        )
         for note in plan.notes:  # discovery stopped early: some imports may be missing
             ls.log(f"unsandbox: {name}: import discovery {note}", types.MessageType.Warning)
         client = await borrow_client(ls, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -31,12 +32,15 @@ class Run:
     task: asyncio.Task[None] | None = None
     payload: RunFinished | None = None  # the runFinished params once finished
     lens_title: str | None = None  # the result lens once finished
+    #: set by `cancel`: stops import discovery, which runs in a worker thread
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def elapsed_ms(self) -> float:
         return (time.monotonic() - self.started) * 1000
 
     def cancel(self) -> bool:
-        """Cancel the run's task (the API client then deletes the job)."""
+        """Cancel the run's task (the API client then deletes the job) and its discovery."""
+        self.stop.set()
         if self.task is not None and not self.task.done():
             self.status = "cancelling"
             self.task.cancel()
