@@ -223,18 +223,20 @@ class Executor:
                 if self.drop_tools is not None:
                     os.chown(artifact_dir / name, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
         mounts = isolation.JobMounts(file_fds, artifact_dir, staging, artifact_files)
+        env_fd = isolation.env_args_memfd(env)  # the values stay off the command line
+        fds.append(env_fd)
         argv = isolation.bwrap_argv(
             self.layout,
             mounts,
             network=spec.network_mode == "semitrusted",
-            env=env,
+            env_fd=env_fd,
             script=script,
             status_fd=status_fd,
         )
         if self.drop_tools is not None:
             argv = isolation.privileged_prefix(self.drop_tools, staging) + argv
         # only the memfds: the status pipe's read end (also in `fds`) stays out of the job
-        return argv, tuple(file_fds.values())
+        return argv, (*file_fds.values(), env_fd)
 
 
 def _write_all(fd: int, content: bytes) -> None:

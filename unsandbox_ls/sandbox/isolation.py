@@ -23,6 +23,9 @@ What a job sees (built by `bwrap_argv`):
 * It runs as uid/gid 65534 inside, with no capabilities, `--die-with-parent`, `--new-session`
   (no terminal injection), `--disable-userns` (no nested user namespaces), and a cleared
   environment (only PATH, the defaults of `executor.DEFAULT_ENV` and the request's `env`).
+  That environment never appears on a command line (which every local user can read in
+  `/proc/*/cmdline`): its `--setenv` options reach bwrap through a memfd (`--args FD`,
+  `env_args_memfd`), which bwrap reads and closes before the job starts.
 
 Fork bombs: RLIMIT_NPROC is counted per user namespace and uid, so the limit set inside the
 sandbox (bash `ulimit -u`, 256) caps that job's own processes, not other jobs'. The kernel does
@@ -192,11 +195,14 @@ def bwrap_argv(
     mounts: JobMounts,
     *,
     network: bool,
-    env: dict[str, str],
+    env_fd: int | None,
     script: str,
     status_fd: int | None = None,
 ) -> list[str]:
     """The bwrap command line of one job (without any privilege-dropping prefix).
+
+    `env_fd` is `env_args_memfd`'s memfd of the job's environment (None: an empty one); it must
+    be passed to the child.
 
     With `status_fd`, bwrap writes JSON there; `{"exit-code": …}` appears only when the program
     was started, which tells a sandbox set-up failure from the program's own exit code.
@@ -240,10 +246,33 @@ def bwrap_argv(
         for name in mounts.artifact_files:
             argv += ["--bind", str(mounts.artifact_dir / name), f"/artifacts/{name}"]
     argv += ["--remount-ro", "/", "--chdir", SANDBOX_DIR]
-    for key, value in env.items():
-        argv += ["--setenv", key, value]
+    if env_fd is not None:
+        argv += ["--args", str(env_fd)]
     argv += ["--", "/bin/bash", "-c", script]
     return argv
+
+
+def env_args_memfd(env: dict[str, str]) -> int:
+    """A memfd holding `--setenv KEY VALUE` for each variable, NUL-separated, for bwrap's
+    `--args FD`: the values stay off every command line. The caller closes it (bwrap closes
+    its own copy once read). A NUL in a name or value (which would start another option) or
+    `=` in a name is refused with `ValueError`."""
+    parts: list[bytes] = []
+    for key, value in env.items():
+        if "\0" in key or "\0" in value or "=" in key or not key:
+            raise ValueError(f"invalid environment variable {key!r}")
+        parts += [b"--setenv", os.fsencode(key), os.fsencode(value)]
+    data = b"".join(part + b"\0" for part in parts)
+    fd = os.memfd_create("job-env", 0)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.lseek(fd, 0, os.SEEK_SET)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
 
 
 def privileged_prefix(tools: tuple[str, str], staging: dict[str, str]) -> list[str]:
