@@ -104,8 +104,10 @@ def test_a_record_from_a_payload_keeps_no_output_and_no_environment(tmp_path: Pa
 def test_diff_of_the_last_two_runs_reads_their_logs(tmp_path: Path) -> None:
     file = tmp_path / "a.py"
     logs = []
+    runs = history._runs_folder()  # a record's log is read only from the cache's runs folder
+    runs.mkdir(parents=True)
     for number, (out, err) in enumerate([("one\ntwo\n", ""), ("one\nthree\n", "Boom\n")]):
-        log = tmp_path / f"{number}.log"
+        log = runs / f"{number}.log"
         log.write_text(f"# header\n# more\n\n=== stdout ===\n{out}\n=== stderr ===\n{err}")
         logs.append(log)
         extra = {"logPath": str(log), "exitCode": number, "durationMs": 300 + 100 * number}

@@ -2,10 +2,18 @@
 
 One JSON line per finished run in `<user cache>/history/<hash of the workspace root>.jsonl`,
 appended under an exclusive lock (`<same name>.lock`) so the server and the CLI can write at
-once; the file keeps the last `KEEP` runs. A record holds what a user needs to find a run again
+once; the file keeps the last `KEEP` runs and at most `MAX_STORE_BYTES`. Only its tail (that
+many bytes) is ever read, so a store grown huge (or garbage appended to it) costs a bounded
+read, and the next append trims it back. A record holds what a user needs to find a run again
 (file, kind, language, status, exit code, duration, when, job id, files sent, log path) and
 never the environment, the credentials or the output itself: the output stays in the run's log
 file, which is where `diff_last_runs` reads it from. A line that does not parse is skipped.
+A record's `logPath` is read only if it is a regular file inside the cache's `runs/` folder (where
+runs write their logs), of at most `MAX_LOG_BYTES`: a record pointing at a FIFO, a device or any
+other file of the user's is refused, and the diff says so.
+
+Reading and writing block (file locks, disk): the language server calls this module from a
+worker thread.
 
 The workspace of a file is the nearest folder above it holding `.git`, `.hg`, `.svn`, `.jj` or
 `.helix` (what Helix calls the workspace), else the editor's workspace folder holding it (or the
@@ -22,6 +30,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +45,10 @@ logger = logging.getLogger(__name__)
 
 #: runs kept per workspace
 KEEP = 200
+#: the most of a store that is read (its tail), and what an append trims it back to
+MAX_STORE_BYTES = 1024 * 1024
+#: the largest run log read for a diff (two capped outputs and a header fit well within)
+MAX_LOG_BYTES = 8 * 1024 * 1024
 MARKERS = (".git", ".hg", ".svn", ".jj", ".helix")
 #: the fields of a record, in the order a table shows them
 FIELDS = (
@@ -93,20 +106,58 @@ def _locked(store: Path) -> Iterator[None]:
 
 
 # -- writing -----------------------------------------------------------------------------------
+def _tail_lines(store: Path, limit: int = MAX_STORE_BYTES) -> tuple[list[bytes], bool]:
+    """The whole lines of the last `limit` bytes of the store (a line cut by the start of the
+    tail is dropped), and whether anything before them was left unread. Never blocks on a
+    FIFO; ([], False) when there is no regular file."""
+    try:
+        fd = os.open(store, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return [], False
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return [], False
+        # one byte more than the tail: it tells whether the tail's first line is whole
+        start = max(info.st_size - limit - 1, 0)
+        chunks: list[bytes] = []
+        offset = start
+        while offset < info.st_size:
+            chunk = os.pread(fd, min(info.st_size - offset, 1024 * 1024), offset)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            offset += len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    cut = start > 0
+    if cut:
+        newline = data.find(b"\n")  # the line the tail cuts ends there
+        data = data[newline + 1 :] if newline >= 0 else b""
+    return data.splitlines(keepends=True), cut
+
+
 def append(root: Path, record: Mapping[str, Any], keep: int = KEEP) -> Path:
-    """Append one record to the workspace's history, keeping the last `keep` lines."""
+    """Append one record to the workspace's history, keeping the last `keep` lines and at
+    most `MAX_STORE_BYTES` (only that tail is read)."""
     store = store_path(root)
     line = (json.dumps(dict(record), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     with _locked(store):
-        fd = os.open(store, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(store, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o600)
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(f"{store} is not a regular file")
             os.write(fd, line)
         finally:
             os.close(fd)
-        lines = store.read_bytes().splitlines(keepends=True)
-        if len(lines) > keep:
+        lines, cut = _tail_lines(store)
+        if cut or len(lines) > keep:
+            kept = lines[-keep:]
+            while kept and sum(map(len, kept)) > MAX_STORE_BYTES:
+                kept = kept[1:]
             spare = store.with_suffix(f".{os.getpid()}.tmp")
-            spare.write_bytes(b"".join(lines[-keep:]))
+            spare.write_bytes(b"".join(kept))
             os.replace(spare, store)
     return store
 
@@ -182,13 +233,10 @@ def record_cli_run(plan: Plan, result: RunResult, duration_ms: float) -> None:
 
 # -- reading -----------------------------------------------------------------------------------
 def load(root: Path) -> list[dict[str, Any]]:
-    """Every readable record of the workspace, oldest first."""
-    try:
-        raw = store_path(root).read_bytes()
-    except FileNotFoundError:
-        return []
+    """Every readable record of the workspace (in the store's last `MAX_STORE_BYTES`), oldest
+    first."""
     records: list[dict[str, Any]] = []
-    for line in raw.splitlines():
+    for line in _tail_lines(store_path(root))[0]:
         try:
             record = json.loads(line)
         except ValueError:
@@ -211,16 +259,42 @@ def runs_of(
     return records[::-1]
 
 
+class LogRefused(Exception):
+    """A record's log that is not read; the message says why."""
+
+
+def _runs_folder() -> Path:
+    from unsandbox_ls.runs.output import cache_dir
+
+    return cache_dir() / "runs"
+
+
+def read_log(log_path: str) -> str:
+    """The stdout and stderr sections of a run's log (what a diff compares); `LogRefused`
+    unless it is a regular file inside the cache's `runs/` folder of at most `MAX_LOG_BYTES`."""
+    from unsandbox_ls.runs.source import FileRefused, read_regular_file
+
+    folder = os.path.realpath(_runs_folder())
+    real = os.path.realpath(log_path)
+    if os.path.dirname(real) != folder:
+        raise LogRefused(f"{log_path} is not a run log in {folder}; it was not read")
+    try:
+        data = read_regular_file(real, limit=MAX_LOG_BYTES, label=log_path)
+    except FileRefused as exc:
+        raise LogRefused(f"{exc}; it was not read") from None
+    text = data.decode("utf-8", errors="replace")
+    start = text.find("\n\n" + _STDOUT_MARK)
+    return text[start + 2 :] if start >= 0 else text
+
+
 def read_output(log_path: str | None) -> str | None:
-    """The stdout and stderr sections of a run's log (what a diff compares), or None."""
+    """`read_log`, or None when the record has no log or it is refused or gone."""
     if not log_path:
         return None
     try:
-        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        return read_log(log_path)
+    except LogRefused:
         return None
-    start = text.find("\n\n" + _STDOUT_MARK)
-    return text[start + 2 :] if start >= 0 else text
 
 
 def split_output(output: str) -> tuple[str, str]:
@@ -241,13 +315,26 @@ class RunDiff:
 
 def diff_last_runs(file: str, folders: Iterable[str] = ()) -> RunDiff | str:
     """The last two runs of `file` that left a log, compared; or why they cannot be."""
-    runs = [r for r in runs_of(file, folders) if read_output(r.get("logPath")) is not None]
+    runs: list[tuple[dict[str, Any], str]] = []
+    refused: list[str] = []
+    for record in runs_of(file, folders):
+        log_path = record.get("logPath")
+        if not isinstance(log_path, str) or not log_path:
+            continue
+        try:
+            runs.append((record, read_log(log_path)))
+        except LogRefused as exc:
+            refused.append(str(exc))
+        if len(runs) == 2:
+            break
     if len(runs) < 2:
         name = os.path.basename(file)
-        return f"unsandbox: {name} has {len(runs)} run(s) with output in the history; run it twice"
-    latest, previous = runs[0], runs[1]
-    old = read_output(previous.get("logPath")) or ""
-    new = read_output(latest.get("logPath")) or ""
+        why = f" (skipped: {'; '.join(refused[:3])})" if refused else ""
+        return (
+            f"unsandbox: {name} has {len(runs)} run(s) with output in the history{why}; "
+            f"run it twice"
+        )
+    (latest, new), (previous, old) = runs
     for record, text in ((previous, old), (latest, new)):
         record["output"] = text
         record["stdout"], record["stderr"] = split_output(text)

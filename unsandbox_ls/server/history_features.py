@@ -3,12 +3,15 @@
 `unsandbox.history [uri]` answers the recorded runs (newest first) of the document, or of the
 workspace without an argument; `unsandbox.diffLastRun [uri]` answers
 `{uri, change, diff, previous, latest}` for the document's last two runs (each with its `logPath`,
-`output`, `stdout` and `stderr`) and opens nothing itself. Clients without code lenses (Helix) get
+`output`, `stdout` and `stderr`) and opens nothing itself. Both read the store and the logs in a
+worker thread, after the records being written, so a huge store or a log that is a FIFO cannot
+hold up the server (`runs.history` bounds what it reads). Clients without code lenses (Helix) get
 the last result as an inlay hint at the end of the run's first line instead of the result lens.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from lsprotocol import types
@@ -39,20 +42,32 @@ def _with_uri(record: dict[str, Any]) -> dict[str, Any]:
     return {**record, "uri": from_fs_path(str(record["file"]))}
 
 
-def history_list(ls: UnsandboxLanguageServer, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+async def _written(ls: UnsandboxLanguageServer) -> None:
+    """Wait for the history records being written."""
+    if ls.history_writes:
+        await asyncio.wait(list(ls.history_writes))
+
+
+async def history_list(ls: UnsandboxLanguageServer, args: tuple[Any, ...]) -> list[dict[str, Any]]:
     from unsandbox_ls.runs import history
 
     folders = _folders(ls)
     path = _target_path(ls, args)
-    if path:
-        return [_with_uri(r) for r in history.runs_of(path, folders)]
-    roots = [history.folder_root(folder, folders) for folder in folders]
-    if not roots and ls.last_active_uri:
-        roots = [history.workspace_root(to_fs_path(ls.last_active_uri) or ".", folders)]
-    return [_with_uri(r) for r in history.runs_of(None, roots=roots)]
+    last = to_fs_path(ls.last_active_uri) if ls.last_active_uri else None
+    await _written(ls)
+
+    def read() -> list[dict[str, Any]]:
+        if path:
+            return [_with_uri(r) for r in history.runs_of(path, folders)]
+        roots = [history.folder_root(folder, folders) for folder in folders]
+        if not roots and last is not None:
+            roots = [history.workspace_root(last or ".", folders)]
+        return [_with_uri(r) for r in history.runs_of(None, roots=roots)]
+
+    return await asyncio.to_thread(read)
 
 
-def diff_last_run(ls: UnsandboxLanguageServer, args: tuple[Any, ...]) -> dict[str, Any]:
+async def diff_last_run(ls: UnsandboxLanguageServer, args: tuple[Any, ...]) -> dict[str, Any]:
     from unsandbox_ls.runs import history
 
     target = parse_command_args(args)
@@ -62,7 +77,8 @@ def diff_last_run(ls: UnsandboxLanguageServer, args: tuple[Any, ...]) -> dict[st
         message = "unsandbox: no file to compare; open one or pass its URI"
         ls.show(message, types.MessageType.Warning)
         return {"uri": uri, "error": message}
-    found = history.diff_last_runs(path, _folders(ls))
+    await _written(ls)
+    found = await asyncio.to_thread(history.diff_last_runs, path, _folders(ls))
     if isinstance(found, str):
         ls.show(found, types.MessageType.Warning)
         return {"uri": uri, "error": found}
@@ -111,12 +127,12 @@ def result_hints(
 
 def register(server: UnsandboxLanguageServer) -> None:
     @server.command(HISTORY)
-    def history_command(ls: UnsandboxLanguageServer, *args: Any) -> Any:
-        return history_list(ls, args)
+    async def history_command(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        return await history_list(ls, args)
 
     @server.command(DIFF_LAST_RUN)
-    def diff_command(ls: UnsandboxLanguageServer, *args: Any) -> Any:
-        return diff_last_run(ls, args)
+    async def diff_command(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        return await diff_last_run(ls, args)
 
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
     def inlay_hint(

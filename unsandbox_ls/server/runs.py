@@ -327,7 +327,8 @@ def _finish_result(
 
 
 def record_history(ls: UnsandboxLanguageServer, run: Run, plan: Plan | None) -> None:
-    """Append the finished run to its workspace's history (never raises)."""
+    """Append the finished run to its workspace's history, in a worker thread (the store is
+    locked and read); never raises. The history commands wait for the writes in flight."""
     from pygls.uris import to_fs_path
 
     from unsandbox_ls.runs import history
@@ -336,7 +337,13 @@ def record_history(ls: UnsandboxLanguageServer, run: Run, plan: Plan | None) -> 
     sent = [f.filename for f in plan.request.options.input_files] if plan else []
     folders = list(workspace_roots(ls))
     if run.payload is not None and run.uri.startswith("file:"):
-        history.record_finished(run.payload, path=path, folders=folders, files=sent)
+        write = ls.spawn(
+            asyncio.to_thread(
+                history.record_finished, dict(run.payload), path=path, folders=folders, files=sent
+            )
+        )
+        ls.history_writes.add(write)
+        write.add_done_callback(ls.history_writes.discard)
 
 
 def log_text(summary: str, stdout: str, stderr: str, log_path: str | None) -> str:

@@ -50,6 +50,8 @@ class UnsandboxLanguageServer(LanguageServer):
         self.progress_runs: dict[str, Run] = {}
         #: strong references to background tasks
         self.tasks: set[asyncio.Task[Any]] = set()
+        #: history records being written (in worker threads); history commands wait for them
+        self.history_writes: set[asyncio.Task[Any]] = set()
         #: API clients reused across runs (one per base URL and credentials)
         self.api_clients = ApiClients()
         self.last_active_uri: str | None = None
