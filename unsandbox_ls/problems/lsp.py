@@ -7,6 +7,11 @@ files, each linking back to the primary (across files), because Neovim and Helix
 listed in the primary's `relatedInformation` and get a Hint each too; a note with no spot of its
 own in the run's files (on the error's own spot, in a header, in a file that was not sent) is
 appended to the primary's message instead, so every editor's hover shows it.
+
+Folded: diagnostics identical in range, message and severity (a warning printed at each turn of
+a loop) become one, whose message ends in the count (`TIMES` and N); and one line of a file
+gets at most `MAX_PER_LINE` diagnostics, the last of them saying how many more there were (a
+run may print thousands on one line). Diagnostics that differ in column are distinct and kept.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ _SEVERITY = {
 MAX_FRAME_HINTS = 32
 #: Lines of a primary message beyond which further notes are left to the output log.
 MAX_NOTE_LINES = 12
+#: Diagnostics shown on one line of a file; the last says how many more there were.
+MAX_PER_LINE = 20
+#: the sign of a folded diagnostic's count, as in `(\u00d75)`
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 def to_range(spot: Spot, target: Target, encoding: str = "utf-16") -> lsp.Range:
@@ -91,9 +100,8 @@ def to_diagnostics(
     problems: list[Problem], target: Target, encoding: str = "utf-16"
 ) -> dict[str, list[lsp.Diagnostic]]:
     """Diagnostics per URI (the buffer's and the sent files'), each problem's primary first then
-    its frame and related hints."""
-    out: dict[str, list[lsp.Diagnostic]] = {}
-    seen: set[tuple[str, int, int, int, int, str, int]] = set()
+    its frame and related hints; identical ones folded and each line capped (module docstring)."""
+    counts: dict[tuple[str, int, int, int, int, str, int], list[Any]] = {}
     paths = output_paths(problems)
     for number, problem in enumerate(problems):
         for uri, diagnostic in _problem_diagnostics(problem, number, target, encoding, paths):
@@ -107,10 +115,42 @@ def to_diagnostics(
                 diagnostic.message,
                 int(diagnostic.severity or 0),
             )
-            if key not in seen:
-                seen.add(key)
-                out.setdefault(uri, []).append(diagnostic)
+            if key in counts:
+                counts[key][1] += problem.repeats
+            else:
+                counts[key] = [diagnostic, problem.repeats]
+    out: dict[str, list[lsp.Diagnostic]] = {}
+    per_line: dict[tuple[str, int], list[lsp.Diagnostic]] = {}
+    left_out: dict[tuple[str, int], list[lsp.Diagnostic]] = {}
+    for (uri, line, *_), (diagnostic, count) in counts.items():
+        if count > 1:
+            diagnostic.message = _counted(diagnostic.message, count)
+        shown = per_line.setdefault((uri, line), [])
+        if len(shown) < MAX_PER_LINE - 1:
+            shown.append(diagnostic)
+            out.setdefault(uri, []).append(diagnostic)
+        else:
+            left_out.setdefault((uri, line), []).append(diagnostic)
+    for (uri, _line), extra in left_out.items():
+        if len(extra) == 1:  # the 20th fits: no summary needed
+            out[uri].append(extra[0])
+            continue
+        severity = min(int(d.severity or lsp.DiagnosticSeverity.Hint) for d in extra)
+        out[uri].append(
+            lsp.Diagnostic(
+                range=extra[0].range,
+                message=f"… and {len(extra)} more on this line (all of them are in the output)",
+                severity=lsp.DiagnosticSeverity(severity),
+                source=SOURCE,
+            )
+        )
     return out
+
+
+def _counted(message: str, count: int) -> str:
+    """The message with its count at the end of its first line (what editors show inline)."""
+    first, newline, rest = message.partition("\n")
+    return f"{first} ({TIMES}{count}){newline}{rest}"
 
 
 def _data(problem: Problem, number: int, frame: int, target: Target) -> dict[str, Any]:

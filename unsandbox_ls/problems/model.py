@@ -50,6 +50,7 @@ class Problem:
     was read from (the full traceback), for hovers and the output log. `related` holds the
     problems that explain this one: compiler notes, or the earlier exceptions of a chain.
     `excerpt` is source text to look for in the buffer when the runtime names no line (R).
+    `repeats` is how many times the output printed this very problem (it is listed once).
     """
 
     message: str
@@ -59,3 +60,4 @@ class Problem:
     text: str = ""
     related: tuple[Problem, ...] = ()
     excerpt: str | None = None
+    repeats: int = 1

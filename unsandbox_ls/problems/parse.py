@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import cast
 
 from .cleaning import clean_lines
@@ -22,15 +23,17 @@ def parse_output(language: str, stderr: str, stdout: str = "") -> list[Problem]:
     """Problems found in a run's output, in the order printed; frames innermost first.
 
     The text is cleaned first (ANSI escapes, CRLF). Languages in `BOTH_STREAMS` (PHP) are also
-    read on stdout, and identical problems are reported once.
+    read on stdout, and identical problems are reported once (`repeats` counts how many times
+    one stream printed it).
     """
     names = PARSERS.get(language.lower(), FALLBACK)
     streams = [stderr]
     if language.lower() in BOTH_STREAMS and stdout:
         streams.append(stdout)
     found: list[Problem] = []
-    seen: set[tuple[str, str, tuple[tuple[str, int], ...]]] = set()
-    for stream in streams:
+    #: a problem's key → (its index in `found`, the stream it was first read on)
+    seen: dict[tuple[str, str, tuple[tuple[str, int], ...]], tuple[int, int]] = {}
+    for number, stream in enumerate(streams):
         if not stream:
             continue
         lines = clean_lines(stream)
@@ -42,6 +45,9 @@ def parse_output(language: str, stderr: str, stdout: str = "") -> list[Problem]:
                     tuple((frame.path, frame.line) for frame in problem.frames),
                 )
                 if key not in seen:
-                    seen.add(key)
+                    seen[key] = (len(found), number)
                     found.append(problem)
+                elif seen[key][1] == number:  # printed again (a loop), not on the other stream
+                    at = seen[key][0]
+                    found[at] = replace(found[at], repeats=found[at].repeats + 1)
     return found
