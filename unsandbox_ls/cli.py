@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--vcpu", type=int, metavar="N", help="virtual CPUs, 1-8 (default 1)")
     run.add_argument("--artifact-dir", default=".", help="where to save artifacts (default .)")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument("--raw", action="store_true",
+                     help="print the program's output exactly as it came (by default control "
+                     "characters that could steer a terminal are shown visibly)")  # fmt: skip
     run.add_argument("--compact", action="store_true",
                      help="plain text for an editor popup (Helix :sh): output, problems, "
                      "summary, all on stdout; exit 0 whenever the program ran")  # fmt: skip
@@ -100,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--diff", action="store_true",
                          help="unified diff of the outputs of FILE's last two runs")  # fmt: skip
     history.add_argument("--json", action="store_true", help="print the records as JSON")
+    history.add_argument("--raw", action="store_true",
+                         help="print the diffed outputs exactly as they came")  # fmt: skip
     history.add_argument("-n", "--limit", type=int, default=20, help="runs listed (default 20)")
     history.add_argument("--workspace", help="workspace folder (default: found from FILE or .)")
 

@@ -3,7 +3,9 @@
 The table lists the workspace's last runs (from the language server and from `unsandbox-ls run`)
 newest first; `--diff` prints the change of exit code and duration, then a unified diff of the
 outputs (stdout and stderr sections of the two logs) of FILE's last two runs. Everything goes to
-stdout, so Helix can show it in a `:sh` popup. Exit status: 0, or 1 when there is nothing to show
+stdout, so Helix can show it in a `:sh` popup. Names and messages have their control characters
+made visible, and the diff of the outputs is escaped as `run` escapes a program's output
+(`runs.terminal`) unless `--raw`. Exit status: 0, or 1 when there is nothing to show
 or compare (the reason on stderr), 2 bad usage.
 """
 
@@ -17,7 +19,9 @@ from pathlib import Path
 
 
 def _say(message: str) -> None:
-    print(f"unsandbox-ls: {message}", file=sys.stderr, flush=True)
+    from unsandbox_ls.runs.terminal import escape_line
+
+    print(f"unsandbox-ls: {escape_line(message)}", file=sys.stderr, flush=True)
 
 
 def history_command(args: argparse.Namespace) -> int:
@@ -40,9 +44,14 @@ def history_command(args: argparse.Namespace) -> int:
             data = {"previous": found.previous, "latest": found.latest, "change": found.header}
             print(json.dumps(data, ensure_ascii=False, indent=2))
             return 0
+        from unsandbox_ls.runs.terminal import escape_line, escape_output, is_terminal
+
         name = os.path.basename(args.file)
-        print(f"{name}: {found.header}")
-        sys.stdout.write("".join(found.diff) if found.diff else "(same output)\n")
+        print(escape_line(f"{name}: {found.header}"))
+        diff = "".join(found.diff) if found.diff else "(same output)\n"
+        if not args.raw:
+            diff = escape_output(diff, terminal=is_terminal(sys.stdout))
+        sys.stdout.write(diff)
         return 0
     if args.file:
         records = history.runs_of(args.file, folders)

@@ -2,9 +2,12 @@
 
 The same run as the editor's (`unsandbox_ls.runs`): the file's magic comment applies, the local
 files it imports go along (unless `--no-discover`), and the flags given win over the comment.
-The program's stdout goes to stdout and its stderr to stderr, unchanged; then, on stderr, one
+The program's stdout goes to stdout and its stderr to stderr; then, on stderr, one
 `PATH:LINE:COL: error: MESSAGE` line per problem found in the output, each naming its own file
-(`helpers.py:2:5: error: …` for an error raised in an imported file). Artifacts are saved to
+(`helpers.py:2:5: error: …` for an error raised in an imported file). Nothing printed can steer
+the terminal (`runs.terminal`): file names, problem lines and messages have every control
+character made visible (a newline in a name never starts a line); the program's output keeps
+its newlines and tabs, and only `--raw` prints it exactly as it came. Artifacts are saved to
 `--artifact-dir`. `--json` prints the whole result as one JSON object instead.
 
 Exit status: the program's own exit code when it ran to the end; otherwise 2 bad usage or a
@@ -41,6 +44,15 @@ class UsageError(Exception):
     """Bad command-line input (exit 2); the message says what to change."""
 
 
+def _write_output(args: argparse.Namespace, stream: TextIO, text: str) -> None:
+    """The program's output, escaped (`runs.terminal.escape_output`) unless `--raw`."""
+    from unsandbox_ls.runs.terminal import escape_output, is_terminal
+
+    if not getattr(args, "raw", False):
+        text = escape_output(text, terminal=is_terminal(stream))
+    _write_raw(stream, text)
+
+
 def _write_raw(stream: TextIO, text: str) -> None:
     """The program's output as UTF-8 bytes, whatever the terminal's encoding."""
     stream.flush()
@@ -53,7 +65,9 @@ def _write_raw(stream: TextIO, text: str) -> None:
 
 
 def _say(message: str) -> None:
-    print(f"unsandbox-ls: {message}", file=sys.stderr, flush=True)
+    from unsandbox_ls.runs.terminal import escape_line
+
+    print(f"unsandbox-ls: {escape_line(message)}", file=sys.stderr, flush=True)
 
 
 def parse_env(pairs: list[str]) -> dict[str, str]:
@@ -251,10 +265,12 @@ async def _run_at(
     if args.json:
         print(result_json(plan, result, saved, lines), flush=True)
     else:
-        _write_raw(sys.stdout, result.stdout)
-        _write_raw(sys.stderr, result.stderr)
+        from unsandbox_ls.runs.terminal import escape_line
+
+        _write_output(args, sys.stdout, result.stdout)
+        _write_output(args, sys.stderr, result.stderr)
         for line in lines:
-            print(line, file=sys.stderr)
+            print(escape_line(line), file=sys.stderr)
         for artifact in saved:
             _say(f"saved artifact {artifact.path}")
         if result.status not in ("completed",) and result.error:
@@ -291,10 +307,11 @@ class StatusLine:
     def show(self, update: JobUpdate) -> None:
         if self.stream is None:
             return
+        from unsandbox_ls.runs.terminal import escape_line
+
         job = update.job
-        self.stream.write(
-            f"\r\x1b[Kunsandbox-ls: job {job.job_id} {job.status} · {update.elapsed:.0f} s"
-        )
+        what = escape_line(f"job {job.job_id} {job.status}")  # as the API answered them
+        self.stream.write(f"\r\x1b[Kunsandbox-ls: {what} · {update.elapsed:.0f} s")
         self.stream.flush()
         self.shown = True
 
@@ -318,8 +335,8 @@ def _report_cancel(args: argparse.Namespace, plan: Plan, exc: BaseException) -> 
     if partial is not None and args.json:
         print(result_json(plan, partial, [], []), flush=True)
     elif partial is not None:
-        _write_raw(sys.stdout, partial.stdout)
-        _write_raw(sys.stderr, partial.stderr)
+        _write_output(args, sys.stdout, partial.stdout)
+        _write_output(args, sys.stderr, partial.stderr)
     printed = partial is not None and bool(partial.stdout or partial.stderr)
     _say(
         f"job {exc.job_id} was cancelled"

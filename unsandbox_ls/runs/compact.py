@@ -2,7 +2,8 @@
 
 The program's stdout, then its stderr, then the located problems as `PATH:LINE:COL: …` lines,
 then one summary line (`orders.py: exit 1 in 0.3 s: KeyError: 'price'`). Everything goes to
-stdout and terminal escapes are removed: Helix shows a command's stderr instead of its stdout
+stdout and terminal escapes are removed (other control characters are made visible,
+`runs.terminal`): Helix shows a command's stderr instead of its stdout
 whenever there is any, and shows no popup at all when the command exits non-zero, so the
 caller exits 0 whenever the program ran and the program's exit code is in the summary.
 """
@@ -31,15 +32,19 @@ def compact_text(
 ) -> str:
     """The popup text of one finished run."""
     from unsandbox_ls.runs import output
+    from unsandbox_ls.runs.terminal import escape_line, escape_output
 
     parts: list[str] = []
     for stream in (result.stdout, result.stderr):
         if stream:
-            parts.append(plain(stream).rstrip("\n"))
+            parts.append(escape_output(plain(stream), terminal=False).rstrip("\n"))
     if problem_lines:
-        parts.append("\n".join(plain(line) for line in problem_lines))
+        parts.append("\n".join(escape_line(line) for line in problem_lines))
     failed = not (result.status == "completed" and result.exit_code == 0)
     error_line = output.first_error_line(plain(result.stderr)) or result.error if failed else None
     summary = output.summary_line(name, result.status, result.exit_code, duration_ms, error_line)
-    parts.append("\n".join([*notes, ("✗ " if failed else "✓ ") + summary]))
+    summary = escape_line(summary)
+    parts.append(
+        "\n".join([*(escape_line(n) for n in notes), ("✗ " if failed else "✓ ") + summary])
+    )
     return "\n\n".join(parts) + "\n"

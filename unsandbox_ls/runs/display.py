@@ -4,7 +4,9 @@ local files, so a click in VS Code's output or `gf` in Neovim's split opens the 
 Only the paths the parsers read as frames of the run's files are replaced (`/sandbox/helpers.py`,
 `./helpers.lua`, `main.rb` → the local path of each), and only where the path stands whole:
 between the start of a line, a space, a quote or a bracket and one of `:`, `"`, `'`, `(`, `)`,
-`,`, a space or the end of the line. The run's log keeps the program's output exactly as it came.
+`,`, a space or the end of the line; a local path holding control characters (a newline, ESC)
+goes in with them made visible (`runs.terminal.escape_line`), so it cannot start a fake line. The
+run's log keeps the program's output exactly as it came.
 """
 
 from __future__ import annotations
@@ -46,4 +48,6 @@ def localise(text: str, replacements: dict[str, str]) -> str:
         + r")(?=[:\"'(),\s]|$)",
         re.M,
     )
-    return pattern.sub(lambda m: replacements[m[1]], text)
+    from unsandbox_ls.runs.terminal import escape_line
+
+    return pattern.sub(lambda m: escape_line(replacements[m[1]]), text)

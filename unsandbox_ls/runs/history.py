@@ -373,23 +373,25 @@ def change_line(previous: Mapping[str, Any], latest: Mapping[str, Any]) -> str:
 
 
 def table(records: Sequence[Mapping[str, Any]], cwd: str | None = None) -> str:
-    """A plain table, newest first: when, file, kind, result, duration, job, log."""
-    rows = [("WHEN", "FILE", "KIND", "RESULT", "TIME", "JOB", "LOG")]
+    """A plain table, newest first: when, file, kind, result, duration, job, log; every cell
+    on one line with its control characters visible (`runs.terminal.escape_line`)."""
+    from unsandbox_ls.runs.terminal import escape_line
+
+    rows: list[tuple[str, ...]] = [("WHEN", "FILE", "KIND", "RESULT", "TIME", "JOB", "LOG")]
     for r in records:
         file = str(r.get("file", ""))
         if cwd and file.startswith(cwd.rstrip(os.sep) + os.sep):
             file = file[len(cwd.rstrip(os.sep)) + 1 :]
-        rows.append(
-            (
-                str(r.get("when", "")).replace("T", " ").rstrip("Z"),
-                file,
-                str(r.get("kind", "")),
-                _exit(r),
-                _seconds(r.get("durationMs")),
-                str(r.get("jobId") or "-"),
-                str(r.get("logPath") or "-"),
-            )
+        raw = (
+            str(r.get("when", "")).replace("T", " ").rstrip("Z"),
+            file,
+            str(r.get("kind", "")),
+            _exit(r),
+            _seconds(r.get("durationMs")),
+            str(r.get("jobId") or "-"),
+            str(r.get("logPath") or "-"),
         )
+        rows.append(tuple(escape_line(cell) for cell in raw))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:
