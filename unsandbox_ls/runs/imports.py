@@ -530,6 +530,8 @@ class _Reader:
 
     def disk_size(self, path: Path) -> int | None:
         """The size of a regular file contained in the folder, or None."""
+        if not os.path.lexists(path):  # one system call for the usual miss (resolve takes more)
+            return None
         try:
             real = path.resolve(strict=True)
             info = real.stat()
