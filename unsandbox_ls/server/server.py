@@ -246,13 +246,16 @@ class UnsandboxLanguageServer(LanguageServer):
             logger.error("background task failed", exc_info=task.exception())
 
     async def cancel_all_runs(self, timeout: float = 5.0) -> None:
-        """Cancel every run in flight and wait (bounded) for their jobs to be deleted."""
+        """Cancel every run in flight and wait (bounded) for their jobs to be deleted and for
+        the history records being written."""
         runs = list(self.active_runs.values())
         for run in runs:
             run.cancel()
         pending = [r.task for r in runs if r.task is not None and not r.task.done()]
         if pending:
             await asyncio.wait(pending, timeout=timeout)
+        if self.history_writes:  # the records of the runs just ended, written in threads
+            await asyncio.wait(list(self.history_writes), timeout=timeout)
 
     # -- errors outside requests ---------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
