@@ -111,7 +111,7 @@ def test_reading_checks_the_api_limits_first(project: Path) -> None:
     base = str(project / "src")
     scope = scope_of(project)
     read = files.input_files(["data/*.csv"], ["../shared.csv"], base, scope)
-    assert {f.filename: f.content for f in read} == {"a.csv": b"a\n", "shared.csv": b"s\n"}
+    assert {f.name: f.content for f in read} == {"a.csv": b"a\n", "shared.csv": b"s\n"}
     with pytest.raises(FileRefused, match="matched no file"):
         files.input_files([], ["data/*.json"], base, scope)
     (project / "src" / "a.csv").write_text("other\n")

@@ -43,7 +43,7 @@ class Findings:
     @property
     def uris(self) -> tuple[str, ...]:
         """Every file of the run: the buffer's URI, then each sent file's."""
-        return (self.target.uri, *(f.uri for f in self.target.files))
+        return (self.target.uri, *(f.uri for f in self.target.files if f.uri))
 
     def diagnostics(self, encoding: str = "utf-16") -> dict[str, list[Diagnostic]]:
         """LSP diagnostics per URI (the buffer's and the sent files')."""

@@ -86,7 +86,7 @@ async def _run_command(
             snap.lines, target.start, target.end, encoding=ls.position_encoding()
         )
     else:
-        leader = _leader(ls, uri, snap.text, snap.language_id)
+        leader = comment_leader(snap.language or "python")
         line = target.start[0] if target.start is not None else None
         cell = cell_at(snap.lines, leader, line) if line is not None else None
         if cell is None:

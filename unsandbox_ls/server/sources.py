@@ -8,7 +8,7 @@ module only reads the editor's state.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,12 +25,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The buffer as it was when the command arrived: this text is what runs."""
+    """The buffer as it was when the command arrived: this text is what runs, in `language`
+    (chosen once, when the command arrives: `runStarted`, a cell's markers and the plan read
+    it; None when it cannot be told)."""
 
     text: str
     lines: list[str]
     version: int | None
     language_id: str | None
+    language: str | None = None
 
 
 def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
@@ -43,7 +46,8 @@ def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
 
     doc = ls.open_document(uri)
     if doc is not None:
-        return Snapshot(doc.source, list(doc.lines), doc.version, doc.language_id)
+        snap = Snapshot(doc.source, list(doc.lines), doc.version, doc.language_id)
+        return replace(snap, language=document_language(ls, uri, snap))
     path = uri_to_path(uri)
     if path is None:
         raise RunRefused(f"unsandbox: {uri} is not open and is not a local file")
@@ -51,7 +55,8 @@ def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
         text = read_source_file(path, label=display_name(uri))
     except FileRefused as exc:
         raise RunRefused(f"unsandbox: {exc}; nothing was sent") from None
-    return Snapshot(text, text.splitlines(keepends=True), None, None)
+    snap = Snapshot(text, text.splitlines(keepends=True), None, None)
+    return replace(snap, language=document_language(ls, uri, snap))
 
 
 def display_name(uri: str) -> str:
@@ -60,7 +65,8 @@ def display_name(uri: str) -> str:
 
 
 def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> str | None:
-    """The API language the buffer would run as (for `runStarted`), or None."""
+    """The API language the buffer runs as, or None (`runs.request.choose_language` with the
+    editor's settings, as `run_settings` gives them)."""
     from unsandbox_ls.runs.request import RunSettings, Source, choose_language
 
     source = Source(
