@@ -69,7 +69,7 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
 
 def _read_program(name: str) -> str:
     """The program's text: a regular UTF-8 file within the size cap."""
-    from unsandbox_ls.runs.source import FileRefused, read_source_file
+    from unsandbox_ls.runs.safe_read import FileRefused, read_source_file
 
     try:
         return read_source_file(Path(name), label=name)

@@ -1,4 +1,4 @@
-"""`unsandbox_ls.runs.files` and `.source` on their own: what a run may read, and what not."""
+"""`unsandbox_ls.runs.files` and `.safe_read` on their own: what a run may read, and what not."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from unsandbox_ls.runs import files
-from unsandbox_ls.runs.source import FileRefused, read_regular_file, read_source_file
+from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file, read_source_file
 
 
 @pytest.fixture

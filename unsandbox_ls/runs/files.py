@@ -15,7 +15,7 @@ send the user's own files out, so every file is *contained*:
   than `MAX_WALK_SECONDS` is stopped and refused. the language server builds a run in a
   worker thread, so it keeps answering meanwhile.
 - Only regular files are read, each checked against the API's limits (10 files, 5 MiB each,
-  10 MiB in all) before any byte is read (`unsandbox_ls.runs.source.read_regular_file`).
+  10 MiB in all) before any byte is read (`unsandbox_ls.runs.safe_read.read_regular_file`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, MAX_INPUT_FILES, MAX_INPUT_TOTAL_BYTES
-from unsandbox_ls.runs.source import FileRefused, in_pseudo_file_system, read_regular_file
+from unsandbox_ls.runs.safe_read import FileRefused, in_pseudo_file_system, read_regular_file
 from unsandbox_ls.sent_file import SentFile
 
 #: directory entries one pattern may look at before the walk is stopped

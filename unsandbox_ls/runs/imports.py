@@ -532,8 +532,8 @@ class _Reader:
 
     def read(self, path: Path, limit: int) -> bytes | None:
         """The file's bytes (a regular file of at most `limit` bytes, read the safe way of
-        `runs.source`), or None."""
-        from unsandbox_ls.runs.source import FileRefused, read_regular_file
+        `runs.safe_read`), or None."""
+        from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
         try:
             return read_regular_file(path.resolve(strict=True), limit=limit)

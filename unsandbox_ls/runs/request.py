@@ -306,7 +306,7 @@ def _contain_discovered(source: Source, settings: RunSettings, found: Discovery)
     """The rule of `runs.files` for what discovery read from disk (discovery keeps to the file's
     folder already; this also refuses ~/.unsandbox and the kernel's pseudo file systems)."""
     from unsandbox_ls.runs.files import resolve_entry
-    from unsandbox_ls.runs.source import FileRefused
+    from unsandbox_ls.runs.safe_read import FileRefused
 
     assert source.path is not None
     base = os.path.dirname(os.path.abspath(source.path))
@@ -347,7 +347,7 @@ def _named_files(source: Source, settings: RunSettings, magic: MagicOptions) -> 
     nothing) and `files=` of the magic comment (each must match), contained (`runs.files`); then
     the command line's `-f` files, read wherever they are."""
     from unsandbox_ls.runs.files import named_matches, read_input_files
-    from unsandbox_ls.runs.source import FileRefused, read_regular_file
+    from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
     try:
         base = (os.path.dirname(source.path) or ".") if source.path else None

@@ -40,9 +40,9 @@ def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
     """The open buffer (unsaved text included), or the file on disk; `RunRefused` if neither.
 
     A file that is not open is read only if it is a regular file within the size cap
-    (`unsandbox_ls.runs.source`): never a device, a FIFO or a file of /proc.
+    (`unsandbox_ls.runs.safe_read`): never a device, a FIFO or a file of /proc.
     """
-    from unsandbox_ls.runs.source import FileRefused, read_source_file
+    from unsandbox_ls.runs.safe_read import FileRefused, read_source_file
 
     doc = ls.open_document(uri)
     if doc is not None:
