@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
-    from unsandbox_ls.runs.request import Plan, RunKind, RunSettings
+    from unsandbox_ls.runs.plan import Plan, RunSettings
+    from unsandbox_ls.runs.source import RunKind
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 69
@@ -81,7 +82,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
     """The command line as run settings: every flag given is pinned (the file's magic comment
     applies to the rest, as in the editor)."""
     from unsandbox_ls.api.limits import TTL_DEFAULT
-    from unsandbox_ls.runs.request import RunSettings
+    from unsandbox_ls.runs.plan import RunSettings
 
     pinned: set[str] = set()
     if args.ttl is not None:
@@ -121,7 +122,8 @@ def prepare(args: argparse.Namespace) -> Plan:
     """Read the file and build the plan: what goes, and how (nothing is sent)."""
     from dataclasses import replace
 
-    from unsandbox_ls.runs.request import RunRefused, Source, build_plan, choose_language
+    from unsandbox_ls.runs.plan import RunRefused, build_plan, choose_language
+    from unsandbox_ls.runs.source import Source
 
     text = _read_program(args.file)
     settings = run_settings(args)

@@ -192,7 +192,7 @@ class ExecuteRequest:
 
     def validate(self) -> None:
         """`ValidationError` naming the first problem; checked once (where the request is built,
-        `runs.request.build_plan`): a request is immutable, so a later call returns at once."""
+        `runs.plan.build_plan`): a request is immutable, so a later call returns at once."""
         if _checked(self):
             return
         if not self.language:

@@ -285,7 +285,7 @@ def named_matches(
     optional: Sequence[str], required: Sequence[str], base: str | None, scope: FileScope
 ) -> list[Match]:
     """The files the patterns name, contained (blocking: the language server builds a run in a
-    worker thread, `unsandbox_ls.runs.request.build_plan`).
+    worker thread, `unsandbox_ls.runs.plan.build_plan`).
 
     `optional` patterns (the settings) may match nothing; each `required` one (the magic
     comment) must match a file. A buffer with no folder (`base` None) may not name files.

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.models import RunResult
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.problems.model import Problem
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.models import RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
     from unsandbox_ls.runs.outcome import Findings
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
     from unsandbox_ls.sent_file import SentFile
 
 

@@ -29,7 +29,7 @@ from unsandbox_ls.server.regions import (
 from unsandbox_ls.server.server import UnsandboxLanguageServer
 
 if TYPE_CHECKING:
-    from unsandbox_ls.runs.request import RunKind
+    from unsandbox_ls.runs.source import RunKind
     from unsandbox_ls.server.run_finished import RunFinished
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def _refuse(ls: UnsandboxLanguageServer, message: str) -> dict[str, Any]:
 async def _run_command(
     ls: UnsandboxLanguageServer, kind: RunKind, args: tuple[Any, ...]
 ) -> RunFinished | dict[str, Any] | None:
-    from unsandbox_ls.runs.request import RunRefused
+    from unsandbox_ls.runs.plan import RunRefused
     from unsandbox_ls.server import runs, sources
 
     target = parse_command_args(args)

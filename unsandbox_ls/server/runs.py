@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from unsandbox_ls.runs import output
-from unsandbox_ls.runs.request import RunRefused
+from unsandbox_ls.runs.plan import RunRefused
 from unsandbox_ls.server import failure_messages
 from unsandbox_ls.server.document_uris import uri_to_path
 from unsandbox_ls.server.progress import Progress
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
     from unsandbox_ls.server.regions import Region
     from unsandbox_ls.server.server import UnsandboxLanguageServer
 
@@ -97,7 +97,7 @@ async def _execute(
     ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapshot, progress: Progress
 ) -> None:
     from unsandbox_ls.runs.execute import execute
-    from unsandbox_ls.runs.request import build_plan
+    from unsandbox_ls.runs.plan import build_plan
 
     name = display_name(run.uri)
     plan: Plan | None = None

@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unsandbox_ls.runs.request import RunRefused
+from unsandbox_ls.runs.plan import RunRefused
 from unsandbox_ls.server.document_uris import uri_to_path
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient
-    from unsandbox_ls.runs.request import RunSettings, Source
+    from unsandbox_ls.runs.plan import RunSettings
+    from unsandbox_ls.runs.source import Source
     from unsandbox_ls.server.regions import Region
     from unsandbox_ls.server.server import UnsandboxLanguageServer
     from unsandbox_ls.server.settings import Settings
@@ -65,9 +66,10 @@ def display_name(uri: str) -> str:
 
 
 def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> str | None:
-    """The API language the buffer runs as, or None (`runs.request.choose_language` with the
+    """The API language the buffer runs as, or None (`runs.plan.choose_language` with the
     editor's settings, as `run_settings` gives them)."""
-    from unsandbox_ls.runs.request import RunSettings, Source, choose_language
+    from unsandbox_ls.runs.plan import RunSettings, choose_language
+    from unsandbox_ls.runs.source import Source
 
     source = Source(
         uri=uri, path=uri_to_path(uri), lines=snap.lines, code=snap.text,
@@ -78,7 +80,7 @@ def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> 
 
 def source_of(uri: str, snap: Snapshot, region: Region, run_id: str) -> Source:
     """The run's source: the buffer's lines and the region of it that is sent."""
-    from unsandbox_ls.runs.request import Source
+    from unsandbox_ls.runs.source import Source
 
     return Source(
         uri=uri,
@@ -100,7 +102,7 @@ EXTRA_ROOTS_ENV = "UNSANDBOX_EXTRA_ROOTS"
 
 def run_settings(settings: Settings, workspace_roots: tuple[str, ...]) -> RunSettings:
     """The editor's settings as the run pipeline reads them (the magic comment may override)."""
-    from unsandbox_ls.runs.request import RunSettings
+    from unsandbox_ls.runs.plan import RunSettings
 
     from_env = [p for p in os.environ.get(EXTRA_ROOTS_ENV, "").split(os.pathsep) if p]
     return RunSettings(

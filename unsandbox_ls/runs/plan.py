@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, TTL_DEFAULT
 from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
 from unsandbox_ls.runs.magic_comment import MagicCommentError, MagicOptions, parse_magic_comment
+from unsandbox_ls.runs.source import Source
 from unsandbox_ls.sent_file import SentFile
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from unsandbox_ls.runs.imports import Discovery
 
 T = TypeVar("T")
-RunKind = Literal["file", "shebang", "selection", "cell"]
 Mode = Literal["auto", "async", "sync"]
 #: an open buffer's text for a local path, or None when it is not open
 BufferText = Callable[[Path], "str | None"]
@@ -41,40 +41,6 @@ DISCOVERY_OFF = (
 
 class RunRefused(Exception):
     """The run cannot be sent (nothing was sent); the message is for the user."""
-
-
-@dataclass(frozen=True)
-class Source:
-    """What runs: the document (its URI, local path, lines) and the part of it that is sent.
-
-    `code` is the whole text for a file or shebang run; for a selection or cell it is that
-    part, which starts at `line_offset` (0-based) and `column_offset` (code points).
-    """
-
-    uri: str
-    path: str | None
-    lines: tuple[str, ...] | list[str]
-    code: str
-    kind: RunKind = "file"
-    line_offset: int = 0
-    column_offset: int = 0
-    language_id: str | None = None
-    version: int | None = None
-    run_id: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The file's name for messages (`orders.py`), or the URI's last part."""
-        if self.path:
-            return os.path.basename(self.path)
-        return self.uri.rstrip("/").rsplit("/", 1)[-1] or self.uri
-
-    @property
-    def text(self) -> str:
-        """The whole document (its lines may keep their line ends, as an editor's do)."""
-        if any(line.endswith("\n") for line in self.lines):
-            return "".join(self.lines)
-        return "\n".join(self.lines)
 
 
 @dataclass(frozen=True)
