@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from unsandbox_ls.runs.imports import Bounds, discover_imports
-from unsandbox_ls.runs.request import RunRefused, RunSettings, Source, build_plan
+from unsandbox_ls.runs.plan import RunRefused, RunSettings, build_plan
+from unsandbox_ls.runs.source import Source
 from unsandbox_ls.server.state import Run
 
 COUNT = 300_000

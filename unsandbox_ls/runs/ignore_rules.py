@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pathspec
 
-from unsandbox_ls.runs.source import FileRefused, read_regular_file
+from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
 #: an ignore file larger than this is not read (and the rules count as unreadable)
 MAX_IGNORE_FILE_BYTES = 1024 * 1024
