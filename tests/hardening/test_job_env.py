@@ -13,6 +13,7 @@ import secrets
 import threading
 from typing import Any
 
+import pytest
 from support.sandbox import SandboxServer
 
 from unsandbox_ls.sandbox import isolation
@@ -47,8 +48,6 @@ def command_lines() -> list[bytes]:
 
 def test_job_env_values_are_on_no_command_line(sandbox_server: SandboxServer) -> None:
     if not isolation.bwrap_available():
-        import pytest
-
         pytest.skip("the job's command lines are bwrap's: bubblewrap is not installed")
     secret = "pw-" + secrets.token_hex(16)
     env = {"DB_PASSWORD": secret, "EXPECTED": secret[::-1], "ODD": "two\nlines and =signs"}
