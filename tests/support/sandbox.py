@@ -81,6 +81,9 @@ class SandboxServer:
     log: IO[bytes] = field(repr=False)
     #: the variant of tests/conftest.py this server serves ("flat", "nested", "pending")
     variant: str = "flat"
+    #: its job layout ("docs", "hosted", "hosted-code-cwd"), and whether `/` in names is refused
+    layout: str = "docs"
+    flat_names: bool = False
 
     @property
     def env(self) -> dict[str, str]:
