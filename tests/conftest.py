@@ -25,6 +25,9 @@ per layout, each server started on first use and kept for the session:
                      tests show, with the API docs' names rule
     hosted-code-cwd  the same folders, the cwd at the code's folder, names with folders accepted
 
+A module whose tests depend only on the code's name and folder, not on the cwd, can run them in
+fewer layouts by naming them in `SANDBOX_LAYOUTS_USED`.
+
 A test module lists what fails in a layout today in `NEEDS_STARTUP_HOOK`, a set of
 `(test function, layout, case)` (case: the test's `case` parameter, or None for every one);
 those runs are marked `xfail(strict=True)`, so they show, and pass the day the client can run
@@ -95,9 +98,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sandbox_variant" in metafunc.fixturenames:
         metafunc.parametrize("sandbox_variant", list(SANDBOX_VARIANTS), indirect=True)
     if "sandbox_layout" in metafunc.fixturenames:
-        metafunc.parametrize(
-            "sandbox_layout", list(SANDBOX_LAYOUTS), indirect=True, scope="session"
-        )
+        used = getattr(metafunc.module, "SANDBOX_LAYOUTS_USED", SANDBOX_LAYOUTS)
+        metafunc.parametrize("sandbox_layout", list(used), indirect=True, scope="session")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -34,7 +34,6 @@ from unsandbox_ls.problems.mapping import SentFile, encode_column
 from unsandbox_ls.problems.text import to_terminal_lines
 from unsandbox_ls.runs.display import local_paths, localise
 from unsandbox_ls.runs.imports import Discovery, discover_imports
-from unsandbox_ls.sandbox.layouts import LAYOUTS
 
 HERE = Path(__file__).resolve().parent / "multifile"
 CASES = sorted(p.name for p in HERE.iterdir() if p.is_dir())
@@ -107,7 +106,6 @@ class Ran:
     discovery: Discovery
     #: the job, or `{"http_status": N, "answer": …}` when the sandbox refused the request
     job: dict[str, Any]
-    layout: str = "docs"
 
 
 def run(server: SandboxServer, folder: Path, language: str, discovery: Discovery) -> dict[str, Any]:
@@ -152,7 +150,7 @@ def results(
         main = main_file(folder)
         discovery = discover_imports(language, main, main.read_text(), root=folder)
         job = run(sandbox_layout, folder, language, discovery)
-        return case, Ran(folder, language, discovery, job, sandbox_layout.layout)
+        return case, Ran(folder, language, discovery, job)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(pool.map(one, wanted))
@@ -173,7 +171,8 @@ def target_for(ran: Ran, texts: dict[str, str] | None = None) -> Target:
         uri=main.as_uri(),
         lines=main.read_text().split("\n"),
         path=str(main),
-        submitted_name=LAYOUTS[ran.layout].code_name(ran.language),
+        # what the client calls the code, whatever name the sandbox gives it
+        submitted_name="Main.java" if ran.language == "java" else f"main{main.suffix}",
         files=sent,
     )
 
