@@ -37,14 +37,6 @@ NEEDS_STARTUP_HOOK: set[tuple[str, str, str | None]] = {
 }
 
 
-@pytest.fixture
-def layout_env(sandbox_layout: Any, tmp_path: Path) -> dict[str, str]:
-    """The UNSANDBOX_* variables of each layout's server in turn, and an empty HOME."""
-    home = tmp_path / "home"
-    home.mkdir(exist_ok=True)
-    return {**sandbox_layout.env, "HOME": str(home)}
-
-
 @pytest_asyncio.fixture(params=PROFILES)
 async def layout_session(
     request: pytest.FixtureRequest, layout_env: dict[str, str], workspace: Path
