@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--workspace", help="workspace folder (default: found from FILE or .)")
 
     doctor = sub.add_parser("doctor", help="show which credentials and base URL would be used")
+    doctor.add_argument("--probe", action="store_true",
+                        help="also run one tiny job and report where the backend puts the code "
+                        "and the input files, the cwd, and whether names with '/' are accepted "
+                        "(cached per base URL in the user cache)")  # fmt: skip
     _add_api_options(doctor)
     return parser
 
