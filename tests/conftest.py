@@ -47,7 +47,7 @@ _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
-from support.sandbox import SandboxServer, start_sandbox_server  # noqa: E402
+from support.sandbox import HOOK_REASON, SandboxServer, start_sandbox_server  # noqa: E402
 
 #: variant name → the `unsandbox-ls sandbox` flags that select it
 SANDBOX_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -68,7 +68,6 @@ SERVER_FLAGS: dict[str, tuple[str, ...]] = {
     "layout-hosted": ("--layout", "hosted", "--names", "flat"),
     "layout-hosted-code-cwd": ("--layout", "hosted-code-cwd"),
 }
-HOOK_REASON = "issue 17: needs the start-up hook"
 
 
 class SandboxServers:

@@ -31,6 +31,8 @@ import httpx
 from unsandbox_ls.api.signing import sign
 
 STARTUP_TIMEOUT = 30.0
+#: why a run in a job layout is expected to fail today (tests/conftest.py, `NEEDS_STARTUP_HOOK`)
+HOOK_REASON = "issue 17: needs the start-up hook"
 
 
 def _die_with_parent() -> None:
