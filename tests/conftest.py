@@ -98,7 +98,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("sandbox_variant", list(SANDBOX_VARIANTS), indirect=True)
     if "sandbox_layout" in metafunc.fixturenames:
         used = getattr(metafunc.module, "SANDBOX_LAYOUTS_USED", SANDBOX_LAYOUTS)
-        metafunc.parametrize("sandbox_layout", list(used), indirect=True, scope="session")
+        metafunc.parametrize("sandbox_layout", list(used), indirect=True, scope="module")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
