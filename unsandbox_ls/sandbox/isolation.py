@@ -8,17 +8,17 @@ What a job sees (built by `bwrap_argv`):
   (`--share-net`); the local server has no egress proxy, so that mode means "the host's
   network", including services listening on the host's loopback.
 * A new root: the system directories (`/usr`, `/etc`, `/lib*`, `/bin`, `/sbin`, `/opt`, and
-  packaged toolchain data kept elsewhere, such as `/var/lib/ghc`) and the toolchain directories
-  found at start-up (a Python installation outside `/usr`, the rustup and cargo homes) bound
-  **read-only** at their usual paths; a fresh `/proc`; a minimal `/dev`; size-limited tmpfs `/tmp`
-  and `/dev/shm`; and a size-limited tmpfs working directory `/sandbox` holding the code and, in
-  the default layout, the input files (copied in through memfds; `layouts` says where each layout
-  puts them, `/tmp/input` in the hosted ones). The root itself is remounted read-only: only
-  `/sandbox`, `/tmp` and `/dev/shm` can be written, and nothing written survives the job. No host
-  directory is writable: when the job asked for its compiled binary, the artifact files alone
-  (pre-created empty in a per-job host directory) are bound at `/artifacts/<name>`; `/artifacts`
-  itself is on the read-only root, so the job can fill those files, each up to RLIMIT_FSIZE, but
-  create no others.
+  packaged toolchain data kept elsewhere, such as `/var/lib/ghc`) and the
+  toolchain directories found at start-up (a Python installation outside `/usr`, the rustup and
+  cargo homes) bound **read-only** at their usual paths; a fresh `/proc`; a minimal `/dev`;
+  size-limited tmpfs `/tmp` and `/dev/shm`; and a size-limited tmpfs working directory
+  `/sandbox` holding the code and the input files (copied in through memfds; where each job
+  layout puts them, `/tmp/input` in the hosted ones, is in `layouts`). The root itself is
+  remounted read-only: only `/sandbox`, `/tmp` and `/dev/shm` can be written, and nothing written
+  survives the job. No host directory is writable: when the job asked for its compiled binary,
+  the artifact files alone (pre-created empty in a per-job host directory) are bound at
+  `/artifacts/<name>`; `/artifacts` itself is on the read-only root, so the job can fill those
+  files, each up to RLIMIT_FSIZE, but create no others.
 * Only stdin (`/dev/null`), stdout and stderr are open in it: the memfds of `--file` are closed by
   bwrap, and bwrap's `--json-status-fd` pipe (both ends) stays outside.
 * It runs as uid/gid 65534 inside, with no capabilities, `--die-with-parent`, `--new-session`
