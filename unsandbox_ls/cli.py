@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="where a finished job's result fields sit in GET /jobs/{id}: on "
                          "the job (flat, default) or under 'result' (nested, as in the API "
                          "docs; DELETE then answers {message, job_id, result})")  # fmt: skip
+    sandbox.add_argument("--stop", action="store_true",
+                         help="stop this user's shared sandbox (the one `run` starts when no "
+                         "keys exist) and exit")  # fmt: skip
     sandbox.add_argument("--pending-after", type=int, metavar="MS",
                          help="answer POST /execute and /run with {job_id, status: pending} "
                          "when the job has not finished within MS milliseconds (0: always); "
@@ -134,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         from unsandbox_ls.history_command import history_command
 
         return history_command(args)
+    if args.command == "sandbox" and args.stop:
+        from unsandbox_ls.local_backend import stop_command
+
+        return stop_command()
     if args.command == "sandbox":
         missing = _missing_sandbox_extra()
         if missing:

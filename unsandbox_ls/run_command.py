@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     import argparse
 
+    import httpx
+
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
@@ -205,13 +207,18 @@ async def _run(args: argparse.Namespace, plan: Plan) -> int:
         _say(f"{plan.name}: import discovery {note}")
     async with local_target(args, say=_say) as local:
         if local is not None:
-            return await _run_at(args, plan, *local)
+            credentials = local.credentials()
+            return await _run_at(args, plan, local.base_url, credentials, local.transport())
     base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
     return await _run_at(args, plan, base_url, credentials)
 
 
 async def _run_at(
-    args: argparse.Namespace, plan: Plan, base_url: str, credentials: Credentials
+    args: argparse.Namespace,
+    plan: Plan,
+    base_url: str,
+    credentials: Credentials,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
     from unsandbox_ls.runs import history
@@ -220,7 +227,7 @@ async def _run_at(
     from unsandbox_ls.runs.outcome import read_findings
 
     started = time.monotonic()
-    async with UnsandboxClient(base_url, credentials) as client:
+    async with UnsandboxClient(base_url, credentials, transport=transport) as client:
         progress = StatusLine(sys.stderr)
         try:
             result = await execute(plan, client, on_update=progress.show)
