@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--artifact", action="store_true", help="return the compiled binary")
     run.add_argument("--wasm-artifact", action="store_true", help="return a WebAssembly build")
     run.add_argument("--vcpu", type=int, metavar="N", help="virtual CPUs, 1-8 (default 1)")
-    run.add_argument("--artifact-dir", default=".", help="where to save artifacts (default .)")
+    run.add_argument("--artifact-dir",
+                     help="where to save the artifacts asked for (default: the cache's "
+                     "artifacts folder; an existing file is never overwritten)")  # fmt: skip
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument("--compact", action="store_true",
                      help="plain text for an editor popup (Helix :sh): output, problems, "

@@ -29,6 +29,7 @@ import os
 import secrets
 import shutil
 import stat
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -97,7 +98,12 @@ def ensure_private(path: Path) -> Path:
     return path
 
 
-def _default_cache() -> Path:
+def _default_cache(env: Mapping[str, str]) -> Path:
+    """`<user cache>/unsandbox-ls`: `$XDG_CACHE_HOME` (as `env` has it) on Linux, else where
+    platformdirs says."""
+    cache = env.get("XDG_CACHE_HOME", "").strip()
+    if cache and os.path.isabs(cache) and sys.platform.startswith("linux"):
+        return Path(cache) / "unsandbox-ls"
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("unsandbox-ls"))
@@ -114,7 +120,7 @@ def choose_dir(env: Mapping[str, str] | None = None) -> Path:
         with contextlib.suppress(OSError):
             if _owned_and_private(os.lstat(runtime)):
                 return Path(runtime) / "unsandbox-ls"
-    return _default_cache() / "sandbox"
+    return _default_cache(env) / "sandbox"
 
 
 def private_dir(env: Mapping[str, str] | None = None) -> Path:

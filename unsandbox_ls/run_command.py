@@ -222,7 +222,6 @@ async def _run_at(
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
     from unsandbox_ls.runs import history
-    from unsandbox_ls.runs.artifacts import save_artifacts
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
 
@@ -238,17 +237,7 @@ async def _run_at(
         finally:
             progress.clear()
     history.record_cli_run(plan, result, (time.monotonic() - started) * 1000)
-    saved: list[SavedArtifact] = []
-    if result.artifacts:
-        try:
-            saved = save_artifacts(
-                [(a.filename, a.content) for a in result.artifacts],
-                Path(args.artifact_dir),
-                source=plan.source.path,
-                protected=[s.path for s in plan.sent],
-            )
-        except OSError as exc:
-            _say(f"could not save the artifacts in {args.artifact_dir}: {exc.strerror}")
+    saved = _save_artifacts(args, plan, result)
     findings = read_findings(plan, result)
     if findings.error:
         _say(findings.error)
@@ -263,7 +252,7 @@ async def _run_at(
         for line in lines:
             print(line, file=sys.stderr)
         for artifact in saved:
-            _say(f"saved artifact {artifact.path}")
+            _say(_saved_line(artifact))
         if result.status not in ("completed",) and result.error:
             _say(f"the job {result.status}: {result.error}")
         elif result.status == "timeout":
@@ -272,13 +261,47 @@ async def _run_at(
     return program_status(result)
 
 
+def _save_artifacts(args: argparse.Namespace, plan: Plan, result: RunResult) -> list[SavedArtifact]:
+    """Save the artifacts the run asked for (`runs.artifacts`: the folder named with
+    `--artifact-dir`, else the cache's); say what was ignored or could not be saved."""
+    from unsandbox_ls.runs import artifacts
+
+    if not result.artifacts:
+        return []
+    if not artifacts.asked_for(plan):
+        _say(artifacts.not_asked_message(len(result.artifacts)))
+        return []
+    run_id = plan.source.run_id or result.job_id or f"cli-{os.getpid()}-{time.time_ns()}"
+    directory = artifacts.artifact_folder(args.artifact_dir, None, run_id)
+    try:
+        report = artifacts.save_artifacts(
+            [(a.filename, a.content) for a in result.artifacts],
+            directory,
+            source=plan.source.path,
+            protected=[s.path for s in plan.sent],
+        )
+    except OSError as exc:
+        _say(f"could not save the artifacts in {directory}: {exc.strerror}")
+        return []
+    finally:
+        if not args.artifact_dir:
+            artifacts.prune_artifact_runs()
+    for problem in report.problems:
+        _say(problem)
+    return report.saved
+
+
+def _saved_line(artifact: SavedArtifact) -> str:
+    return f"saved artifact {artifact.path}" + (f" ({artifact.note})" if artifact.note else "")
+
+
 def _print_compact(
     plan: Plan, result: RunResult, lines: list[str], saved: list[SavedArtifact], started: float
 ) -> int:
     """`--compact`: everything on stdout for an editor popup; 0 whenever the program ran."""
     from unsandbox_ls.runs.compact import compact_text
 
-    notes = [f"unsandbox-ls: saved artifact {artifact.path}" for artifact in saved]
+    notes = [f"unsandbox-ls: {_saved_line(artifact)}" for artifact in saved]
     if result.status == "timeout":
         notes.append(f"unsandbox-ls: the job hit its time limit ({plan.request.options.ttl} s)")
     duration = (time.monotonic() - started) * 1000
