@@ -2,7 +2,7 @@
 
 Real processes only: the CLI is run as a subprocess with no keys anywhere (so it uses this
 user's shared local sandbox), each test with a private runtime folder of its own
-(`UNSANDBOX_LS_RUNTIME_DIR`); the impostor is `impostor.py`, a process that reads every
+(`UNSANDBOX_LS_RUNTIME_DIR`); the impostor is `support/impostor.py`, a process that reads every
 `/proc/*/cmdline` of the test's processes in a loop and races to bind whatever port or socket
 it finds there.
 """
@@ -13,19 +13,17 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.impostor import NOBODY, Impostor
 from support.keyless import keyless_env, stop_shared_sandbox
 
 from unsandbox_ls import private_dir
 
-HERE = Path(__file__).resolve().parent
 TIMEOUT = 120
-NOBODY = 65534
 
 
 @pytest.fixture
@@ -103,41 +101,6 @@ def wait_gone(pid: int, timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return False
-
-
-class Impostor:
-    """`impostor.py` as a subprocess, its stdout lines collected by a thread."""
-
-    def __init__(self, *, uid: int | None = None, sockets: tuple[str, ...] = ()) -> None:
-        command = [sys.executable, str(HERE / "impostor.py"), "--ancestor", str(os.getpid())]
-        if uid is not None:
-            command += ["--uid", str(uid)]
-        for path in sockets:
-            command += ["--socket", path]
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        deadline = time.monotonic() + 30
-        while "scanning" not in self.lines:  # it printed this after its first full scan
-            assert self.process.poll() is None, f"the impostor exited: {self.lines}"
-            assert time.monotonic() < deadline, "the impostor did not start"
-            time.sleep(0.02)
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def requests(self) -> list[str]:
-        return [line for line in self.lines if line.startswith("got ")]
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-        self._reader.join(timeout=5)
 
 
 IMPOSTOR_UIDS = [None, NOBODY] if os.geteuid() == 0 else [None]

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -42,6 +43,8 @@ FAKE_RESULT = {
     ],
 }
 _LOCK = threading.Lock()
+#: the uid the tests give an impostor of another user (nobody)
+NOBODY = 65534
 
 
 def say(line: str) -> None:
@@ -189,6 +192,41 @@ def main() -> int:
     while True:
         scan(taken, own, args.ancestor)
         time.sleep(0.002)
+
+
+class Impostor:
+    """This script as a subprocess (for the tests), its stdout lines collected by a thread."""
+
+    def __init__(self, *, uid: int | None = None, sockets: tuple[str, ...] = ()) -> None:
+        command = [sys.executable, __file__, "--ancestor", str(os.getpid())]
+        if uid is not None:
+            command += ["--uid", str(uid)]
+        for path in sockets:
+            command += ["--socket", path]
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + 30
+        while "scanning" not in self.lines:  # it printed this after its first full scan
+            assert self.process.poll() is None, f"the impostor exited: {self.lines}"
+            assert time.monotonic() < deadline, "the impostor did not start"
+            time.sleep(0.02)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def requests(self) -> list[str]:
+        return [line for line in self.lines if line.startswith("got ")]
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self._reader.join(timeout=5)
 
 
 if __name__ == "__main__":
