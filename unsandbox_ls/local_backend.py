@@ -531,7 +531,8 @@ class LocalSandbox:
         self._output: IO[bytes] | None = None
         self._folder: Path | None = None
         self._starting: asyncio.Task[None] | None = None
-        self._aborted = False
+        self._closed = False  # shutting down: no new start
+        self._stopped_start: asyncio.Task[None] | None = None  # the start `stop()` cancelled
         self.endpoint: LocalEndpoint | None = None
         self._atexit = False
 
@@ -560,7 +561,7 @@ class LocalSandbox:
 
         Concurrent callers share one start; a caller cancelled meanwhile does not stop it.
         """
-        if self._aborted:
+        if self._closed:
             raise _shutting_down()
         if self.running and self.endpoint is not None:
             return self.endpoint
@@ -570,7 +571,7 @@ class LocalSandbox:
         try:
             await asyncio.shield(starting)
         except asyncio.CancelledError:
-            if self._aborted:  # shutdown while it started: say so instead of "cancelled"
+            if self._closed or self._stopped_start is starting:  # not the run's own cancel
                 raise _shutting_down() from None
             raise
         assert self.endpoint is not None
@@ -621,8 +622,12 @@ class LocalSandbox:
     def abort_start(self) -> None:
         """The server is shutting down: a start under way is cancelled, and the runs waiting
         on it are told so (`LocalSandboxError`); no new start begins."""
-        self._aborted = True
+        self._closed = True
+        self._cancel_start()
+
+    def _cancel_start(self) -> None:
         if self._starting is not None and not self._starting.done():
+            self._stopped_start = self._starting
             self._starting.cancel()
 
     def _halt(self) -> None:
@@ -639,8 +644,8 @@ class LocalSandbox:
 
     def stop(self) -> None:
         """Stop the sandbox (SIGTERM, then SIGKILL after a few seconds), or its start if it is
-        still starting; safe to call twice."""
-        self.abort_start()
+        still starting (the runs waiting on it are told); safe to call twice."""
+        self._cancel_start()
         self._halt()
 
 
