@@ -25,10 +25,12 @@ Two owners:
   seconds (default 600) without a request, and on `unsandbox-ls sandbox --stop`
   (`stop_shared_sandbox`). A socket nobody listens on any more (the process died) is removed and
   a new sandbox started.
-- The language server starts its **own** (`LocalSandbox`) at the first run that needs it (never
-  when it starts), in a fresh `0700` folder of its own, reuses it, and stops it at shutdown, at
-  exit (atexit), and when it dies without cleaning up: the child asks the kernel for SIGTERM when
-  its parent dies (`PR_SET_PDEATHSIG`). Its lifetime is the editor session's.
+- The language server (`LocalSandbox`) uses the shared sandbox when one is running at its first
+  run (`find_shared_sandbox`; checked again at each run), and never stops it. Otherwise it starts
+  its **own** at the first run that needs it (never when it starts), in a fresh `0700` folder of
+  its own, reuses it, and stops it at shutdown, at exit (atexit), and when it dies without
+  cleaning up: the child asks the kernel for SIGTERM when its parent dies (`PR_SET_PDEATHSIG`).
+  Its own child's lifetime is the editor session's.
 
 The keys are never logged or shown. Only the standard library is imported at module level;
 httpx is imported when a sandbox is contacted.
@@ -419,6 +421,22 @@ async def shared_sandbox(
         ) from None
 
 
+async def find_shared_sandbox(env: Mapping[str, str] | None = None) -> LocalEndpoint | None:
+    """The per-user shared sandbox when one runs and proves its keys, else None (nothing is
+    started; a stale socket is left for the next `shared_sandbox`). `LocalSandboxError` when the
+    private folder cannot be used or something else answers on the socket."""
+    directory = _private_folder(env)
+    if not (directory / pd.SOCKET_NAME).exists():
+        return None
+    try:
+        async with pd.locked(directory, timeout=STARTUP_TIMEOUT_S + 10):
+            return await _running_shared(directory)
+    except pd.PrivateDirError as exc:
+        raise LocalSandboxError(
+            "The local sandbox is busy starting elsewhere; try again.", str(exc)
+        ) from None
+
+
 async def _running_shared(directory: Path) -> LocalEndpoint | None:
     state = pd.read_state(directory)
     socket_path = str(directory / pd.SOCKET_NAME)
@@ -517,11 +535,14 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
 
 # --------------------------------------------------- a language server's own sandbox
 class LocalSandbox:
-    """One language server's own `unsandbox-ls sandbox` child, started on demand and reused.
+    """A language server's local sandbox: the user's shared one when it runs (found and
+    verified at the first run, checked again at each), else the server's own
+    `unsandbox-ls sandbox` child, started on demand and reused.
 
-    It listens on a socket in a fresh `0700` folder of its own inside the private folder, is
-    stopped by `stop()` and at exit, and gets SIGTERM when the server dies
-    (`PR_SET_PDEATHSIG`): the language server owns it, unlike the shared sandbox of the CLI.
+    Its own child listens on a socket in a fresh `0700` folder of its own inside the private
+    folder, is stopped by `stop()` and at exit, and gets SIGTERM when the server dies
+    (`PR_SET_PDEATHSIG`): the language server owns it, unlike the shared sandbox, which it never
+    stops.
     """
 
     def __init__(self, *, python: str | None = None, max_jobs: int = 4) -> None:
@@ -565,6 +586,15 @@ class LocalSandbox:
             raise _shutting_down()
         if self.running and self.endpoint is not None:
             return self.endpoint
+        shared = self.endpoint if self.endpoint is not None and self.endpoint.shared else None
+        if shared is not None and (self._starting is None or self._starting.done()):
+            try:  # the user's shared sandbox may have stopped (idle, --stop) since the last run
+                await verify_endpoint(
+                    shared, alive=lambda: pd.pid_alive(shared.pid), refused_is_gone=True
+                )
+                return shared
+            except _Gone:
+                self.endpoint = None
         if self._starting is None or self._starting.done():
             self._starting = asyncio.ensure_future(self._start())
         starting = self._starting
@@ -578,10 +608,15 @@ class LocalSandbox:
         return self.endpoint
 
     async def _start(self) -> None:
+        self._halt()
+        shared = await find_shared_sandbox()
+        if shared is not None:  # the user's shared sandbox runs: use it, do not own it
+            self.endpoint = shared
+            logger.info("using the shared local sandbox (pid %s)", shared.pid)
+            return
         problem = missing_requirement()
         if problem is not None:
             raise problem
-        self._halt()
         parent = _private_folder()
         pd.remove_dead_subdirs(parent, _LS_PREFIX)
         folder = self._folder = pd.new_private_subdir(parent, _LS_PREFIX)
@@ -703,6 +738,7 @@ __all__ = [
     "LocalSandbox",
     "LocalSandboxError",
     "backend_setting",
+    "find_shared_sandbox",
     "idle_seconds",
     "local_target",
     "missing_requirement",

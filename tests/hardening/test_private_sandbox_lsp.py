@@ -1,5 +1,6 @@
-"""The language server's side of issue "the auto-started sandbox can be impersonated": its own
-local sandbox gets no impostor either, and artifacts no run asked for are not saved.
+"""The language server's side of the private local sandbox: no impostor serves its runs, it
+reuses the user's shared sandbox when one runs (without stopping it), and artifacts no run
+asked for are not saved.
 
 The server is driven over stdio (pytest-lsp, Neovim's profile); the impostor is
 `support/impostor.py`, reading `/proc/*/cmdline` of the test's processes and racing to bind
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from support.fault_server import FaultServer, Reply
 from support.impostor import NOBODY, Impostor
-from support.keyless import keyless_env
+from support.keyless import keyless_env, stop_shared_sandbox
 from support.lsp_session import start_session
 
 IMPOSTOR_UIDS = [None, NOBODY] if os.geteuid() == 0 else [None]
@@ -84,3 +87,49 @@ async def test_artifacts_no_run_asked_for_are_not_saved_and_the_log_says_so(
     assert (workspace / "Makefile").read_text() == "mine\n"
     cache = workspace / ".cache" / "unsandbox-ls"
     assert not (cache / "artifacts").exists()
+
+
+def sandbox_children(parent: int) -> list[int]:
+    """Processes started by `parent` running `unsandbox_ls sandbox`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"unsandbox_ls" in cmdline and b"sandbox" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+async def test_the_language_server_reuses_the_users_shared_sandbox(tmp_path: Path) -> None:
+    from unsandbox_ls import private_dir
+
+    env = keyless_env(tmp_path)
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "hello.py").write_text('print("shared")\n')
+    try:
+        first = subprocess.run(
+            [sys.executable, "-m", "unsandbox_ls", "run", "hello.py"],
+            env=env, cwd=workspace, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert first.returncode == 0, first.stderr
+        state = private_dir.read_state(Path(env["UNSANDBOX_LS_RUNTIME_DIR"]))
+        assert state is not None
+        async with start_session("neovim", env, workspace) as nvim:
+            uri = nvim.open("hello.py", 'print("shared")\n')
+            await nvim.execute("unsandbox.runFile", {"uri": uri, "wait": True})
+            note = await nvim.wait_finished()
+            process = nvim.client._server
+            assert process is not None
+            assert sandbox_children(process.pid) == []  # it started none of its own
+        assert note.status == "completed", note.error
+        assert note.stdout == "shared\n"
+        assert private_dir.pid_alive(state.pid), "the server stopped the shared sandbox"
+    finally:
+        stop_shared_sandbox(env)
