@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
 
 #: leading bytes of executables: ELF, PE, Mach-O (32/64, both byte orders, fat)
 EXECUTABLE_MAGIC = (
