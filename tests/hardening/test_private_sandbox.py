@@ -182,7 +182,7 @@ def test_a_second_run_reuses_the_sandbox_and_a_stale_socket_is_recovered(
 def test_the_shared_sandbox_stops_when_idle_and_when_asked(
     env: dict[str, str], project: Path
 ) -> None:
-    done = cli(["run", "hello.py"], {**env, "UNSANDBOX_LS_SANDBOX_IDLE": "1"}, project)
+    done = cli(["run", "hello.py"], {**env, "UNSANDBOX_LS_SANDBOX_IDLE": "3"}, project)
     assert done.returncode == 0, done.stderr
     (pid,) = sandboxes_of(env)
     assert wait_gone(pid), "the shared sandbox did not stop after its idle time"
