@@ -5,7 +5,9 @@ Which folder:
 1. `$UNSANDBOX_LS_RUNTIME_DIR` when set (tests give each test its own);
 2. else `$XDG_RUNTIME_DIR/unsandbox-ls`, when `XDG_RUNTIME_DIR` is set and is a directory owned
    by this user that nobody else may enter (`0700`, as systemd makes it);
-3. else `<user cache>/unsandbox-ls/sandbox` (`~/.cache/unsandbox-ls/sandbox` on Linux).
+3. else `<user cache>/unsandbox-ls/sandbox` (`~/.cache/unsandbox-ls/sandbox` on Linux);
+4. else, when that is too deep for a unix socket's address (107 bytes), `/tmp/unsandbox-ls-<uid>`
+   (which, like any of them, must then be this user's own `0700` folder).
 
 The folder is created with mode `0700`. An existing one must be a real directory (not a
 symlink) owned by this user, with no permission for group or others; anything else is refused
@@ -120,7 +122,17 @@ def choose_dir(env: Mapping[str, str] | None = None) -> Path:
         with contextlib.suppress(OSError):
             if _owned_and_private(os.lstat(runtime)):
                 return Path(runtime) / "unsandbox-ls"
-    return _default_cache(env) / "sandbox"
+    cache = _default_cache(env) / "sandbox"
+    if _fits(cache):
+        return cache
+    return Path("/tmp") / f"unsandbox-ls-{os.geteuid()}"  # a deep home: a socket needs a short path
+
+
+def _fits(path: Path) -> bool:
+    """Whether the deepest socket of `path` fits a unix socket address: a language server's
+    `ls-<pid>-<random>/sandbox.sock` inside it."""
+    deepest = path / f"ls-{'9' * 7}-{'f' * 8}" / SOCKET_NAME
+    return len(os.fsencode(str(deepest))) <= MAX_SOCKET_PATH
 
 
 def private_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -130,11 +142,10 @@ def private_dir(env: Mapping[str, str] | None = None) -> Path:
         ensure_private(path)
     except OSError as exc:
         raise PrivateDirError(f"{path} cannot be created: {exc.strerror}") from None
-    socket = path / SOCKET_NAME
-    if len(os.fsencode(str(socket))) > MAX_SOCKET_PATH:
+    if not _fits(path):
         raise PrivateDirError(
-            f"the socket path {socket} is longer than {MAX_SOCKET_PATH} bytes; set "
-            f"{RUNTIME_DIR_ENV} to a shorter folder"
+            f"the folder {path} is too deep for a unix socket address ({MAX_SOCKET_PATH} bytes "
+            f"with the socket's name); set {RUNTIME_DIR_ENV} to a shorter folder"
         )
     return path
 

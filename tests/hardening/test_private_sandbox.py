@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -231,13 +232,19 @@ def test_the_private_folder_rules(tmp_path: Path) -> None:
     shared = tmp_path / "runtime-of-all"
     shared.mkdir(mode=0o777)
     os.chmod(shared, 0o1777)
-    cache = tmp_path / "cache"
+    cache = Path(tempfile.mkdtemp(prefix="c-"))  # short enough for a socket's address
     # an XDG_RUNTIME_DIR that others may write to is not used: the cache is
     chosen = private_dir.choose_dir({"XDG_RUNTIME_DIR": str(shared), "XDG_CACHE_HOME": str(cache)})
     assert chosen == cache / "unsandbox-ls" / "sandbox"
     mine = tmp_path / "runtime-of-mine"
     mine.mkdir(mode=0o700)
     assert private_dir.choose_dir({"XDG_RUNTIME_DIR": str(mine)}) == mine / "unsandbox-ls"
+    deep = tmp_path / ("d" * 120)
+    assert private_dir.choose_dir({"XDG_CACHE_HOME": str(deep)}) == Path(
+        f"/tmp/unsandbox-ls-{os.geteuid()}"
+    )  # a cache too deep for a socket's address: a short folder of this user's
+    with pytest.raises(private_dir.PrivateDirError, match="too deep for a unix socket"):
+        private_dir.private_dir({"UNSANDBOX_LS_RUNTIME_DIR": str(deep)})
     made = private_dir.private_dir({"UNSANDBOX_LS_RUNTIME_DIR": str(tmp_path / "new")})
     assert (os.stat(made).st_mode & 0o777) == 0o700
     link = tmp_path / "link"

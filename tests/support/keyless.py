@@ -14,10 +14,11 @@ TEST_IDLE_SECONDS = "60"
 
 def private_runtime_dir(tmp_path: Path) -> Path:
     """A `0700` folder of the test's own for the local sandbox's socket, keys and lock: under
-    `tmp_path` when the socket path fits a unix socket address, else a short one in the temp
-    folder (removed with the temp folder)."""
+    `tmp_path` when its deepest socket path fits a unix socket address, else a short one in the
+    temp folder."""
     candidate = tmp_path / "rt"
-    if len(os.fsencode(str(candidate / "sandbox.sock"))) > 100:
+    deepest = candidate / "ls-9999999-ffffffff" / "sandbox.sock"  # a language server's own
+    if len(os.fsencode(str(deepest))) > 107:
         return Path(tempfile.mkdtemp(prefix="usls-"))
     candidate.mkdir(mode=0o700)
     return candidate
