@@ -32,9 +32,16 @@ def keyless_env(tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
     env["HOME"] = str(home)
-    env["UNSANDBOX_LS_RUNTIME_DIR"] = str(private_runtime_dir(tmp_path))
-    env["UNSANDBOX_LS_SANDBOX_IDLE"] = TEST_IDLE_SECONDS
+    env.update(keyless_runtime(tmp_path))
     return env
+
+
+def keyless_runtime(tmp_path: Path) -> dict[str, str]:
+    """The variables that give a test its own private runtime folder and a short idle time."""
+    return {
+        "UNSANDBOX_LS_RUNTIME_DIR": str(private_runtime_dir(tmp_path)),
+        "UNSANDBOX_LS_SANDBOX_IDLE": TEST_IDLE_SECONDS,
+    }
 
 
 def stop_shared_sandbox(env: dict[str, str]) -> None:
