@@ -1,0 +1,180 @@
+"""`unsandbox-ls run hello.py` from a terminal: wall time of the whole command, against a bare
+`python3 hello.py` measured in the same run.
+
+- `cli_hello`: against a local sandbox that is already running (its URL and keys in the
+  environment, as with hosted keys);
+- `cli_compact`: the same in the Helix form, `run --compact`;
+- `cli_keyless`: no keys anywhere (an empty HOME, no `UNSANDBOX_*` variable): the CLI finds or
+  starts the local sandbox itself. "First" runs start with no sandbox running (each in a fresh
+  user runtime and cache folder); "later" runs follow another keyless run of the same user.
+
+Each command is one process started by `asyncio.create_subprocess_exec` with its output piped;
+the time is from the spawn to its exit. Runs of the command and of the baseline alternate. The
+CLI runs with a bytecode cache (`PYTHONPYCACHEPREFIX` in a temporary folder, filled by the
+warm-up runs), as after `pip install`, which compiles every module. The baseline is the
+interpreter the sandbox runs, started directly (no shim, no virtual environment).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from benchmarks.report import Figure, median, percentile
+from benchmarks.sandbox import SandboxServer, start_sandbox_server
+
+HELLO = 'print("hello")\n'
+WARM_TARGET_S = 0.25
+LATER_KEYLESS_TARGET_S = 0.35
+FIRST_KEYLESS_TARGET_S = 0.9
+CLI = [sys.executable, "-m", "unsandbox_ls"]
+
+
+async def timed(command: list[str], env: Mapping[str, str], cwd: Path) -> float:
+    """Seconds from spawning `command` to its exit; it must print the hello world."""
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        cwd=cwd,
+        env=dict(env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0 or b"hello" not in out:
+        raise RuntimeError(
+            f"{' '.join(command[-3:])} exited {process.returncode}: "
+            f"{out.decode(errors='replace')[-300:]} {err.decode(errors='replace')[-600:]}"
+        )
+    return elapsed
+
+
+def base_env(cache: str) -> dict[str, str]:
+    """This environment with a bytecode cache and no UNSANDBOX_* variable."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("UNSANDBOX_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
+    env["PYTHONPYCACHEPREFIX"] = cache
+    return env
+
+
+def keyless_env(root: Path, cache: str, name: str) -> dict[str, str]:
+    """A user who has configured nothing, with their own HOME, cache and runtime folders."""
+    home = root / name
+    for sub in ("home", "cache", "run"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    (home / "run").chmod(0o700)
+    env = base_env(cache)
+    env.update(
+        HOME=str(home / "home"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        XDG_RUNTIME_DIR=str(home / "run"),
+    )
+    return env
+
+
+def stop_user_sandboxes(env: Mapping[str, str]) -> None:
+    """Stop any local sandbox a keyless run left running for the user of `env`."""
+    try:
+        from unsandbox_ls.local_backend import stop_shared_sandbox  # type: ignore[attr-defined]
+    except ImportError:  # each run starts and stops its own sandbox
+        return
+    stop_shared_sandbox(env=env)
+
+
+async def sandbox_python(server: SandboxServer) -> str:
+    found = await asyncio.to_thread(server.execute, "python", "import sys\nprint(sys.executable)")
+    return str(found["stdout"].strip())
+
+
+async def alternate(
+    ours: list[str], env: Mapping[str, str], bare: list[str], cwd: Path, repeats: int
+) -> tuple[list[float], list[float]]:
+    """`repeats` timings of `ours` and of `bare`, alternating (who goes first alternates too)."""
+    mine: list[float] = []
+    base: list[float] = []
+    for i in range(repeats):
+        if i % 2:
+            base.append(await timed(bare, os.environ, cwd))
+        mine.append(await timed(ours, env, cwd))
+        if not i % 2:
+            base.append(await timed(bare, os.environ, cwd))
+    return mine, base
+
+
+async def measure(which: str, repeats: int) -> list[Figure]:
+    server = await asyncio.to_thread(start_sandbox_server, max_jobs=4)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            cache = str(root / "pycache")
+            (root / "work").mkdir()
+            work = root / "work"
+            (work / "hello.py").write_text(HELLO, encoding="utf-8")
+            bare = [await sandbox_python(server), "hello.py"]
+            if which == "keyless":
+                return await _keyless(root, cache, work, bare, repeats)
+            env = base_env(cache)
+            env.update({k: v for k, v in server.env.items() if k.startswith("UNSANDBOX_")})
+            env["HOME"] = str(root / "home")
+            env["XDG_CACHE_HOME"] = str(root / "cache")
+            compact = which == "compact"
+            command = [*CLI, "run", *(["--compact"] if compact else []), "hello.py"]
+            for _ in range(3):  # bytecode cache, file system cache, the file's run times
+                await timed(command, env, work)
+                await timed(bare, os.environ, work)
+            mine, base = await alternate(command, env, bare, work, repeats)
+            return [
+                Figure(
+                    f"unsandbox-ls run {'--compact ' if compact else ''}hello.py "
+                    "(running local sandbox)",
+                    median(mine), median(base), "s", "max", WARM_TARGET_S,
+                    f"baseline: bare python3 hello.py; p90 {percentile(mine, 0.9):.3f} s",
+                    repeats,
+                ),
+            ]  # fmt: skip
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+async def _keyless(
+    root: Path, cache: str, work: Path, bare: list[str], repeats: int
+) -> list[Figure]:
+    command = [*CLI, "run", "hello.py"]
+    warm = keyless_env(root, cache, "warm-up")
+    for _ in range(2):
+        await timed(command, warm, work)
+    stop_user_sandboxes(warm)
+    first: list[float] = []
+    later: list[float] = []
+    base: list[float] = []
+    for i in range(repeats):
+        env = keyless_env(root, cache, f"user{i}")
+        try:
+            first.append(await timed(command, env, work))
+            base.append(await timed(bare, os.environ, work))
+            later.append(await timed(command, env, work))
+            later.append(await timed(command, env, work))
+        finally:
+            stop_user_sandboxes(env)
+        shutil.rmtree(root / f"user{i}", ignore_errors=True)
+    return [
+        Figure(
+            "keyless run, first (no sandbox running)", median(first), median(base), "s", "max",
+            FIRST_KEYLESS_TARGET_S, "baseline: bare python3 hello.py", repeats,
+        ),
+        Figure(
+            "keyless run, later (after another)", median(later), median(base), "s", "max",
+            LATER_KEYLESS_TARGET_S, "baseline: bare python3 hello.py", 2 * repeats,
+        ),
+    ]  # fmt: skip
