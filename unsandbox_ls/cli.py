@@ -12,12 +12,16 @@ credentials, 124 the job timed out, 130 interrupted.
 from __future__ import annotations
 
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from unsandbox_ls import __version__
 
 if TYPE_CHECKING:
     import argparse
+
+#: when this command line began (for `run --timing`)
+BEGAN = time.perf_counter()
 
 
 def _add_api_options(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--compact", action="store_true",
                      help="plain text for an editor popup (Helix :sh): output, problems, "
                      "summary, all on stdout; exit 0 whenever the program ran")  # fmt: skip
+    run.add_argument("--timing", action="store_true",
+                     help="last, on stderr: where the command's time went (start-up, import, "
+                     "plan, backend, request, wait, output)")  # fmt: skip
     _add_api_options(run)
 
     sandbox = sub.add_parser("sandbox", help="serve the local unsandbox-compatible sandbox")
@@ -129,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from unsandbox_ls.run_command import run_command
 
-        return run_command(args)
+        return run_command(args, began=BEGAN)
     if args.command == "history":
         from unsandbox_ls.history_command import history_command
 

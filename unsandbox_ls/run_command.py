@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import JobUpdate, RunResult
+    from unsandbox_ls.run_timing import RunClock
     from unsandbox_ls.runs.artifacts import SavedArtifact
     from unsandbox_ls.runs.request import Plan, RunKind, RunSettings
 
@@ -197,7 +198,17 @@ def exit_code_for(error: BaseException) -> int:
     return EXIT_UNAVAILABLE
 
 
-async def _run(args: argparse.Namespace, plan: Plan) -> int:
+def _load_run_path() -> None:
+    """Import what every run needs (the plan, the backend, the API client and httpx, reading
+    the output), so that `--timing` tells loading apart from the work."""
+    import unsandbox_ls.api.client
+    import unsandbox_ls.local_backend
+    import unsandbox_ls.runs.execute
+    import unsandbox_ls.runs.outcome
+    import unsandbox_ls.runs.request  # noqa: F401
+
+
+async def _run(args: argparse.Namespace, plan: Plan, clock: RunClock | None = None) -> int:
     from unsandbox_ls.local_backend import local_target
     from unsandbox_ls.runs.execute import Connection, resolve
 
@@ -205,13 +216,35 @@ async def _run(args: argparse.Namespace, plan: Plan) -> int:
         _say(f"{plan.name}: import discovery {note}")
     async with local_target(args, say=_say) as local:
         if local is not None:
-            return await _run_at(args, plan, *local)
+            if clock is not None:
+                clock.mark("backend")
+            return await _run_at(args, plan, *local, clock=clock)
     base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
-    return await _run_at(args, plan, base_url, credentials)
+    if clock is not None:
+        clock.mark("backend")
+    return await _run_at(args, plan, base_url, credentials, clock=clock)
 
 
 async def _run_at(
-    args: argparse.Namespace, plan: Plan, base_url: str, credentials: Credentials
+    args: argparse.Namespace,
+    plan: Plan,
+    base_url: str,
+    credentials: Credentials,
+    *,
+    clock: RunClock | None = None,
+) -> int:
+    status = await _send_and_show(args, plan, base_url, credentials, clock)
+    if clock is not None:
+        clock.mark("output")
+    return status
+
+
+async def _send_and_show(
+    args: argparse.Namespace,
+    plan: Plan,
+    base_url: str,
+    credentials: Credentials,
+    clock: RunClock | None,
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
     from unsandbox_ls.runs import history
@@ -230,6 +263,10 @@ async def _run_at(
             raise
         finally:
             progress.clear()
+    if clock is not None:
+        clock.mark("request")
+        wait = result.duration_ms / 1000 if result.duration_ms is not None else None
+        clock.carve("request", "wait", wait)
     history.record_cli_run(plan, result, (time.monotonic() - started) * 1000)
     saved: list[SavedArtifact] = []
     if result.artifacts:
@@ -327,13 +364,33 @@ def _report_cancel(args: argparse.Namespace, plan: Plan, exc: BaseException) -> 
     )
 
 
-def run_command(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace, *, began: float | None = None) -> int:
+    """`unsandbox-ls run`; `began` is when the command line began (`time.perf_counter()`), for
+    `--timing`."""
+    clock: RunClock | None = None
+    if getattr(args, "timing", False):
+        from unsandbox_ls.run_timing import RunClock
+
+        clock = RunClock(began)
+    try:
+        return _run_command(args, clock)
+    finally:
+        if clock is not None:
+            print(clock.line(), file=sys.stderr, flush=True)
+
+
+def _run_command(args: argparse.Namespace, clock: RunClock | None) -> int:
+    _load_run_path()
     from unsandbox_ls.api.errors import MissingCredentialsError, UnsandboxError
     from unsandbox_ls.local_backend import BackendSettingError, LocalSandboxError
 
+    if clock is not None:
+        clock.mark("import")
     try:
         plan = prepare(args)
-        return asyncio.run(_run(args, plan))
+        if clock is not None:
+            clock.mark("plan")
+        return asyncio.run(_run(args, plan, clock))
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_INTERRUPTED

@@ -110,6 +110,22 @@ def _tls_context(trust_env: bool) -> ssl.SSLContext:
     return context
 
 
+def _plain_http_context() -> ssl.SSLContext:
+    """For a plain `http://` base URL (loopback only, redirects never followed): no TLS
+    connection is ever made, so no CA bundle is loaded (a one-shot command line would pay
+    ~20 ms for it). It still verifies and trusts no certificate at all: were a TLS
+    connection ever attempted with it, the handshake would fail."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED, hostname checked, no CAs
+
+
+def tls_context_for(url: httpx.URL) -> ssl.SSLContext:
+    """The TLS context of a client of `url`: the verifying one for https, none loaded for
+    plain loopback http."""
+    if url.scheme == "http":
+        return _plain_http_context()
+    return _tls_context(not is_loopback_host(url.host))
+
+
 @dataclass(frozen=True)
 class _Answer:
     status: int
@@ -176,7 +192,7 @@ class UnsandboxClient:
             base_url=self.base_url,
             transport=transport,
             follow_redirects=False,
-            verify=_tls_context(not is_loopback_host(host)),
+            verify=tls_context_for(url),
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             headers={"User-Agent": f"unsandbox-ls/{__version__}", "Accept": "application/json"},
             trust_env=not is_loopback_host(host),

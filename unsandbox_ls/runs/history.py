@@ -146,12 +146,10 @@ def record_finished(
 
 def record_cli_run(plan: Plan, result: RunResult, duration_ms: float) -> None:
     """`unsandbox-ls run`: write the run's log (as the server does) and record it."""
-    import uuid
-
     from unsandbox_ls.runs import output
 
     try:
-        run_id = uuid.uuid4().hex[:12]
+        run_id = os.urandom(6).hex()  # 12 hex digits, as the server's ids (uuid costs 3 ms)
         path = Path(plan.source.path or plan.name)
         language = result.language or plan.language or "unknown"
         error_line = None
