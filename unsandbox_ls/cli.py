@@ -112,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="show which credentials and base URL would be used")
     _add_api_options(doctor)
+    doctor.add_argument("--timing", action="store_true",
+                        help="then run a hello world and show where its time goes (start-up, "
+                        "import, plan, backend, request, wait, output)")  # fmt: skip
     return parser
 
 

@@ -248,7 +248,6 @@ async def _send_and_show(
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
     from unsandbox_ls.runs import history
-    from unsandbox_ls.runs.artifacts import save_artifacts
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
 
@@ -270,6 +269,8 @@ async def _send_and_show(
     history.record_cli_run(plan, result, (time.monotonic() - started) * 1000)
     saved: list[SavedArtifact] = []
     if result.artifacts:
+        from unsandbox_ls.runs.artifacts import save_artifacts
+
         try:
             saved = save_artifacts(
                 [(a.filename, a.content) for a in result.artifacts],
