@@ -129,6 +129,15 @@ def _missing_sandbox_extra() -> str | None:
     return " and ".join(missing) or None
 
 
+def _without_httpx_cli() -> None:
+    """`import httpx` also imports httpx's own command line (`httpx._main`: click, pygments,
+    some 15 ms) whenever click is installed, as it is with the sandbox extra (uvicorn needs
+    it); no command here uses it. Marked absent before httpx is first imported, httpx falls
+    back to its stub `httpx.main`, as when click is missing."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # an editor starting the server: skip building the parser (a few ms)
@@ -137,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve_language_server(None)
     args = build_parser().parse_args(argv)
     if args.command == "run":
+        _without_httpx_cli()
         from unsandbox_ls.run_command import run_command
 
         return run_command(args, began=BEGAN)
@@ -157,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve_sandbox(args)
     if args.command == "doctor":
+        _without_httpx_cli()
         from unsandbox_ls.doctor import doctor
 
         return doctor(args)

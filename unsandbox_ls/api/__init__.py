@@ -8,15 +8,7 @@ first run).
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import TYPE_CHECKING, Any
-
-# `import httpx` also imports httpx's own command line (`httpx._main`: click, pygments, some
-# 15 ms) whenever click is installed, as it is with the sandbox extra (uvicorn needs it); no
-# part of unsandbox-ls uses it. Marking it absent before httpx is first imported makes httpx
-# fall back to its stub `httpx.main`, as when click is missing.
-if "httpx" not in sys.modules:
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient
