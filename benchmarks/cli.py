@@ -36,6 +36,7 @@ WARM_TARGET_S = 0.25
 LATER_KEYLESS_TARGET_S = 0.35
 FIRST_KEYLESS_TARGET_S = 0.9
 CLI = [sys.executable, "-m", "unsandbox_ls"]
+FLOOR = [sys.executable, str(Path(__file__).with_name("minimal_client.py"))]
 
 
 class Timing(NamedTuple):
@@ -151,6 +152,10 @@ async def measure(which: str, repeats: int) -> list[Figure]:
                 await timed(bare, os.environ, work)
             mine, base = await alternate(command, env, bare, work, repeats)
             walls = [t.wall for t in mine]
+            floor: list[Timing] = []
+            if not compact:  # the same stack's floor, measured after (fewer runs)
+                await timed([*FLOOR, "hello.py"], env, work)
+                floor = [await timed([*FLOOR, "hello.py"], env, work) for _ in range(repeats // 2)]
             return [
                 Figure(
                     f"unsandbox-ls run {'--compact ' if compact else ''}hello.py "
@@ -160,6 +165,7 @@ async def measure(which: str, repeats: int) -> list[Figure]:
                     repeats,
                 ),
                 cpu_figure(mine, base),
+                *([floor_figure(mine, floor)] if floor else []),
             ]  # fmt: skip
     finally:
         await asyncio.to_thread(server.stop)
@@ -201,6 +207,15 @@ async def _keyless(
         ),
         cpu_figure(later, base),
     ]  # fmt: skip
+
+
+def floor_figure(mine: list[Timing], floor: list[Timing]) -> Figure:
+    return Figure(
+        "  the floor: asyncio + httpx + one POST /execute", median([t.wall for t in mine]),
+        median([t.wall for t in floor]), "s", "info", None,
+        "baseline: benchmarks/minimal_client.py, a fresh interpreter sending the file as one "
+        "signed request (no plan, no problems, no history)", len(floor),
+    )  # fmt: skip
 
 
 def cpu_figure(mine: list[Timing], base: list[Timing]) -> Figure:
