@@ -17,7 +17,6 @@ Standard library only at import time; platformdirs is imported when the store is
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import json
 import logging
@@ -239,6 +238,8 @@ class RunDiff:
 
 def diff_last_runs(file: str, folders: Iterable[str] = ()) -> RunDiff | str:
     """The last two runs of `file` that left a log, compared; or why they cannot be."""
+    import difflib  # only here: not on the path of a run
+
     runs = [r for r in runs_of(file, folders) if read_output(r.get("logPath")) is not None]
     if len(runs) < 2:
         name = os.path.basename(file)
