@@ -51,6 +51,42 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def import_times(stderr: str) -> dict[str, float]:
+    """`-X importtime` output → milliseconds per top-level package (each module's own time
+    added to its package's)."""
+    spent: dict[str, float] = {}
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, _, name = line.removeprefix("import time:").split("|")
+        package = name.strip().split(".")[0]
+        spent[package] = spent.get(package, 0.0) + int(own) / 1000
+    return spent
+
+
+async def import_profile(env: Mapping[str, str], cwd: Path, repeats: int) -> Figure:
+    """The run path's import time (`python -X importtime`), the median of `repeats` runs."""
+    totals: list[float] = []
+    per_package: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-X", "importtime", "-m", "unsandbox_ls", "run", "hello.py",
+            cwd=cwd, env=dict(env), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await asyncio.wait_for(process.communicate(), 120)
+        spent = import_times(err.decode(errors="replace"))
+        totals.append(sum(spent.values()))
+        for package, ms in spent.items():
+            per_package.setdefault(package, []).append(ms)
+    ranked = sorted(per_package.items(), key=lambda item: -median(item[1]))
+    top = ", ".join(f"{name} {median(values):.0f}" for name, values in ranked[:12])
+    return Figure(
+        "  its import time (python -X importtime)", median(totals), None, "ms", "info", None,
+        f"ms per package, own modules' time: {top}", repeats,
+    )  # fmt: skip
+
+
 async def timed(command: list[str], env: Mapping[str, str], cwd: Path) -> Timing:
     """From spawning `command` to its exit; it must print the hello world."""
     cpu = children_cpu()
@@ -152,10 +188,12 @@ async def measure(which: str, repeats: int) -> list[Figure]:
                 await timed(bare, os.environ, work)
             mine, base = await alternate(command, env, bare, work, repeats)
             walls = [t.wall for t in mine]
-            floor: list[Timing] = []
-            if not compact:  # the same stack's floor, measured after (fewer runs)
+            more: list[Figure] = []
+            if not compact:  # the same stack's floor and the import time, measured after
                 await timed([*FLOOR, "hello.py"], env, work)
                 floor = [await timed([*FLOOR, "hello.py"], env, work) for _ in range(repeats // 2)]
+                more.append(floor_figure(mine, floor))
+                more.append(await import_profile(env, work, max(3, repeats // 4)))
             return [
                 Figure(
                     f"unsandbox-ls run {'--compact ' if compact else ''}hello.py "
@@ -165,7 +203,7 @@ async def measure(which: str, repeats: int) -> list[Figure]:
                     repeats,
                 ),
                 cpu_figure(mine, base),
-                *([floor_figure(mine, floor)] if floor else []),
+                *more,
             ]  # fmt: skip
     finally:
         await asyncio.to_thread(server.stop)
