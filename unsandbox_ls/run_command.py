@@ -198,14 +198,26 @@ def exit_code_for(error: BaseException) -> int:
     return EXIT_UNAVAILABLE
 
 
+#: what every run needs (the plan, the backend, the API client and httpx, reading the output);
+#: httpx imports httpcore when its first transport is built, and httpcore anyio at its first
+#: connection
+RUN_PATH_MODULES = (
+    "anyio",
+    "httpcore",
+    "unsandbox_ls.api.client",
+    "unsandbox_ls.local_backend",
+    "unsandbox_ls.runs.execute",
+    "unsandbox_ls.runs.outcome",
+    "unsandbox_ls.runs.request",
+)
+
+
 def _load_run_path() -> None:
-    """Import what every run needs (the plan, the backend, the API client and httpx, reading
-    the output), so that `--timing` tells loading apart from the work."""
-    import unsandbox_ls.api.client
-    import unsandbox_ls.local_backend
-    import unsandbox_ls.runs.execute
-    import unsandbox_ls.runs.outcome
-    import unsandbox_ls.runs.request  # noqa: F401
+    """Import `RUN_PATH_MODULES` first, so that `--timing` tells loading apart from the work."""
+    import importlib
+
+    for name in RUN_PATH_MODULES:
+        importlib.import_module(name)
 
 
 async def _run(args: argparse.Namespace, plan: Plan, clock: RunClock | None = None) -> int:
