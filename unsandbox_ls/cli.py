@@ -138,6 +138,17 @@ def _without_httpx_cli() -> None:
         sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
+def _before_exit() -> None:
+    """The command is done and the process ends: move every object to the collector's
+    permanent generation, so the interpreter's collections while it shuts down do not walk the
+    whole run path again (tens of ms, as much as some phases of a run). Everything still
+    ends as before: the streams are flushed, `atexit` handlers run, the memory goes with the
+    process."""
+    import gc
+
+    gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # an editor starting the server: skip building the parser (a few ms)
@@ -149,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         _without_httpx_cli()
         from unsandbox_ls.run_command import run_command
 
-        return run_command(args, began=BEGAN)
+        status = run_command(args, began=BEGAN)
+        _before_exit()
+        return status
     if args.command == "history":
         from unsandbox_ls.history_command import history_command
 
