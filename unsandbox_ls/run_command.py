@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.run_timing import RunClock
     from unsandbox_ls.runs.artifacts import SavedArtifact
-    from unsandbox_ls.runs.request import Plan, RunKind, RunSettings
+    from unsandbox_ls.runs.plan import Plan, RunSettings
+    from unsandbox_ls.runs.source import RunKind
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 69
@@ -69,7 +70,7 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
 
 def _read_program(name: str) -> str:
     """The program's text: a regular UTF-8 file within the size cap."""
-    from unsandbox_ls.runs.source import FileRefused, read_source_file
+    from unsandbox_ls.runs.safe_read import FileRefused, read_source_file
 
     try:
         return read_source_file(Path(name), label=name)
@@ -81,7 +82,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
     """The command line as run settings: every flag given is pinned (the file's magic comment
     applies to the rest, as in the editor)."""
     from unsandbox_ls.api.limits import TTL_DEFAULT
-    from unsandbox_ls.runs.request import RunSettings
+    from unsandbox_ls.runs.plan import RunSettings
 
     pinned: set[str] = set()
     if args.ttl is not None:
@@ -119,31 +120,34 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
 
 def prepare(args: argparse.Namespace) -> Plan:
     """Read the file and build the plan: what goes, and how (nothing is sent)."""
-    from unsandbox_ls.languages import detect_language
-    from unsandbox_ls.runs.request import RunRefused, Source, build_plan
+    from dataclasses import replace
+
+    from unsandbox_ls.runs.plan import RunRefused, build_plan, choose_language
+    from unsandbox_ls.runs.source import Source
 
     text = _read_program(args.file)
+    settings = run_settings(args)
+    source = Source(
+        uri=Path(os.path.abspath(args.file)).as_uri(),
+        path=args.file,
+        lines=text.split("\n"),
+        code=text,
+    )
+    language = choose_language(source, settings)  # once: the plan is given it
     kind: RunKind = "file"
     if args.shebang:
         if not text.startswith("#!"):
             raise UsageError(f"--shebang given but {args.file} does not start with '#!'")
         kind = "shebang"
-    elif not args.language and detect_language(args.file, text) is None:
+    elif language is None:
         if not text.startswith("#!") or args.input_files:
             raise UsageError(
                 f"cannot tell the language of {args.file}; pass --language ID "
                 f"(for example --language python)"
             )
         kind = "shebang"  # an interpreter the API may know: it reads the shebang itself
-    source = Source(
-        uri=Path(os.path.abspath(args.file)).as_uri(),
-        path=args.file,
-        lines=text.split("\n"),
-        code=text,
-        kind=kind,
-    )
     try:
-        return build_plan(source, run_settings(args))
+        return build_plan(replace(source, kind=kind), settings, language=language)
     except RunRefused as exc:
         raise UsageError(str(exc)) from None
 
@@ -208,7 +212,7 @@ RUN_PATH_MODULES = (
     "unsandbox_ls.local_backend",
     "unsandbox_ls.runs.execute",
     "unsandbox_ls.runs.outcome",
-    "unsandbox_ls.runs.request",
+    "unsandbox_ls.runs.plan",
 )
 
 
@@ -269,7 +273,7 @@ async def _send_and_show(
     clock: RunClock | None,
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
-    from unsandbox_ls.runs import history
+    from unsandbox_ls.runs import report
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
 
@@ -284,11 +288,11 @@ async def _send_and_show(
             raise
         finally:
             progress.clear()
+    duration_ms = (time.monotonic() - started) * 1000
     if clock is not None:
         clock.mark("request")
         wait = result.duration_ms / 1000 if result.duration_ms is not None else None
         clock.carve("request", "wait", wait)
-    history.record_cli_run(plan, result, (time.monotonic() - started) * 1000)
     saved: list[SavedArtifact] = []
     if result.artifacts:
         from unsandbox_ls.runs.artifacts import save_artifacts
@@ -298,11 +302,16 @@ async def _send_and_show(
                 [(a.filename, a.content) for a in result.artifacts],
                 Path(args.artifact_dir),
                 source=plan.source.path,
-                protected=[s.path for s in plan.sent],
+                protected=[s.path for s in plan.sent if s.path],
             )
         except OSError as exc:
             _say(f"could not save the artifacts in {args.artifact_dir}: {exc.strerror}")
     findings = read_findings(plan, result)
+    # the log and the history row, as the language server writes them
+    done = report.of_result(
+        plan, result, findings, duration_ms, run_id=os.urandom(6).hex(), artifacts=saved
+    )
+    report.finish(done, folders=[os.getcwd()], source="cli")
     if findings.error:
         _say(findings.error)
     lines = findings.terminal_lines()
