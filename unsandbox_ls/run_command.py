@@ -407,8 +407,9 @@ def run_command(args: argparse.Namespace, *, began: float | None = None) -> int:
     try:
         return _run_command(args, clock)
     finally:
-        if clock is not None:
-            print(clock.line(), file=sys.stderr, flush=True)
+        if clock is not None:  # with --compact, everything goes to stdout (Helix's popup)
+            stream = sys.stdout if getattr(args, "compact", False) else sys.stderr
+            print(clock.line(), file=stream, flush=True)
 
 
 def _run_command(args: argparse.Namespace, clock: RunClock | None) -> int:

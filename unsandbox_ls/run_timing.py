@@ -14,8 +14,9 @@ The phases, in the order they happen:
 - `wait`: the job's own run time, as the API reports it (`execution_time`);
 - `output`: reading the problems from the output, printing, recording the run.
 
-The `--timing` line goes to stderr after everything else, so nothing else the command prints
-changes: `unsandbox-ls: timing: start-up 21 ms, import 120 ms, … (total 250 ms)`.
+The `--timing` line goes to stderr after everything else (to stdout with `--compact`, where
+everything goes), so nothing else the command prints changes:
+`unsandbox-ls: timing: start-up 21 ms, import 120 ms, … (total 250 ms)`.
 """
 
 from __future__ import annotations

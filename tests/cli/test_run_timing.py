@@ -100,3 +100,19 @@ def test_doctor_timing_runs_a_hello_world_and_shows_its_phases(
     assert plain.stdout.splitlines() == [
         line for line in done.stdout.splitlines() if not line.startswith("[ok] timing")
     ]
+
+
+def test_run_timing_with_compact_ends_the_popup_text(env: dict[str, str], tmp_path: Path) -> None:
+    """`--compact` prints everything on stdout (Helix shows stderr instead when there is any):
+    the timing line too, last."""
+    (tmp_path / "slow.py").write_text(SLOW, encoding="utf-8")
+    plain = cli(["run", "--compact", "slow.py"], env, tmp_path)
+    timed = cli(["run", "--compact", "--timing", "slow.py"], env, tmp_path)
+    assert plain.returncode == timed.returncode == 0
+    assert timed.stderr == plain.stderr == ""
+    *rest, last = timed.stdout.rstrip("\n").split("\n")
+    assert last.startswith(PREFIX)
+    assert parse_line(timed.stdout) is not None
+    # the popup text before it is the same but for the run's own duration in the summary
+    strip = re.compile(r"in \d+(?:\.\d+)? (?:ms|s)")
+    assert strip.sub("", "\n".join(rest) + "\n") == strip.sub("", plain.stdout)
