@@ -138,13 +138,17 @@ def keyless_env(root: Path, cache: str, name: str) -> dict[str, str]:
     return env
 
 
-def stop_user_sandboxes(env: Mapping[str, str]) -> None:
-    """Stop any local sandbox a keyless run left running for the user of `env`."""
+async def stop_user_sandboxes(env: Mapping[str, str]) -> None:
+    """Stop the shared local sandbox a keyless run left running for the user of `env`."""
+    import inspect
+
     try:
         from unsandbox_ls.local_backend import stop_shared_sandbox  # type: ignore[attr-defined]
     except ImportError:  # each run starts and stops its own sandbox
         return
-    stop_shared_sandbox(env=env)
+    stopped = stop_shared_sandbox(env=env)
+    if inspect.isawaitable(stopped):
+        await stopped
 
 
 async def sandbox_python(server: SandboxServer) -> str:
@@ -218,7 +222,7 @@ async def _keyless(
     warm = keyless_env(root, cache, "warm-up")
     for _ in range(2):
         await timed(command, warm, work)
-    stop_user_sandboxes(warm)
+    await stop_user_sandboxes(warm)
     first: list[Timing] = []
     later: list[Timing] = []
     base: list[Timing] = []
@@ -230,7 +234,7 @@ async def _keyless(
             later.append(await timed(command, env, work))
             later.append(await timed(command, env, work))
         finally:
-            stop_user_sandboxes(env)
+            await stop_user_sandboxes(env)
         shutil.rmtree(root / f"user{i}", ignore_errors=True)
     return [
         Figure(
