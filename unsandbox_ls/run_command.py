@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     import argparse
 
+    import httpx
+
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.run_timing import RunClock
@@ -242,9 +244,12 @@ async def _run(args: argparse.Namespace, plan: Plan, clock: RunClock | None = No
         _say(f"{plan.name}: import discovery {note}")
     async with local_target(args, say=_say) as local:
         if local is not None:
+            credentials = local.credentials()
             if clock is not None:
                 clock.mark("backend")
-            return await _run_at(args, plan, *local, clock=clock)
+            return await _run_at(
+                args, plan, local.base_url, credentials, local.transport(), clock=clock
+            )
     base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
     if clock is not None:
         clock.mark("backend")
@@ -256,10 +261,11 @@ async def _run_at(
     plan: Plan,
     base_url: str,
     credentials: Credentials,
+    transport: httpx.AsyncBaseTransport | None = None,
     *,
     clock: RunClock | None = None,
 ) -> int:
-    status = await _send_and_show(args, plan, base_url, credentials, clock)
+    status = await _send_and_show(args, plan, base_url, credentials, transport, clock)
     if clock is not None:
         clock.mark("output")
     return status
@@ -270,6 +276,7 @@ async def _send_and_show(
     plan: Plan,
     base_url: str,
     credentials: Credentials,
+    transport: httpx.AsyncBaseTransport | None,
     clock: RunClock | None,
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
@@ -278,7 +285,7 @@ async def _send_and_show(
     from unsandbox_ls.runs.outcome import read_findings
 
     started = time.monotonic()
-    async with UnsandboxClient(base_url, credentials) as client:
+    async with UnsandboxClient(base_url, credentials, transport=transport) as client:
         progress = StatusLine(sys.stderr)
         try:
             result = await execute(plan, client, on_update=progress.show)
@@ -293,24 +300,11 @@ async def _send_and_show(
         clock.mark("request")
         wait = result.duration_ms / 1000 if result.duration_ms is not None else None
         clock.carve("request", "wait", wait)
-    saved: list[SavedArtifact] = []
-    if result.artifacts:
-        from unsandbox_ls.runs.artifacts import save_artifacts
-
-        try:
-            saved = save_artifacts(
-                [(a.filename, a.content) for a in result.artifacts],
-                Path(args.artifact_dir),
-                source=plan.source.path,
-                protected=[s.path for s in plan.sent if s.path],
-            )
-        except OSError as exc:
-            _say(f"could not save the artifacts in {args.artifact_dir}: {exc.strerror}")
+    run_id = os.urandom(6).hex()  # 12 hex digits, as the server's ids (uuid costs 3 ms)
+    saved = _save_artifacts(args, plan, result, run_id)
     findings = read_findings(plan, result)
     # the log and the history row, as the language server writes them
-    done = report.of_result(
-        plan, result, findings, duration_ms, run_id=os.urandom(6).hex(), artifacts=saved
-    )
+    done = report.of_result(plan, result, findings, duration_ms, run_id=run_id, artifacts=saved)
     report.finish(done, folders=[os.getcwd()], source="cli")
     if findings.error:
         _say(findings.error)
@@ -325,7 +319,7 @@ async def _send_and_show(
         for line in lines:
             print(line, file=sys.stderr)
         for artifact in saved:
-            _say(f"saved artifact {artifact.path}")
+            _say(_saved_line(artifact))
         if result.status not in ("completed",) and result.error:
             _say(f"the job {result.status}: {result.error}")
         elif result.status == "timeout":
@@ -334,13 +328,48 @@ async def _send_and_show(
     return program_status(result)
 
 
+def _save_artifacts(
+    args: argparse.Namespace, plan: Plan, result: RunResult, run_id: str
+) -> list[SavedArtifact]:
+    """Save the artifacts the run asked for (`runs.artifacts`: the folder named with
+    `--artifact-dir`, else the cache's); say what was ignored or could not be saved."""
+    from unsandbox_ls.runs import artifacts
+
+    if not result.artifacts:
+        return []
+    if not artifacts.asked_for(plan):
+        _say(artifacts.not_asked_message(len(result.artifacts)))
+        return []
+    directory = artifacts.artifact_folder(args.artifact_dir, None, run_id)
+    try:
+        outcome = artifacts.save_artifacts(
+            [(a.filename, a.content) for a in result.artifacts],
+            directory,
+            source=plan.source.path,
+            protected=[s.path for s in plan.sent if s.path],
+        )
+    except OSError as exc:
+        _say(f"could not save the artifacts in {directory}: {exc.strerror}")
+        return []
+    finally:
+        if not args.artifact_dir:
+            artifacts.prune_artifact_runs()
+    for problem in outcome.problems:
+        _say(problem)
+    return outcome.saved
+
+
+def _saved_line(artifact: SavedArtifact) -> str:
+    return f"saved artifact {artifact.path}" + (f" ({artifact.note})" if artifact.note else "")
+
+
 def _print_compact(
     plan: Plan, result: RunResult, lines: list[str], saved: list[SavedArtifact], started: float
 ) -> int:
     """`--compact`: everything on stdout for an editor popup; 0 whenever the program ran."""
     from unsandbox_ls.runs.compact import compact_text
 
-    notes = [f"unsandbox-ls: saved artifact {artifact.path}" for artifact in saved]
+    notes = [f"unsandbox-ls: {_saved_line(artifact)}" for artifact in saved]
     if result.status == "timeout":
         notes.append(f"unsandbox-ls: the job hit its time limit ({plan.request.options.ttl} s)")
     duration = (time.monotonic() - started) * 1000
