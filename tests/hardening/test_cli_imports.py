@@ -146,3 +146,28 @@ def test_a_run_starts_no_process(sandbox_server: SandboxServer, tmp_path: Path) 
     assert stdout == "hello\n"
     assert data["status"] == 0
     assert data["spawned"] == [], "a run started a process"
+
+
+def test_a_keyless_run_reusing_the_shared_sandbox_loads_no_ca_bundle_nor_the_server(
+    tmp_path: Path,
+) -> None:
+    """No keys: the first run starts the user's shared sandbox, the second reuses it through
+    its unix socket (signed /health, then the run): no CA bundle for either transport, and
+    neither the sandbox server nor the language server is loaded."""
+    from support.keyless import keyless_env, stop_shared_sandbox
+
+    env = {**keyless_env(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    (tmp_path / "hello.py").write_text('print("hello")\n', encoding="utf-8")
+    try:
+        first_out, first = probe(env, tmp_path, "hello.py")
+        assert first["status"] == 0 and first_out == "hello\n"
+        stdout, data = probe(env, tmp_path, "hello.py")
+    finally:
+        stop_shared_sandbox(env)
+    assert stdout == "hello\n"
+    assert data["status"] == 0
+    assert data["ca_bundles"] == 0, "a CA bundle was loaded for the unix-socket transports"
+    modules = data["modules"]
+    assert isinstance(modules, list)
+    allowed = ("unsandbox_ls.sandbox", "unsandbox_ls.sandbox.auth")  # the health proof
+    assert unwanted([m for m in modules if m not in allowed]) == []
