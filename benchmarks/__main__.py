@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from benchmarks import (
+    cli,
     learned_polling,
     lens_latency,
     parsing,
@@ -51,6 +52,18 @@ BENCHMARKS: dict[str, tuple[str, Bench]] = {
     "lens_latency": (
         "code lens p99 with 20 runs in flight",
         lambda quick: lens_latency.measure(100 if quick else 400),
+    ),
+    "cli_hello": (
+        "unsandbox-ls run hello.py (running local sandbox) vs bare python3",
+        lambda quick: cli.measure("hello", 6 if quick else 20),
+    ),
+    "cli_compact": (
+        "unsandbox-ls run --compact hello.py (the Helix form) vs bare python3",
+        lambda quick: cli.measure("compact", 6 if quick else 20),
+    ),
+    "cli_keyless": (
+        "unsandbox-ls run hello.py with no keys: first and later runs vs bare python3",
+        lambda quick: cli.measure("keyless", 3 if quick else 8),
     ),
     "sandbox_load": (
         "hello world vs bare python3, 20 concurrent",

@@ -35,6 +35,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+# An editable install leaves the package's own modules uncompiled (pip compiles what it copies,
+# and PYTHONDONTWRITEBYTECODE may keep Python from caching them): compile them once, so every
+# `unsandbox-ls run` does not compile them from source again (~60 ms). Python recompiles any
+# module edited since.
+.venv/bin/python -m compileall -q unsandbox_ls >/dev/null
 
 if ! command -v bwrap >/dev/null; then
   apt_install bubblewrap || echo "Without bubblewrap the local sandbox refuses to start." >&2

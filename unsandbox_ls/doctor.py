@@ -8,6 +8,12 @@ starts this user's shared one (as `run` does), names its socket and checks it th
 With `--probe` it then runs one tiny job (two, to try a name holding a folder) and prints where
 the backend put the code and the input files, the cwd, and whether names with `/` are accepted
 (`runs/layout_probe.py`), and caches that per base URL.
+
+`doctor --timing` then runs a hello world the way `unsandbox-ls run` does, as a command of its
+own (`run --timing`, with the same backend options), and prints where its time went: the
+interpreter's start-up, importing, the plan, reaching the backend, the request, the wait for
+the job, the output (see `unsandbox_ls/run_timing.py`).
+
 Exit status: 0 all good, 2 a bad setting, 69 the API or the sandbox cannot be reached or fails,
 77 the credentials are missing or rejected.
 """
@@ -16,7 +22,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from unsandbox_ls.run_command import EXIT_NO_PERMISSION, EXIT_UNAVAILABLE, EXIT_USAGE
@@ -159,9 +168,74 @@ async def _contact(
     return status
 
 
+HELLO = 'print("hello")\n'
+TIMED_RUN_TIMEOUT_S = 120.0
+
+
+def _hello_file() -> Path:
+    """The hello world `--timing` runs: always the same file, in the user cache (so repeated
+    checks share one history and one learned run time)."""
+    import platformdirs
+
+    folder = Path(platformdirs.user_cache_dir("unsandbox-ls")) / "doctor"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "hello.py"
+    if not path.is_file() or path.read_text(encoding="utf-8") != HELLO:
+        path.write_text(HELLO, encoding="utf-8")
+    return path
+
+
+def _timed_run(args: argparse.Namespace) -> int:
+    """One hello world through `unsandbox-ls run --timing`, and where its time went."""
+    from unsandbox_ls.run_timing import parse_line
+
+    path = _hello_file()
+    command = [sys.executable, "-m", "unsandbox_ls", "run", "--timing", "--no-discover"]
+    for flag, value in (
+        ("--backend", args.backend),
+        ("--base-url", args.base_url),
+        ("--account", args.account),
+    ):
+        if value is not None:
+            command += [flag, str(value)]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [*command, path.name],
+            cwd=path.parent,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=TIMED_RUN_TIMEOUT_S,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        _line("!!", "timing", f"the hello world did not finish: {exc}")
+        return EXIT_UNAVAILABLE
+    wall = time.perf_counter() - started
+    phases = parse_line(done.stderr)
+    if done.returncode != 0 or phases is None or done.stdout != "hello\n":
+        last = [line for line in done.stderr.splitlines() if line.strip()]
+        reason = last[-2 if phases is not None and len(last) > 1 else -1] if last else "no output"
+        _line("!!", "timing", f"the hello world failed (exit {done.returncode}): {reason[:200]}")
+        return EXIT_UNAVAILABLE
+    total = phases.pop("total", sum(phases.values()))
+    spent = " · ".join(f"{name} {ms:.0f} ms" for name, ms in phases.items())
+    rest = max(0.0, wall * 1000 - total)
+    _line(
+        "ok",
+        "timing",
+        f"hello world in {wall * 1000:.0f} ms: {spent}; {rest:.0f} ms besides "
+        "(creating and ending the process)",
+    )
+    return 0
+
+
 def doctor(args: argparse.Namespace) -> int:
     try:
-        return asyncio.run(_check(args))
+        status = asyncio.run(_check(args))
+        if getattr(args, "timing", False) and status == 0:
+            status = _timed_run(args)
+        return status
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

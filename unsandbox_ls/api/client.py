@@ -37,7 +37,6 @@ import inspect
 import json
 import logging
 import re
-import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -46,6 +45,7 @@ from typing import Any, Literal
 import httpx
 
 from unsandbox_ls import __version__
+from unsandbox_ls.api import tls
 from unsandbox_ls.api.auth import auth_for
 from unsandbox_ls.api.credentials import Credentials, is_loopback_host
 from unsandbox_ls.api.errors import (
@@ -98,16 +98,6 @@ OnUpdate = Callable[[JobUpdate], "Awaitable[object] | object"]
 
 _SECRET_SHAPE = re.compile(r"unsb-sk-[A-Za-z0-9_-]+")
 _languages_cache: dict[str, tuple[float, list[str]]] = {}
-_tls_contexts: dict[bool, ssl.SSLContext] = {}
-
-
-def _tls_context(trust_env: bool) -> ssl.SSLContext:
-    """The verifying TLS context, built once per process: loading the CA bundle takes ~20 ms,
-    which a language server making one client per run would otherwise pay on every run."""
-    context = _tls_contexts.get(trust_env)
-    if context is None:
-        context = _tls_contexts[trust_env] = httpx.create_ssl_context(trust_env=trust_env)
-    return context
 
 
 @dataclass(frozen=True)
@@ -176,7 +166,7 @@ class UnsandboxClient:
             base_url=self.base_url,
             transport=transport,
             follow_redirects=False,
-            verify=_tls_context(not is_loopback_host(host)),
+            verify=tls.context_for(url, loopback=is_loopback_host(host)),
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
             headers={"User-Agent": f"unsandbox-ls/{__version__}", "Accept": "application/json"},
             trust_env=not is_loopback_host(host),

@@ -26,7 +26,6 @@ Standard library only at import time; platformdirs is imported when the store is
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import json
 import logging
@@ -251,6 +250,8 @@ class RunDiff:
 
 def diff_last_runs(file: str, folders: Iterable[str] = ()) -> RunDiff | str:
     """The last two runs of `file` that left a log, compared; or why they cannot be."""
+    import difflib  # only here: not on the path of a run
+
     runs: list[tuple[dict[str, Any], str]] = []
     refused: list[str] = []
     for record in runs_of(file, folders):

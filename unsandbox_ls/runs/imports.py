@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from unsandbox_ls.lazy_pattern import LazyPattern
 from unsandbox_ls.sent_file import SentFile
 
 #: an open buffer's text for a local path, or None when the file is not open
@@ -189,7 +190,7 @@ def _python_module(start: str, dotted: str) -> list[Alternatives]:
     return refs
 
 
-_PY_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w, ]+)|import\s+([\w., ]+))", re.M)
+_PY_IMPORT = LazyPattern(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w, ]+)|import\s+([\w., ]+))", re.M)
 
 
 def _python_by_lines(text: str) -> Iterator[Alternatives]:
@@ -212,7 +213,7 @@ def _python_by_lines(text: str) -> Iterator[Alternatives]:
 
 # --- JavaScript / TypeScript -------------------------------------------------------------
 
-_JS_SPEC = re.compile(
+_JS_SPEC = LazyPattern(
     r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s+|^\s*import\s+|^\s*export\s+[^;'"]*?\bfrom\s+)"""
     r"""(['"])(\.{1,2}/[^'"\n]+)\1""",
     re.M,
@@ -239,7 +240,7 @@ def _javascript(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
 
 # --- Ruby, Lua, PHP, Perl, shells, Tcl, R ------------------------------------------------
 
-_RUBY = re.compile(
+_RUBY = LazyPattern(
     r"""^\s*(?:(require_relative)|require|load)\s*\(?\s*(['"])([^'"\n#{}]+)\2""", re.M
 )
 
@@ -257,7 +258,7 @@ def _ruby(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
             yield [path] if path.endswith(".rb") else [path + ".rb", path]
 
 
-_LUA = re.compile(
+_LUA = LazyPattern(
     r"""\b(?:(require)\s*\(?\s*(['"])([\w.\-/]+)\2|(dofile|loadfile)\s*\(\s*(['"])([^'"\n]+)\5)"""
 )
 
@@ -274,7 +275,7 @@ def _lua(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
                 yield [path]
 
 
-_PHP = re.compile(
+_PHP = LazyPattern(
     r"""\b(?:include|include_once|require|require_once)\s*\(?\s*"""
     r"""(__DIR__\s*\.\s*|dirname\s*\(\s*__FILE__\s*\)\s*\.\s*)?(['"])([^'"\n$]+)\2"""
 )
@@ -293,9 +294,9 @@ def _php(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
             yield options
 
 
-_PERL_LIB = re.compile(r"""^\s*use\s+lib\s+(.+?);""", re.M)
-_PERL_USE = re.compile(r"""^\s*(?:use|require)\s+([A-Za-z_][\w:]*)\s*[^;]*;""", re.M)
-_PERL_FILE = re.compile(r"""\b(?:require|do)\s*\(?\s*(['"])([^'"\n$]+)\1""")
+_PERL_LIB = LazyPattern(r"""^\s*use\s+lib\s+(.+?);""", re.M)
+_PERL_USE = LazyPattern(r"""^\s*(?:use|require)\s+([A-Za-z_][\w:]*)\s*[^;]*;""", re.M)
+_PERL_FILE = LazyPattern(r"""\b(?:require|do)\s*\(?\s*(['"])([^'"\n$]+)\1""")
 _PERL_PRAGMAS = frozenset({"strict", "warnings", "lib", "utf8", "feature", "FindBin", "constant"})
 
 
@@ -341,10 +342,10 @@ def _perl(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
                 yield options
 
 
-_SHELL = re.compile(r"""^\s*(?:source|\.)\s+(.+)$""", re.M)
+_SHELL = LazyPattern(r"""^\s*(?:source|\.)\s+(.+)$""", re.M)
 #: `$(dirname "$0")/`, `$(dirname "${BASH_SOURCE[0]}")/`, `${BASH_SOURCE%/*}/`, `${0%/*}/`
 #: (quotes already removed): the script's own folder
-_SHELL_HERE = re.compile(
+_SHELL_HERE = LazyPattern(
     r"""^(?:\$\(\s*dirname\s+\$(?:0|\{?BASH_SOURCE(?:\[0\])?\}?)\s*\)"""
     r"""|\$\{BASH_SOURCE(?:\[0\])?%/\*\}|\$\{0%/\*\})/"""
 )
@@ -376,7 +377,7 @@ def _bash(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
             yield [path]
 
 
-_TCL = re.compile(
+_TCL = LazyPattern(
     r"""^\s*source\s+(?:\[file\s+join\s+\[file\s+dirname\s+\[info\s+script\]\]\s+([^\]\s]+)\]|(\S+))""",
     re.M,
 )
@@ -393,7 +394,7 @@ def _tcl(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
             yield [path]
 
 
-_R = re.compile(r"""\b(?:sys\.)?source\s*\(\s*(?:file\s*=\s*)?(['"])([^'"\n]+)\1""")
+_R = LazyPattern(r"""\b(?:sys\.)?source\s*\(\s*(?:file\s*=\s*)?(['"])([^'"\n]+)\1""")
 
 
 def _r(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
@@ -405,7 +406,7 @@ def _r(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
 
 # --- C, C++, Rust, Java ------------------------------------------------------------------
 
-_INCLUDE = re.compile(r"""^\s*#\s*include\s*"([^"\n]+)\"""", re.M)
+_INCLUDE = LazyPattern(r"""^\s*#\s*include\s*"([^"\n]+)\"""", re.M)
 
 
 def _c_family(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
@@ -415,7 +416,7 @@ def _c_family(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
             yield [path]
 
 
-_RUST_MOD = re.compile(
+_RUST_MOD = LazyPattern(
     r"""^\s*(?:#\[path\s*=\s*"([^"]+)"\]\s*)?(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;""", re.M
 )
 
@@ -437,9 +438,9 @@ def _rust(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
         yield options
 
 
-_JAVA_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"", re.S)
-_JAVA_IMPORT = re.compile(r"^\s*import\s+(?!static\b)([\w.]+?)(\.\*)?\s*;", re.M)
-_IDENTIFIER = re.compile(r"\b[A-Z][A-Za-z0-9_$]*\b")
+_JAVA_COMMENT = LazyPattern(r"/\*.*?\*/|//[^\n]*|\"(?:\\.|[^\"\\\n])*\"", re.S)
+_JAVA_IMPORT = LazyPattern(r"^\s*import\s+(?!static\b)([\w.]+?)(\.\*)?\s*;", re.M)
+_IDENTIFIER = LazyPattern(r"\b[A-Z][A-Za-z0-9_$]*\b")
 
 
 def _java(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:

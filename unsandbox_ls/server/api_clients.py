@@ -42,9 +42,13 @@ class ApiClients:
         if client is None:
             import httpx
 
+            from unsandbox_ls.api import tls
             from unsandbox_ls.api.client import UnsandboxClient
 
-            transport = httpx.AsyncHTTPTransport(uds=uds) if uds else None
+            # a unix socket: no TLS connection is ever made, so no CA bundle is loaded
+            transport = (
+                httpx.AsyncHTTPTransport(uds=uds, verify=tls.no_tls_context()) if uds else None
+            )
             client = self._clients[key] = UnsandboxClient(
                 base_url, credentials, transport=transport
             )
