@@ -125,11 +125,6 @@ def test_a_hello_world_run_loads_only_the_run_path(
     assert data["ca_bundles"] == 0, "a CA bundle was loaded for a plain loopback http:// URL"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import discovery still runs git (rev-parse, check-ignore) for the ignore rules; "
-    "remove this mark when they are read from the files (pathspec)",
-)
 def test_a_run_starts_no_process(sandbox_server: SandboxServer, tmp_path: Path) -> None:
     """Not even in a git repository, with a local module imported (ignore rules are read, not
     asked of git)."""
