@@ -11,6 +11,7 @@ from .model import Problem
 from .parsers import BOTH_STREAMS, FALLBACK, PARSERS
 
 Parser = Callable[[list[str]], list[Problem]]
+_Key = tuple[str, str, str | None, tuple[tuple[str, int, int | None], ...]]
 
 
 def _parser(name: str) -> Parser:
@@ -22,26 +23,29 @@ def parse_output(language: str, stderr: str, stdout: str = "") -> list[Problem]:
     """Problems found in a run's output, in the order printed; frames innermost first.
 
     The text is cleaned first (ANSI escapes, CRLF). Languages in `BOTH_STREAMS` (PHP) are also
-    read on stdout, and identical problems are reported once.
+    read on stdout, and identical problems are reported once: the same severity, message and
+    code at the same frames (path, line and column), so that one message printed at several
+    columns of a line stays several problems.
     """
     names = PARSERS.get(language.lower(), FALLBACK)
     streams = [stderr]
     if language.lower() in BOTH_STREAMS and stdout:
         streams.append(stdout)
     found: list[Problem] = []
-    seen: set[tuple[str, str, tuple[tuple[str, int], ...]]] = set()
+    seen: set[_Key] = set()
     for stream in streams:
         if not stream:
             continue
         lines = clean_lines(stream)
         for name in names:
             for problem in _parser(name)(lines):
-                key = (
-                    problem.severity,
-                    problem.message,
-                    tuple((frame.path, frame.line) for frame in problem.frames),
-                )
+                key = _key(problem)
                 if key not in seen:
                     seen.add(key)
                     found.append(problem)
     return found
+
+
+def _key(problem: Problem) -> _Key:
+    frames = tuple((frame.path, frame.line, frame.column) for frame in problem.frames)
+    return (problem.severity, problem.message, problem.code, frames)
