@@ -14,6 +14,14 @@ by one server started on first use and kept for the session.
 
 `sandbox_server` is the default variant's server (session scope). A test (or fixture) that asks
 for `sandbox_variant` instead runs once per variant: `pytest_generate_tests` parametrises it.
+
+Markers, set here from what a test uses (`pytest_collection_modifyitems`), so that
+`pytest -m "not sandbox and not editor"` is the quick loop:
+
+    sandbox   runs jobs in the local sandbox (bubblewrap): every test under `sandbox/` and every
+              test using one of `SANDBOX_FIXTURES` (directly or through another fixture), and
+              every test of a module that starts one itself (`SANDBOX_STARTERS`)
+    editor    drives a real editor: every test under `editors/`
 """
 
 from __future__ import annotations
@@ -37,6 +45,27 @@ SANDBOX_VARIANTS: dict[str, tuple[str, ...]] = {
     "pending": ("--job-shape", "nested", "--pending-after", "0"),
 }
 DEFAULT_VARIANT = "flat"
+
+#: fixtures that hand out a local sandbox server
+SANDBOX_FIXTURES = frozenset({"sandbox_servers", "sandbox_server", "sandbox_variant"})
+#: names whose use in a test module means its tests start a sandbox of their own: a server with
+#: other options, or (with no key configured) the language server's embedded one
+SANDBOX_STARTERS = ("start_sandbox_server", "keyless_env")
+_HERE = Path(__file__).resolve().parent
+#: folder under tests/ → the marker every test in it gets
+FOLDER_MARKERS = {"sandbox": "sandbox", "editors": "editor"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.resolve().relative_to(_HERE).parts[0]
+        marker = FOLDER_MARKERS.get(folder)
+        if marker is not None:
+            item.add_marker(marker)
+        module = getattr(item, "module", None)
+        starts = any(hasattr(module, name) for name in SANDBOX_STARTERS)
+        if starts or SANDBOX_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker("sandbox")
 
 
 class SandboxServers:
