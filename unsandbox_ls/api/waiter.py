@@ -201,7 +201,7 @@ async def cancel_quietly(api: JobApi, job_id: str) -> tuple[bool, Job | None]:
         answer = await asyncio.wait_for(asyncio.shield(delete), api.cancel_timeout)
     except JobNotFoundError:
         return True, None
-    except (asyncio.TimeoutError, asyncio.CancelledError, UnsandboxError) as exc:
+    except (TimeoutError, asyncio.CancelledError, UnsandboxError) as exc:
         log.warning("could not cancel job %s: %s", job_id, exc.__class__.__name__)
         return False, None
     log.info("cancelled job %s", job_id)
