@@ -25,6 +25,7 @@ from lsprotocol import types
 from unsandbox_ls.runs import output
 from unsandbox_ls.runs.request import RunRefused
 from unsandbox_ls.server import failure_messages
+from unsandbox_ls.server.off_loop import finish_off_loop
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.run_finished import (
     RUN_FINISHED,
@@ -78,7 +79,7 @@ async def _run_task(
             try:
                 await asyncio.wait([previous.task], timeout=CANCEL_WAIT_S)
             except asyncio.CancelledError:  # this run too was cancelled before it started
-                _finish_failure(ls, run, None, "cancelled", None)
+                await _finish_failure(ls, run, None, "cancelled", None)
                 return
         ls.protocol.notify(
             RUN_STARTED,
@@ -132,12 +133,14 @@ async def _execute(
         progress.end_message = "cancelled"
         unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
         partial = exc.partial if isinstance(exc, JobCancelled) else None
-        _finish_failure(ls, run, plan, "cancelled", unconfirmed, partial=partial, progress=progress)
+        await _finish_failure(
+            ls, run, plan, "cancelled", unconfirmed, partial=partial, progress=progress
+        )
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
         message = str(exc)
-        _finish_failure(ls, run, plan, "error", _prefixed(message), exc, progress=progress)
+        await _finish_failure(ls, run, plan, "error", _prefixed(message), exc, progress=progress)
         return
     except Exception as exc:
         from unsandbox_ls.api.errors import UnsandboxError
@@ -146,7 +149,7 @@ async def _execute(
             logger.exception("run %s failed", run.run_id)
         progress.end_message = "failed"
         error = f"unsandbox: {name}: {exc}"
-        _finish_failure(ls, run, plan, "error", error, exc, progress=progress)
+        await _finish_failure(ls, run, plan, "error", error, exc, progress=progress)
         return
     finally:
         if client is not None:
@@ -154,7 +157,7 @@ async def _execute(
     progress.end_message = (
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )
-    _finish_result(ls, run, plan, result, progress)
+    await _finish_result(ls, run, plan, result, progress)
 
 
 def _prefixed(message: str) -> str:
@@ -179,7 +182,7 @@ def _files(plan: Plan | None) -> list[SentFileInfo]:
     return files
 
 
-def _finish_failure(
+async def _finish_failure(
     ls: UnsandboxLanguageServer,
     run: Run,
     plan: Plan | None,
@@ -204,13 +207,13 @@ def _finish_failure(
         if failure_messages.toast_wanted(ls, failed=True):
             ls.show(summary, types.MessageType.Info)
     else:  # one sentence with actions; the explanation goes to the log
-        failure, log_path = failure_messages.report(ls, run, name, error, exc)
+        failure, log_path = await failure_messages.report(ls, run, name, error, exc)
         summary, error = failure.short, failure.detail
     stdout = partial.stdout if partial is not None else ""
     stderr = partial.stderr if partial is not None else ""
     if stdout or stderr:
         header = [f"# {summary}", f"# file: {run.uri}", f"# job: {run.job_id or '-'}"]
-        log_path = output.write_log(run.run_id, name, header, stdout, stderr)
+        log_path = await finish_off_loop(output.write_log, run.run_id, name, header, stdout, stderr)
         ls.log(log_text(summary + " (output before the cancel)", stdout, stderr, log_path))
     run.payload = run_finished(
         uri=run.uri,
@@ -256,7 +259,7 @@ def _save_artifacts(
     return saved, None
 
 
-def _finish_result(
+async def _finish_result(
     ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult, progress: Progress
 ) -> None:
     from unsandbox_ls.runs.outcome import read_findings
@@ -272,7 +275,8 @@ def _finish_result(
     summary = output.summary_line(
         plan.name, result.status, result.exit_code, duration, error_line, plan.file_count
     )
-    artifacts, artifact_error = _save_artifacts(ls, run, plan, result)
+    # files are written off the event loop, so lenses and other files' diagnostics go on
+    artifacts, artifact_error = await finish_off_loop(_save_artifacts, ls, run, plan, result)
     files = _files(plan)
     header = [
         f"# {summary}",
@@ -283,7 +287,9 @@ def _finish_result(
     header += [f"# sent: {f['name']} = {f['path'] or run.uri}" for f in files]
     header += [f"# artifact: {a.path} ({a.size} bytes)" for a in artifacts]
     # the log keeps the output exactly as printed; what is shown names the local files
-    log_path = output.write_log(run.run_id, plan.name, header, result.stdout, result.stderr)
+    log_path = await finish_off_loop(
+        output.write_log, run.run_id, plan.name, header, result.stdout, result.stderr
+    )
     stdout, stderr = findings.shown(result.stdout), findings.shown(result.stderr)
 
     # diagnostics first, so a client reacting to runFinished already sees them
