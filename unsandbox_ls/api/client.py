@@ -150,6 +150,10 @@ class UnsandboxClient:
     async def aclose(self) -> None:
         await self._transport.aclose()
 
+    @property
+    def is_closed(self) -> bool:
+        return self._transport.http.is_closed
+
     # ------------------------------------------------------------------ requests
 
     def _scrubbed(self, error: UnsandboxError) -> UnsandboxError:
