@@ -111,23 +111,23 @@ def _one_of(choices: tuple[str, ...], *, empty_is_none: bool = False) -> Callabl
     return check
 
 
-def _patterns(name: str, value: Any) -> tuple[str, ...]:
+def _strings(name: str, value: Any, what: str) -> tuple[str, ...]:
+    """A list of strings (one string alone counts as a list of one; null as none)."""
     if value is None:
         return ()
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SettingError(f"{SECTION}.{name} must be a list of glob patterns")
+        raise SettingError(f"{SECTION}.{name} must be a list of {what}")
     return tuple(value)
 
 
+def _patterns(name: str, value: Any) -> tuple[str, ...]:
+    return _strings(name, value, "glob patterns")
+
+
 def _folders(name: str, value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SettingError(f"{SECTION}.{name} must be a list of absolute folder paths")
+    value = _strings(name, value, "absolute folder paths")
     relative = [v for v in value if not os.path.isabs(os.path.expanduser(v))]
     if relative:
         raise SettingError(
