@@ -19,16 +19,20 @@ import json
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     import argparse
 
+    import httpx
+
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
-    from unsandbox_ls.runs.request import Plan, RunKind, RunSettings
+    from unsandbox_ls.runs.plan import Plan, RunSettings
+    from unsandbox_ls.runs.source import RunKind
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 69
@@ -68,7 +72,7 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
 
 def _read_program(name: str) -> str:
     """The program's text: a regular UTF-8 file within the size cap."""
-    from unsandbox_ls.runs.source import FileRefused, read_source_file
+    from unsandbox_ls.runs.safe_read import FileRefused, read_source_file
 
     try:
         return read_source_file(Path(name), label=name)
@@ -80,7 +84,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
     """The command line as run settings: every flag given is pinned (the file's magic comment
     applies to the rest, as in the editor)."""
     from unsandbox_ls.api.limits import TTL_DEFAULT
-    from unsandbox_ls.runs.request import RunSettings
+    from unsandbox_ls.runs.plan import RunSettings
 
     pinned: set[str] = set()
     if args.ttl is not None:
@@ -118,31 +122,34 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
 
 def prepare(args: argparse.Namespace) -> Plan:
     """Read the file and build the plan: what goes, and how (nothing is sent)."""
-    from unsandbox_ls.languages import detect_language
-    from unsandbox_ls.runs.request import RunRefused, Source, build_plan
+    from dataclasses import replace
+
+    from unsandbox_ls.runs.plan import RunRefused, build_plan, choose_language
+    from unsandbox_ls.runs.source import Source
 
     text = _read_program(args.file)
+    settings = run_settings(args)
+    source = Source(
+        uri=Path(os.path.abspath(args.file)).as_uri(),
+        path=args.file,
+        lines=text.split("\n"),
+        code=text,
+    )
+    language = choose_language(source, settings)  # once: the plan is given it
     kind: RunKind = "file"
     if args.shebang:
         if not text.startswith("#!"):
             raise UsageError(f"--shebang given but {args.file} does not start with '#!'")
         kind = "shebang"
-    elif not args.language and detect_language(args.file, text) is None:
+    elif language is None:
         if not text.startswith("#!") or args.input_files:
             raise UsageError(
                 f"cannot tell the language of {args.file}; pass --language ID "
                 f"(for example --language python)"
             )
         kind = "shebang"  # an interpreter the API may know: it reads the shebang itself
-    source = Source(
-        uri=Path(os.path.abspath(args.file)).as_uri(),
-        path=args.file,
-        lines=text.split("\n"),
-        code=text,
-        kind=kind,
-    )
     try:
-        return build_plan(source, run_settings(args))
+        return build_plan(replace(source, kind=kind), settings, language=language)
     except RunRefused as exc:
         raise UsageError(str(exc)) from None
 
@@ -205,22 +212,26 @@ async def _run(args: argparse.Namespace, plan: Plan) -> int:
         _say(f"{plan.name}: import discovery {note}")
     async with local_target(args, say=_say) as local:
         if local is not None:
-            return await _run_at(args, plan, *local)
+            credentials = local.credentials()
+            return await _run_at(args, plan, local.base_url, credentials, local.transport())
     base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
     return await _run_at(args, plan, base_url, credentials)
 
 
 async def _run_at(
-    args: argparse.Namespace, plan: Plan, base_url: str, credentials: Credentials
+    args: argparse.Namespace,
+    plan: Plan,
+    base_url: str,
+    credentials: Credentials,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
-    from unsandbox_ls.runs import history
-    from unsandbox_ls.runs.artifacts import save_artifacts
+    from unsandbox_ls.runs import report
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
 
     started = time.monotonic()
-    async with UnsandboxClient(base_url, credentials) as client:
+    async with UnsandboxClient(base_url, credentials, transport=transport) as client:
         progress = StatusLine(sys.stderr)
         try:
             result = await execute(plan, client, on_update=progress.show)
@@ -230,19 +241,13 @@ async def _run_at(
             raise
         finally:
             progress.clear()
-    history.record_cli_run(plan, result, (time.monotonic() - started) * 1000)
-    saved: list[SavedArtifact] = []
-    if result.artifacts:
-        try:
-            saved = save_artifacts(
-                [(a.filename, a.content) for a in result.artifacts],
-                Path(args.artifact_dir),
-                source=plan.source.path,
-                protected=[s.path for s in plan.sent],
-            )
-        except OSError as exc:
-            _say(f"could not save the artifacts in {args.artifact_dir}: {exc.strerror}")
+    duration_ms = (time.monotonic() - started) * 1000
+    run_id = uuid.uuid4().hex[:12]
+    saved = _save_artifacts(args, plan, result, run_id)
     findings = read_findings(plan, result)
+    # the log and the history row, as the language server writes them
+    done = report.of_result(plan, result, findings, duration_ms, run_id=run_id, artifacts=saved)
+    report.finish(done, folders=[os.getcwd()], source="cli")
     if findings.error:
         _say(findings.error)
     lines = findings.terminal_lines()
@@ -256,7 +261,7 @@ async def _run_at(
         for line in lines:
             print(line, file=sys.stderr)
         for artifact in saved:
-            _say(f"saved artifact {artifact.path}")
+            _say(_saved_line(artifact))
         if result.status not in ("completed",) and result.error:
             _say(f"the job {result.status}: {result.error}")
         elif result.status == "timeout":
@@ -265,13 +270,48 @@ async def _run_at(
     return program_status(result)
 
 
+def _save_artifacts(
+    args: argparse.Namespace, plan: Plan, result: RunResult, run_id: str
+) -> list[SavedArtifact]:
+    """Save the artifacts the run asked for (`runs.artifacts`: the folder named with
+    `--artifact-dir`, else the cache's); say what was ignored or could not be saved."""
+    from unsandbox_ls.runs import artifacts
+
+    if not result.artifacts:
+        return []
+    if not artifacts.asked_for(plan):
+        _say(artifacts.not_asked_message(len(result.artifacts)))
+        return []
+    directory = artifacts.artifact_folder(args.artifact_dir, None, run_id)
+    try:
+        outcome = artifacts.save_artifacts(
+            [(a.filename, a.content) for a in result.artifacts],
+            directory,
+            source=plan.source.path,
+            protected=[s.path for s in plan.sent if s.path],
+        )
+    except OSError as exc:
+        _say(f"could not save the artifacts in {directory}: {exc.strerror}")
+        return []
+    finally:
+        if not args.artifact_dir:
+            artifacts.prune_artifact_runs()
+    for problem in outcome.problems:
+        _say(problem)
+    return outcome.saved
+
+
+def _saved_line(artifact: SavedArtifact) -> str:
+    return f"saved artifact {artifact.path}" + (f" ({artifact.note})" if artifact.note else "")
+
+
 def _print_compact(
     plan: Plan, result: RunResult, lines: list[str], saved: list[SavedArtifact], started: float
 ) -> int:
     """`--compact`: everything on stdout for an editor popup; 0 whenever the program ran."""
     from unsandbox_ls.runs.compact import compact_text
 
-    notes = [f"unsandbox-ls: saved artifact {artifact.path}" for artifact in saved]
+    notes = [f"unsandbox-ls: {_saved_line(artifact)}" for artifact in saved]
     if result.status == "timeout":
         notes.append(f"unsandbox-ls: the job hit its time limit ({plan.request.options.ttl} s)")
     duration = (time.monotonic() - started) * 1000

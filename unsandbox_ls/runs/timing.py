@@ -28,7 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from unsandbox_ls.runs.source import FileRefused, read_regular_file
+from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
 logger = logging.getLogger(__name__)
 

@@ -262,7 +262,9 @@ class Settings:
     )  # fmt: skip
     artifact_directory: str | None = setting(
         "artifactDirectory", None, _optional_str,
-        "where artifacts are saved (relative: to the file's folder)", shown="cache dir",
+        "where the artifacts a run asked for are saved (relative: to the file's folder); "
+        "default `<user cache>/unsandbox-ls/artifacts/<run id>/` (the newest 50 runs kept)",
+        shown="cache dir",
     )  # fmt: skip
     mode: str = setting(
         "mode", "auto", _one_of(RUN_MODES),
