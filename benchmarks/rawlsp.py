@@ -134,7 +134,7 @@ async def raw_language_server(env: dict[str, str], init_options: Any) -> Any:
             editor.notify("exit", None)
         try:
             await asyncio.wait_for(process.wait(), 15)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()
         editor._reader.cancel()

@@ -41,6 +41,22 @@ fi
 # module edited since.
 .venv/bin/python -m compileall -q unsandbox_ls >/dev/null
 
+# The newest Python the package supports, for CI's second run of the core suite (.ci/run):
+# `python3.13` on PATH if it runs, else pyenv's newest 3.13 build; none, no second venv.
+newest_python() {
+  if command -v python3.13 >/dev/null && python3.13 -c '' 2>/dev/null; then
+    command -v python3.13
+    return
+  fi
+  local root
+  root=$( (command -v pyenv >/dev/null && pyenv root) || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  find "$root/versions" -maxdepth 3 -path '*/3.13.*/bin/python3.13' 2>/dev/null | sort -V | tail -n 1
+}
+if [ "$want_tests" = 1 ] && newest=$(newest_python) && [ -n "$newest" ]; then
+  [ -x .venv313/bin/python ] || "$newest" -m venv .venv313
+  .venv313/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+fi
+
 if ! command -v bwrap >/dev/null; then
   apt_install bubblewrap || echo "Without bubblewrap the local sandbox refuses to start." >&2
 fi

@@ -32,6 +32,14 @@ A test module lists what fails in a layout today in `NEEDS_STARTUP_HOOK`, a set 
 `(test function, layout, case)` (case: the test's `case` parameter, or None for every one);
 those runs are marked `xfail(strict=True)`, so they show, and pass the day the client can run
 them (then the entry goes).
+
+Markers, set here from what a test uses (`pytest_collection_modifyitems`), so that
+`pytest -m "not sandbox and not editor"` is the quick loop:
+
+    sandbox   runs jobs in the local sandbox (bubblewrap): every test under `sandbox/`, every
+              test using one of `SANDBOX_FIXTURES` (directly or through another fixture), and
+              every test of a module that starts one itself (`SANDBOX_STARTERS`)
+    editor    drives a real editor: every test under `editors/`
 """
 
 from __future__ import annotations
@@ -101,7 +109,37 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("sandbox_layout", list(used), indirect=True, scope="module")
 
 
+#: fixtures that hand out a local sandbox server
+SANDBOX_FIXTURES = frozenset(
+    {"sandbox_servers", "sandbox_server", "sandbox_variant", "sandbox_layout"}
+)
+#: names whose use in a test module means its tests start a sandbox of their own: a server with
+#: other options, or (with no key configured) the language server's embedded one
+SANDBOX_STARTERS = ("start_sandbox_server", "keyless_env")
+_HERE = Path(__file__).resolve().parent
+#: folder under tests/ → the marker every test in it gets
+FOLDER_MARKERS = {"sandbox": "sandbox", "editors": "editor"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _mark_what_tests_need(items)
+    _mark_startup_hook_failures(items)
+
+
+def _mark_what_tests_need(items: list[pytest.Item]) -> None:
+    """The `sandbox` and `editor` markers (see the module's docstring)."""
+    for item in items:
+        folder = item.path.resolve().relative_to(_HERE).parts[0]
+        marker = FOLDER_MARKERS.get(folder)
+        if marker is not None:
+            item.add_marker(marker)
+        module = getattr(item, "module", None)
+        starts = any(hasattr(module, name) for name in SANDBOX_STARTERS)
+        if starts or SANDBOX_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker("sandbox")
+
+
+def _mark_startup_hook_failures(items: list[pytest.Item]) -> None:
     """Mark the runs a module's `NEEDS_STARTUP_HOOK` lists as strict expected failures."""
     for item in items:
         callspec = getattr(item, "callspec", None)

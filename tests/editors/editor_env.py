@@ -135,9 +135,7 @@ def update_docs_images() -> bool:
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file with tomllib (Python 3.11+) or tomli; skip the module without either."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        tomllib = pytest.importorskip("tomli", reason="Python 3.10 needs tomli to read TOML")
+    import tomllib
+
     data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     return data

@@ -42,7 +42,7 @@ OTHER_PARSERS = tuple(
     for path in (
         Path(__file__).resolve().parents[2] / "unsandbox_ls" / "problems" / "parsers"
     ).glob("*.py")
-    if path.stem not in ("__init__", "python", "shapes", "generic")
+    if path.stem not in ("__init__", "python", "python_spans", "shapes", "generic")
 )
 
 PROBE = """

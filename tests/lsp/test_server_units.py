@@ -249,13 +249,13 @@ async def test_runs_share_one_api_client_per_settings() -> None:
         "http://127.0.0.1:9", Credentials(public_key="unsb-pk-b", secret_key="unsb-sk-b")
     )
     assert changed is not a
-    assert not a._http.is_closed  # a run still uses the old client
+    assert not a.is_closed  # a run still uses the old client
     await pool.give_back(a)
-    assert a._http.is_closed  # closed once its last run gave it back
+    assert a.is_closed  # closed once its last run gave it back
     await pool.give_back(changed)
-    assert not changed._http.is_closed  # the current settings' client stays open
+    assert not changed.is_closed  # the current settings' client stays open
     await pool.close_all()
-    assert changed._http.is_closed
+    assert changed.is_closed
 
 
 def test_log_file_of_a_non_ascii_file_keeps_its_name(

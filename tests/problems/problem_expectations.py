@@ -9,7 +9,9 @@ diagnostics must land, in a comment on that line::
 `expect: error|warning|hint`, then optionally a backquoted substring of the message (in
 double backquotes and spaces, as in Markdown, when it holds backquotes itself:
 ``` `` expected `i32`, found `&str` `` ```) and `at` a backquoted token whose first
-occurrence on the line is where the range must start.
+occurrence on the line is where the range must start. A line may carry several markers, one per
+diagnostic expected there: the second marker naming the same `at` token starts at its second
+occurrence, and so on.
 Lines between a `select-start` and a `select-end` marker line form a selection: only they are
 sent, and the diagnostics must still land on these file lines.
 """
@@ -81,15 +83,15 @@ def load_program(path: Path) -> Program:
         code, offset = text, 0
     expected: list[Expected] = []
     for number, line in enumerate(lines):
-        match = _EXPECT.search(line)
-        if match is None:
-            continue
-        column = None
-        if match["at"] is not None:
-            column = line.find(match["at"])
-            assert column >= 0, f"{path}:{number + 1}: `{match['at']}` is not on the line"
-        message = match["quoted"] if match["quoted"] is not None else match["message"]
-        expected.append(Expected(number, match["kind"], message, column))
+        after: dict[str, int] = {}  # where the next search for each `at` token starts
+        for match in _EXPECT.finditer(line):
+            column = None
+            if match["at"] is not None:
+                column = line.find(match["at"], after.get(match["at"], 0))
+                assert column >= 0, f"{path}:{number + 1}: `{match['at']}` is not on the line"
+                after[match["at"]] = column + 1
+            message = match["quoted"] if match["quoted"] is not None else match["message"]
+            expected.append(Expected(number, match["kind"], message, column))
     assert expected, f"{path} declares no expectation"
     return Program(path, language_of(path), lines, code, offset, expected)
 

@@ -82,13 +82,18 @@ def test_a_429_stretches_the_plan_and_it_resumes_after() -> None:
     assert stretched >= 4.0
     # after the backoff the plan goes on from where the clock is, never back to old times
     after = 2.0 + stretched
-    assert plan.next_delay(after) <= 2.0
-    assert all(t <= after for t in plan.times) or plan.next_delay(after) > 0
+    resumed = after + plan.next_delay(after)
+    assert after < resumed <= after + 2.0
+    later = [t for t in plan.times if t > after]
+    assert resumed == pytest.approx(later[0]) if later else resumed - after == plan.steady
 
 
 def test_a_slow_answer_skips_polls_that_would_come_back_to_back() -> None:
     plan = plan_from_schedule((0.1, 0.1, 0.1))
-    assert plan.next_delay(0.195) >= 0.02
+    assert plan.times[:3] == pytest.approx((0.1, 0.2, 0.3))
+    # the poll due at 0.2 s would follow an answer read at 0.195 s back to back: the next is 0.3 s
+    assert plan.next_delay(0.195) == pytest.approx(0.3 - 0.195)
+    assert plan.next_delay(0.15) == pytest.approx(0.2 - 0.15)
 
 
 @pytest.mark.parametrize("bad", [[], [float("nan")], [-1.0]])

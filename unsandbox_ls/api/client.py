@@ -3,6 +3,11 @@
     async with UnsandboxClient(resolve_base_url(), find_credentials()) as client:
         result = await client.run_request(ExecuteRequest("python", "print(1)"))
 
+Layers, each in its module: `transport` (one exchange: the httpx client of the base URL, TLS,
+the capped read, scrubbing secrets), `classify` (what one attempt came to: pure), `retrying`
+(the retry loop), `waiter` (polling a job, one method per way a wait ends, and the cancel
+helper). This module holds the endpoints and `run_request`.
+
 Transport. httpx, with an injectable `transport=`. Redirects are never followed: credentials go
 only to the configured base URL, and a 3xx is reported (naming the target host) instead.
 Response bodies are streamed and reading stops past `max_response_bytes` (64 MiB by default).
@@ -33,33 +38,23 @@ polled the same way. Jobs are read in both documented shapes (`models.result_fie
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
-import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from functools import partial
 from typing import Any, Literal
 
 import httpx
 
-from unsandbox_ls import __version__
-from unsandbox_ls.api import tls
 from unsandbox_ls.api.auth import auth_for
-from unsandbox_ls.api.credentials import Credentials, is_loopback_host
+from unsandbox_ls.api.classify import Submission
+from unsandbox_ls.api.credentials import Credentials
 from unsandbox_ls.api.errors import (
     ApiError,
     BadResponseError,
-    CancelNotConfirmed,
-    ConfigurationError,
-    JobCancelled,
-    JobNotFoundError,
-    JobTimeoutError,
-    NetworkError,
-    RateLimitedError,
     RequestRejectedError,
-    ServerError,
     UnsandboxError,
     ValidationError,
 )
@@ -76,7 +71,6 @@ from unsandbox_ls.api.policy import (
     DEFAULT_POLL_SCHEDULE,
     PollPlan,
     RetryPolicy,
-    parse_retry_after,
     plan_from_schedule,
     poll_delays,
 )
@@ -86,6 +80,9 @@ from unsandbox_ls.api.responses import (
     expect_object,
     parse_json,
 )
+from unsandbox_ls.api.retrying import send_with_retries
+from unsandbox_ls.api.transport import Answer, Scrubber, Transport, open_http
+from unsandbox_ls.api.waiter import JobWaiter, OnUpdate, raise_cancelled, report
 
 log = logging.getLogger("unsandbox_ls.api")
 
@@ -94,23 +91,7 @@ MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 TTL_GRACE = 30.0
 LANGUAGES_CACHE_SECONDS = 3600.0
 
-OnUpdate = Callable[[JobUpdate], "Awaitable[object] | object"]
-
-_SECRET_SHAPE = re.compile(r"unsb-sk-[A-Za-z0-9_-]+")
 _languages_cache: dict[str, tuple[float, list[str]]] = {}
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    #: the X-Timestamp the request was signed with (None for unsigned requests)
-    sent_timestamp: str | None = None
-
-    @property
-    def content_type(self) -> str:
-        return str(self.headers.get("content-type", ""))
 
 
 def _json_bytes(payload: Any) -> bytes:
@@ -121,10 +102,6 @@ def _json_bytes(payload: Any) -> bytes:
             "the code or an environment value holds text that is not valid Unicode "
             "(a lone surrogate); save the file as UTF-8"
         ) from None
-
-
-def _is_submission(method: str, path: str) -> bool:
-    return method == "POST" and path in ("/execute", "/execute/async", "/run", "/run/async")
 
 
 class UnsandboxClient:
@@ -153,27 +130,12 @@ class UnsandboxClient:
         self.max_response_bytes = max_response_bytes
         self._connect_timeout = connect_timeout
         self._auth = auth_for(credentials, clock=clock) if credentials else None
-        url = httpx.URL(self.base_url)
-        host = url.host
-        if url.scheme not in ("http", "https") or not host:
-            raise ConfigurationError(f"the base URL must be https://host[:port]: {base_url!r}")
-        if url.scheme == "http" and not is_loopback_host(host):
-            raise ConfigurationError(
-                f"refusing to send credentials over plain http to {host}; use https:// "
-                f"(plain http is only allowed for loopback hosts)"
-            )
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            follow_redirects=False,
-            verify=tls.context_for(url, loopback=is_loopback_host(host)),
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            headers={"User-Agent": f"unsandbox-ls/{__version__}", "Accept": "application/json"},
-            trust_env=not is_loopback_host(host),
+        http = open_http(
+            self.base_url, transport=transport, timeout=timeout, connect_timeout=connect_timeout
         )
-        self._secrets: tuple[str, ...] = ()
-        if credentials is not None:
-            self._secrets = tuple(s for s in (credentials.secret_key, credentials.api_key) if s)
+        self._transport = Transport(http, self._auth, max_response_bytes)
+        secrets = (credentials.secret_key, credentials.api_key) if credentials else ()
+        self._scrubber = Scrubber(tuple(s or "" for s in secrets))
 
     def __repr__(self) -> str:
         scheme = self.credentials.scheme if self.credentials else "none"
@@ -186,72 +148,16 @@ class UnsandboxClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._transport.aclose()
 
-    # ------------------------------------------------------------------ transport boundary
+    @property
+    def is_closed(self) -> bool:
+        return self._transport.http.is_closed
 
-    def _scrub(self, text: str) -> str:
-        """Server text with our secrets, and anything shaped like a secret key, hidden."""
-        for secret in self._secrets:
-            text = text.replace(secret, "<hidden>")
-        return _SECRET_SHAPE.sub("<hidden>", text)
+    # ------------------------------------------------------------------ requests
 
     def _scrubbed(self, error: UnsandboxError) -> UnsandboxError:
-        text = str(error)
-        clean = self._scrub(text)
-        if clean != text:
-            error.args = (clean,)
-        return error
-
-    async def _send_once(
-        self,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None,
-        params: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
-        timeout: httpx.Timeout | None,
-        authenticated: bool,
-    ) -> _Answer:
-        if authenticated and self._auth is None:
-            raise ConfigurationError(f"{method} {path} needs API credentials, and none were given")
-        request = self._http.build_request(
-            method,
-            path,
-            content=content,
-            params=params,
-            headers=headers,
-            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-        )
-        response = await self._http.send(
-            request,
-            auth=self._auth if authenticated else None,
-            stream=True,
-            follow_redirects=False,
-        )
-        try:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_response_bytes:
-                raise self._too_large(method, path)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_response_bytes:
-                    raise self._too_large(method, path)
-                chunks.append(chunk)
-        finally:
-            await response.aclose()
-        sent = response.request.headers.get("x-timestamp")
-        return _Answer(response.status_code, response.headers, b"".join(chunks), sent)
-
-    def _too_large(self, method: str, path: str) -> BadResponseError:
-        return BadResponseError(
-            f"the API's answer to {method} {path} is larger than "
-            f"{self.max_response_bytes // (1024 * 1024)} MiB and was not read; the program "
-            f"probably printed too much: print less"
-        )
+        return self._scrubber.error(error)
 
     async def _request(
         self,
@@ -266,104 +172,36 @@ class UnsandboxClient:
         job_id: str | None = None,
         ok_statuses: Sequence[int] = (),
         rate_limit_retries: int | None = None,
-    ) -> _Answer:
-        """Send with bounded retries; a 2xx answer (or one in `ok_statuses`), else raise.
+    ) -> Answer:
+        """Send with bounded retries (`retrying`); a 2xx answer (or one in `ok_statuses`),
+        else raise. `rate_limit_retries` overrides the policy's retries of a 429 (polls wait on
+        their own)."""
+        submission = Submission(
+            method,
+            path,
+            self.base_url,
+            job_id=job_id,
+            ok_statuses=tuple(ok_statuses),
+            credentials_source=self.credentials.source if self.credentials else None,
+        )
 
-        `rate_limit_retries` overrides the policy's retries of a 429 (polls wait on their own).
-        """
-        what = f"{method} {path}"
-        submission = _is_submission(method, path)
-        retries = rate_retries = 0
-        had_failure = False
-        while True:
-            failure: UnsandboxError
-            retryable: bool
-            delay: float | None = None
-            try:
-                answer = await self._send_once(
-                    method,
-                    path,
-                    content=content,
-                    params=params,
-                    headers=headers,
-                    timeout=timeout,
-                    authenticated=authenticated,
-                )
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                failure = NetworkError(
-                    f"cannot connect to the local sandbox at {self.base_url}: it is not running; "
-                    f"start it with `unsandbox-ls sandbox`"
-                    if isinstance(exc, httpx.ConnectError)
-                    and is_loopback_host(httpx.URL(self.base_url).host)
-                    else f"cannot connect to the API at {self.base_url} ({_describe(exc)}); check "
-                    f"the network and the base URL"
-                )
-                retryable = True
-            except httpx.TimeoutException as exc:
-                failure = NetworkError(
-                    f"the API did not answer {what} in time ({_describe(exc)})"
-                    + ("; the job may still be running" if submission else "")
-                )
-                retryable = not submission
-            except httpx.TransportError as exc:
-                failure = NetworkError(
-                    f"the connection to the API broke during {what} ({_describe(exc)})"
-                    + ("; the job may still be running" if submission else "")
-                )
-                retryable = not submission
-            except httpx.HTTPError as exc:  # pragma: no cover - other request errors
-                failure = NetworkError(f"{what} failed: {_describe(exc)}")
-                retryable = False
-            else:
-                if 200 <= answer.status < 300 or answer.status in ok_statuses:
-                    log.debug("%s -> %d (%d bytes)", what, answer.status, len(answer.body))
-                    return answer
-                retry_after = parse_retry_after(answer.headers.get("retry-after"))
-                failure = error_for_status(
-                    answer.status,
-                    answer.body,
-                    answer.headers,
-                    what=what,
-                    job_id=job_id,
-                    base_url=self.base_url,
-                    credentials_source=self.credentials.source if self.credentials else None,
-                    retry_after=retry_after,
-                    after_failure=had_failure,
-                    sent_timestamp=answer.sent_timestamp,
-                )
-                if isinstance(failure, RateLimitedError):
-                    retryable = rate_retries < (
-                        self.retry.max_rate_limit_retries
-                        if rate_limit_retries is None
-                        else rate_limit_retries
-                    )
-                    if retryable:
-                        delay = self.retry.rate_limit_delay(rate_retries, retry_after)
-                        rate_retries += 1
-                elif isinstance(failure, ServerError):
-                    retryable = not submission or answer.status in (502, 503)
-                else:
-                    retryable = False
-            if isinstance(failure, (NetworkError, ServerError)):
-                had_failure = True
-                if retryable and retries < self.retry.max_retries:
-                    delay = self.retry.backoff_delay(retries)
-                    retries += 1
-                else:
-                    retryable = False
-            if not retryable or delay is None:
-                raise self._scrubbed(failure)
-            log.info("%s failed (%s); retrying in %.2f s", what, failure.kind, delay)
-            await asyncio.sleep(delay)
+        send = partial(
+            self._transport.send,
+            method, path, content=content, params=params, headers=headers,
+            timeout=timeout, authenticated=authenticated,
+        )  # fmt: skip
+        return await send_with_retries(
+            send, submission, self.retry, self._scrubber, rate_limit_retries=rate_limit_retries
+        )
 
-    def _parse_json(self, answer: _Answer, what: str) -> Any:
+    def _parse_json(self, answer: Answer, what: str) -> Any:
         """The JSON of an answer; errors quote the body, so they are scrubbed of secrets."""
         try:
             return parse_json(answer.body, answer.content_type, what)
         except UnsandboxError as exc:
             raise self._scrubbed(exc) from None
 
-    async def _json_object(self, answer: _Answer, what: str) -> dict[str, Any]:
+    async def _json_object(self, answer: Answer, what: str) -> dict[str, Any]:
         return expect_object(self._parse_json(answer, what), what)
 
     # ------------------------------------------------------------------ endpoints
@@ -550,114 +388,15 @@ class UnsandboxClient:
             job = Job(job_id=job, status="pending")
         if job.done:
             return job.result or RunResult(status=job.status, exit_code=None, job_id=job.job_id)
-        started = time.monotonic()
-        submitted = observed.started if observed is not None else started
         if poll_plan is None:
             schedule = tuple(poll_schedule) if poll_schedule else self.poll_schedule
             poll_plan = plan_from_schedule(schedule)
         if observed is not None:
             observed.plan = poll_plan.label
-        not_found = polls = failed_polls = rate_limited = 0
-        seen = failed_polls_seen = False
-        backoff: float | None = None
-        try:
-            while True:
-                delay = poll_plan.next_delay(time.monotonic() - submitted, at_least=backoff or 0.0)
-                backoff = None
-                if timeout is not None:
-                    remaining = timeout - (time.monotonic() - started)
-                    if remaining <= 0:
-                        raise await self._give_up(job.job_id, timeout, rate_limited > 0)
-                    delay = min(delay, remaining)
-                await asyncio.sleep(delay)
-                try:
-                    current = await self.get_job(job.job_id, rate_limit_retries=0)
-                except RateLimitedError as exc:
-                    # the job runs on: keep waiting, backing off, until it ends or time is up
-                    backoff = self.retry.rate_limit_delay(rate_limited, exc.retry_after)
-                    rate_limited += 1
-                    log.info(
-                        "polling job %s: rate limited (429); polling again in %.1f s",
-                        job.job_id,
-                        backoff,
-                    )
-                    continue
-                except JobNotFoundError as exc:
-                    if failed_polls_seen:
-                        raise JobNotFoundError(
-                            f"job {job.job_id} is gone: the API answered 404 after failing, "
-                            f"so it probably restarted and lost the result; run it again",
-                            status=404,
-                        ) from exc
-                    if seen or not_found >= self.retry.not_found_retries:
-                        raise
-                    not_found += 1
-                    await asyncio.sleep(self.retry.not_found_delay)
-                    continue
-                except (ServerError, NetworkError) as exc:
-                    # get_job already retried; keep polling a while in case the API restarts
-                    failed_polls += 1
-                    failed_polls_seen = True
-                    if failed_polls > self.retry.max_failed_polls:
-                        raise
-                    log.info("polling job %s failed (%s); polling on", job.job_id, exc.kind)
-                    await asyncio.sleep(self.retry.failed_poll_delay)
-                    continue
-                failed_polls = rate_limited = 0
-                seen = True
-                polls += 1
-                if observed is not None:
-                    observed.saw(current.done, time.monotonic())
-                if on_update is not None:
-                    outcome = on_update(JobUpdate(current, time.monotonic() - started, polls))
-                    if inspect.isawaitable(outcome):
-                        await outcome
-                if current.done:
-                    assert current.result is not None
-                    return current.result
-        except asyncio.CancelledError:
-            confirmed, answer = await self._cancel_quietly(job.job_id)
-            if not confirmed:
-                raise CancelNotConfirmed(job.job_id) from None
-            raise JobCancelled(job.job_id, answer.result if answer else None) from None
-        except UnsandboxError:
-            raise
-        except Exception:  # an `on_update` callback failed: do not leave the job running
-            await self._cancel_quietly(job.job_id)
-            raise
-
-    async def _give_up(self, job_id: str, timeout: float, rate_limited: bool) -> JobTimeoutError:
-        """Cancel a job waited on for too long; the error saying so (and whether it worked)."""
-        confirmed, _ = await self._cancel_quietly(job_id)
-        why = " while the API kept answering 429 (rate limited)" if rate_limited else ""
-        fate = (
-            "it was cancelled"
-            if confirmed
-            else "the API did not confirm the cancel, so it may run until its time limit"
+        waiter = JobWaiter(
+            self, job.job_id, poll_plan, on_update=on_update, timeout=timeout, observed=observed
         )
-        return JobTimeoutError(
-            f"gave up waiting for job {job_id} after {timeout:.0f} s{why}; {fate}"
-        )
-
-    async def _cancel_quietly(self, job_id: str) -> tuple[bool, Job | None]:
-        """`DELETE /jobs/{id}`, shielded from cancellation and bounded by `cancel_timeout`.
-
-        (confirmed, the job as the answer reported it): confirmed when the API answered 2xx
-        (or no longer knows the job); the job is None without an answer body.
-        """
-        delete = asyncio.ensure_future(self.cancel_job(job_id))
-        # a DELETE that outlives `cancel_timeout` still ends on its own: retrieve its outcome
-        # then, so asyncio does not log "Task exception was never retrieved"
-        delete.add_done_callback(_retrieve)
-        try:
-            answer = await asyncio.wait_for(asyncio.shield(delete), self.cancel_timeout)
-        except JobNotFoundError:
-            return True, None
-        except (asyncio.TimeoutError, asyncio.CancelledError, UnsandboxError) as exc:
-            log.warning("could not cancel job %s: %s", job_id, exc.__class__.__name__)
-            return False, None
-        log.info("cancelled job %s", job_id)
-        return True, answer
+        return await waiter.wait()
 
     async def run_request(
         self,
@@ -714,16 +453,10 @@ class UnsandboxClient:
     ) -> RunResult:
         """Report a just-submitted job to `on_update`, then poll it. A cancel from the moment
         the job id is known (even while `on_update` runs) deletes the job."""
-        if on_update is not None:
-            try:
-                outcome = on_update(JobUpdate(job, 0.0, 0))
-                if inspect.isawaitable(outcome):
-                    await outcome
-            except asyncio.CancelledError:
-                confirmed, answer = await self._cancel_quietly(job.job_id)
-                if not confirmed:
-                    raise CancelNotConfirmed(job.job_id) from None
-                raise JobCancelled(job.job_id, answer.result if answer else None) from None
+        try:
+            await report(on_update, JobUpdate(job, 0.0, 0))
+        except asyncio.CancelledError:
+            await raise_cancelled(self, job.job_id)
         result = await self.wait(
             job, on_update=on_update, timeout=ttl + TTL_GRACE, poll_plan=plan, observed=observed
         )
@@ -755,7 +488,7 @@ class UnsandboxClient:
     ) -> dict[str, Any]:
         payload = request.to_wire()
 
-        async def post() -> _Answer:
+        async def post() -> Answer:
             return await self._request(
                 "POST",
                 path,
@@ -805,21 +538,10 @@ class UnsandboxClient:
         return RunResult.from_wire(data)
 
 
-def _retrieve(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled():
-        task.exception()
-
-
 def _job_path(job_id: str) -> str:
     if not job_id or "/" in job_id or "?" in job_id or "#" in job_id or len(job_id) > 200:
         raise ValidationError(f"not a job id: {job_id[:40]!r}")
     return job_id
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    name = exc.__class__.__name__
-    return f"{name}: {text[:160]}" if text else name
-
-
-__all__ = ["MAX_RESPONSE_BYTES", "TTL_GRACE", "UnsandboxClient"]
+__all__ = ["MAX_RESPONSE_BYTES", "TTL_GRACE", "OnUpdate", "UnsandboxClient"]

@@ -18,6 +18,7 @@ import base64
 import contextlib
 import math
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any, Literal
 
 import unsandbox_ls.api.limits as _limits
@@ -292,14 +293,14 @@ def parse_timestamp(value: Any) -> float | None:
     if number is not None:
         return number
     if isinstance(value, str) and value:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return None
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
         return parsed.timestamp()
     return None
 

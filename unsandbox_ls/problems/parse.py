@@ -12,6 +12,7 @@ from .model import Problem
 from .parsers import BOTH_STREAMS, FALLBACK, PARSERS
 
 Parser = Callable[[list[str]], list[Problem]]
+_Key = tuple[str, str, str | None, tuple[tuple[str, int, int | None], ...]]
 
 
 def _parser(name: str) -> Parser:
@@ -23,8 +24,10 @@ def parse_output(language: str, stderr: str, stdout: str = "") -> list[Problem]:
     """Problems found in a run's output, in the order printed; frames innermost first.
 
     The text is cleaned first (ANSI escapes, CRLF). Languages in `BOTH_STREAMS` (PHP) are also
-    read on stdout, and identical problems are reported once (`repeats` counts how many times
-    one stream printed it).
+    read on stdout, and identical problems are reported once: the same severity, message and
+    code at the same frames (path, line and column), so that one message printed at several
+    columns of a line stays several problems; `repeats` counts how many times one stream
+    printed it.
     """
     names = PARSERS.get(language.lower(), FALLBACK)
     streams = [stderr]
@@ -32,18 +35,14 @@ def parse_output(language: str, stderr: str, stdout: str = "") -> list[Problem]:
         streams.append(stdout)
     found: list[Problem] = []
     #: a problem's key → (its index in `found`, the stream it was first read on)
-    seen: dict[tuple[str, str, tuple[tuple[str, int], ...]], tuple[int, int]] = {}
+    seen: dict[_Key, tuple[int, int]] = {}
     for number, stream in enumerate(streams):
         if not stream:
             continue
         lines = clean_lines(stream)
         for name in names:
             for problem in _parser(name)(lines):
-                key = (
-                    problem.severity,
-                    problem.message,
-                    tuple((frame.path, frame.line) for frame in problem.frames),
-                )
+                key = _key(problem)
                 if key not in seen:
                     seen[key] = (len(found), number)
                     found.append(problem)
@@ -51,3 +50,8 @@ def parse_output(language: str, stderr: str, stdout: str = "") -> list[Problem]:
                     at = seen[key][0]
                     found[at] = replace(found[at], repeats=found[at].repeats + 1)
     return found
+
+
+def _key(problem: Problem) -> _Key:
+    frames = tuple((frame.path, frame.line, frame.column) for frame in problem.frames)
+    return (problem.severity, problem.message, problem.code, frames)

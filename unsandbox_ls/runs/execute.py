@@ -85,10 +85,12 @@ async def execute(
         plan.request,
         mode=plan.mode,
         on_update=on_update,
-        recent=timing.recent(*timed),
+        recent=await timing.recent_off_loop(*timed),
         observed=observed,
     )
     logger.info("%s: %s", label or source.name, observed.describe())
-    # after the caller has shown the result (it runs on in this step): off the result's path
-    asyncio.get_running_loop().call_soon(timing.learn, *timed, result.status, observed.run_s)
+    # after the caller has shown the result (it runs on in this step), on the store's thread
+    asyncio.get_running_loop().call_soon(
+        timing.learn_off_loop, *timed, result.status, observed.run_s
+    )
     return result

@@ -6,21 +6,29 @@ seconds (submission to the job's end) per key, for at most `KEEP_FILES` keys (th
 recently run dropped first). Kept in memory and in `<user cache>/run-times.json`, so they
 survive a restart and are shared by the language server and `unsandbox-ls run`. The file is
 rewritten whole (a temporary file renamed over it) after each run, merged with what another
-process wrote meanwhile; a file that does not parse is ignored (and replaced at the next run).
+process wrote meanwhile; a file that does not parse, or is no regular file (a FIFO would block
+the read), is ignored (and replaced at the next run). The server and the CLI read and write the
+store on one thread of its own (`recent_off_loop`, `learn_off_loop`), in order, never on the
+event loop.
 
 Standard library only at import time; platformdirs is imported when the store is first used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import os
 import tempfile
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +38,8 @@ KEEP_FILES = 500
 LONGEST = 24 * 3600.0
 #: only runs whose program ran to its end teach anything about the next one
 LEARN_FROM = ("completed", "failed")
+#: the file holds at most KEEP_FILES keys of a few dozen bytes each; more is not ours
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 def key_for(file: str, language: str | None, kind: str) -> str:
@@ -50,15 +60,19 @@ class RunTimes:
         self.path = path
         self._entries: dict[str, dict[str, Any]] = {}
         self._loaded = False
+        self._lock = threading.Lock()
 
     def _read(self) -> dict[str, dict[str, Any]]:
         if self.path is None:
             return {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        if not self.path.exists():
             return {}
-        except (OSError, ValueError) as exc:
+        try:
+            data = json.loads(read_regular_file(self.path, limit=MAX_FILE_BYTES))
+        except FileRefused as exc:
+            logger.info("ignoring the run-time cache: %s", exc)
+            return {}
+        except ValueError as exc:
             logger.info("ignoring the run-time cache %s: %s", self.path, exc.__class__.__name__)
             return {}
         entries = data.get("runs") if isinstance(data, dict) else None
@@ -82,13 +96,18 @@ class RunTimes:
 
     def recent(self, key: str) -> tuple[float, ...]:
         """The key's recent run times, oldest first (empty when none is known)."""
-        self._load()
-        entry = self._entries.get(key)
-        return tuple(entry["t"]) if entry else ()
+        with self._lock:
+            self._load()
+            entry = self._entries.get(key)
+            return tuple(entry["t"]) if entry else ()
 
     def record(self, key: str, seconds: float) -> None:
         if not _valid(seconds):
             return
+        with self._lock:
+            self._record(key, seconds)
+
+    def _record(self, key: str, seconds: float) -> None:
         self._load()
         merged = {**self._read(), **self._entries} if self.path is not None else self._entries
         entry = merged.get(key) or {"t": []}
@@ -138,4 +157,29 @@ def learn(file: str, language: str | None, kind: str, status: str, run_s: float 
     store().record(key_for(file, language, kind), run_s)
 
 
-__all__ = ["KEEP_FILES", "KEEP_RUNS", "RunTimes", "key_for", "learn", "recent", "store"]
+_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unsandbox-run-times")
+
+
+async def recent_off_loop(file: str, language: str | None, kind: str) -> tuple[float, ...]:
+    """`recent`, on the store's thread (after any run time still being recorded)."""
+    return await asyncio.wrap_future(_thread.submit(recent, file, language, kind))
+
+
+def learn_off_loop(
+    file: str, language: str | None, kind: str, status: str, run_s: float | None
+) -> Future[None]:
+    """`learn`, queued on the store's thread."""
+    return _thread.submit(learn, file, language, kind, status, run_s)
+
+
+__all__ = [
+    "KEEP_FILES",
+    "KEEP_RUNS",
+    "RunTimes",
+    "key_for",
+    "learn",
+    "learn_off_loop",
+    "recent",
+    "recent_off_loop",
+    "store",
+]

@@ -109,11 +109,11 @@ async def _read_body(request: Request) -> bytes:
         left = _body_deadline(started, size) - loop.time()
         try:
             if left <= 0:
-                raise asyncio.TimeoutError
+                raise TimeoutError
             chunk = await asyncio.wait_for(stream.__anext__(), timeout=left)
         except StopAsyncIteration:
             break
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise HTTPException(
                 408,
                 f"the request body arrived too slowly ({size} bytes in "

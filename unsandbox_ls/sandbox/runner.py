@@ -324,7 +324,7 @@ async def run_process(
     # sandbox-less grandchild that left the group could keep them open: bound the wait.
     try:
         await asyncio.wait_for(drains, timeout=2.0)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         drains.cancel()
     _kill_group(proc.pid)
     if cgroup is not None and not (timed_out or cancelled) and cgroup.oom_kills() > 0:

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from unsandbox_ls.server.off_loop import finish_off_loop
+
 if TYPE_CHECKING:
     from unsandbox_ls.server.server import UnsandboxLanguageServer
     from unsandbox_ls.server.state import Run
@@ -82,7 +84,7 @@ def describe(name: str, error: str | None, exc: BaseException | None) -> Failure
     return Failure(f"unsandbox: {name}: {_first_clause(text)}.", detail, offer_local)
 
 
-def report(
+async def report(
     ls: UnsandboxLanguageServer,
     run: Run,
     name: str,
@@ -96,9 +98,8 @@ def report(
     failure = describe(name, error, exc)
     logger.info("run %s failed: %s", run.run_id, failure.short)
     ls.log(failure.detail, types.MessageType.Error)
-    log_path = output.write_log(
-        run.run_id, name, [f"# {failure.short}", "", *failure.detail.splitlines()], "", ""
-    )
+    header = [f"# {failure.short}", "", *failure.detail.splitlines()]
+    log_path = await finish_off_loop(output.write_log, run.run_id, name, header, "", "")
     if not toast_wanted(ls, failed=True):
         return failure, log_path
     actions = actions_for(ls, failure, log_path)

@@ -8,6 +8,7 @@ argument object makes them wait and answer with the `unsandbox/runFinished` para
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,12 @@ async def _run_command(
 def _stop_local_sandbox(ls: UnsandboxLanguageServer) -> None:
     if ls.local_sandbox is not None:  # started at a run, so its module is loaded already
         ls.local_sandbox.stop()
+
+
+async def _stop_local_sandbox_off_loop(ls: UnsandboxLanguageServer) -> None:
+    """Stopping waits for the process (up to seconds): in a thread, so requests still answer."""
+    if ls.local_sandbox is not None:
+        await asyncio.to_thread(_stop_local_sandbox, ls)
 
 
 def register(server: UnsandboxLanguageServer) -> None:
@@ -224,7 +231,7 @@ def register(server: UnsandboxLanguageServer) -> None:
             ls.local_sandbox.abort_start()
         await ls.cancel_all_runs()
         await ls.api_clients.close_all()
-        _stop_local_sandbox(ls)
+        await _stop_local_sandbox_off_loop(ls)
 
     @server.feature(types.EXIT)
     def on_exit(ls: UnsandboxLanguageServer, params: None) -> None:

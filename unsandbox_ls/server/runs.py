@@ -26,6 +26,7 @@ from unsandbox_ls.runs import output
 from unsandbox_ls.runs.plan import RunRefused
 from unsandbox_ls.server import failure_messages
 from unsandbox_ls.server.document_uris import uri_to_path
+from unsandbox_ls.server.off_loop import finish_off_loop
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.run_finished import RUN_FINISHED, RUN_STARTED, from_report, run_started
 from unsandbox_ls.server.sources import (
@@ -72,7 +73,7 @@ async def _run_task(
             try:
                 await asyncio.wait([previous.task], timeout=CANCEL_WAIT_S)
             except asyncio.CancelledError:  # this run too was cancelled before it started
-                _finish_failure(ls, run, None, "cancelled", None)
+                await _finish_failure(ls, run, None, "cancelled", None)
                 return
         ls.protocol.notify(
             RUN_STARTED,
@@ -133,12 +134,14 @@ async def _execute(
         progress.end_message = "cancelled"
         unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
         partial = exc.partial if isinstance(exc, JobCancelled) else None
-        _finish_failure(ls, run, plan, "cancelled", unconfirmed, partial=partial, progress=progress)
+        await _finish_failure(
+            ls, run, plan, "cancelled", unconfirmed, partial=partial, progress=progress
+        )
         return
     except RunRefused as exc:
         progress.end_message = "not sent"
         message = str(exc)
-        _finish_failure(ls, run, plan, "error", _prefixed(message), exc, progress=progress)
+        await _finish_failure(ls, run, plan, "error", _prefixed(message), exc, progress=progress)
         return
     except Exception as exc:
         from unsandbox_ls.api.errors import UnsandboxError
@@ -147,7 +150,7 @@ async def _execute(
             logger.exception("run %s failed", run.run_id)
         progress.end_message = "failed"
         error = f"unsandbox: {name}: {exc}"
-        _finish_failure(ls, run, plan, "error", error, exc, progress=progress)
+        await _finish_failure(ls, run, plan, "error", error, exc, progress=progress)
         return
     finally:
         if client is not None:
@@ -155,7 +158,7 @@ async def _execute(
     progress.end_message = (
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )
-    _finish_result(ls, run, plan, result, progress)
+    await _finish_result(ls, run, plan, result, progress)
 
 
 def _prefixed(message: str) -> str:
@@ -171,7 +174,7 @@ def _on_update(run: Run, update: JobUpdate, progress: Progress) -> None:
     progress.report()
 
 
-def _finish_failure(
+async def _finish_failure(
     ls: UnsandboxLanguageServer,
     run: Run,
     plan: Plan | None,
@@ -198,7 +201,7 @@ def _finish_failure(
         if failure_messages.toast_wanted(ls, failed=True):
             ls.show(summary, types.MessageType.Info)
     else:  # one sentence with actions; the explanation goes to the log
-        failure, log_path = failure_messages.report(ls, run, name, error, exc)
+        failure, log_path = await failure_messages.report(ls, run, name, error, exc)
         summary, error = failure.short, failure.detail
     report = run_report.not_run(
         run_id=run.run_id,
@@ -215,7 +218,14 @@ def _finish_failure(
         error=error or ("cancelled by the user" if status == "cancelled" else None),
         log_path=log_path,
     )
-    report = run_report.finish(report, source="server", record_history=False)
+    # the log is written off the event loop, the history row in a worker thread of its own
+    report = await finish_off_loop(
+        run_report.finish,
+        report,
+        folders=workspace_roots(ls),
+        source="server",
+        record_history=False,
+    )
     record_history(ls, report)
     if report.stdout or report.stderr:
         note = summary + " (output before the cancel)"
@@ -228,9 +238,10 @@ def _finish_failure(
     ls.protocol.notify(RUN_FINISHED, run.payload)
 
 
-def _save_artifacts(
+async def _save_artifacts(
     ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult
 ) -> tuple[list[SavedArtifact], str | None]:
+    """Save the run's artifacts (in a worker thread: files are written off the event loop)."""
     from unsandbox_ls.runs import artifacts
 
     if not result.artifacts:
@@ -242,18 +253,23 @@ def _save_artifacts(
     base_dir = os.path.dirname(plan.source.path) if plan.source.path else None
     named = ls.settings.artifact_directory
     directory = artifacts.artifact_folder(named, base_dir, run.run_id)
+
+    def save() -> artifacts.ArtifactsSaved:
+        try:
+            return artifacts.save_artifacts(
+                [(a.filename, a.content) for a in result.artifacts],
+                directory,
+                source=plan.source.path,
+                protected=[s.path for s in plan.sent if s.path],
+            )
+        finally:
+            if not named:
+                artifacts.prune_artifact_runs()
+
     try:
-        report = artifacts.save_artifacts(
-            [(a.filename, a.content) for a in result.artifacts],
-            directory,
-            source=plan.source.path,
-            protected=[s.path for s in plan.sent if s.path],
-        )
+        report = await finish_off_loop(save)
     except OSError as exc:
         return [], f"unsandbox: could not save the artifacts in {directory}: {exc.strerror}"
-    finally:
-        if not named:
-            artifacts.prune_artifact_runs()
     for artifact in report.saved:
         if artifact.note:
             ls.log(f"unsandbox: {plan.name}: artifact {artifact.path}: {artifact.note}")
@@ -262,7 +278,7 @@ def _save_artifacts(
     return report.saved, None
 
 
-def _finish_result(
+async def _finish_result(
     ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult, progress: Progress
 ) -> None:
     from unsandbox_ls.runs import report as run_report
@@ -272,12 +288,20 @@ def _finish_result(
     run.status = result.status
     run.job_id = result.job_id or run.job_id
     findings = read_findings(plan, result)
-    artifacts, artifact_error = _save_artifacts(ls, run, plan, result)
+    # files are written off the event loop, so lenses and other files' diagnostics go on
+    artifacts, artifact_error = await _save_artifacts(ls, run, plan, result)
     report = run_report.of_result(
         plan, result, findings, duration, run_id=run.run_id, job_id=run.job_id, artifacts=artifacts
     )
     # the log keeps the output exactly as printed; what is shown names the local files
-    report = run_report.finish(report, source="server", record_history=False)
+    # the log is written off the event loop, the history row in a worker thread of its own
+    report = await finish_off_loop(
+        run_report.finish,
+        report,
+        folders=workspace_roots(ls),
+        source="server",
+        record_history=False,
+    )
     record_history(ls, report)
 
     # diagnostics first, so a client reacting to runFinished already sees them

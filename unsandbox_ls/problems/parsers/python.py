@@ -33,15 +33,18 @@ and a syntax error, which has no `Traceback` header and no `, in`::
 Exception groups box their lines (`  | `, `  +-+---- 1 ----`); the boxes are stripped and the
 sub-exceptions become related problems of the group. Python prints the most recent call last, so
 frames are reversed here. Columns count within the echoed (re-indented) source line, in
-display cells (a wide character takes two marker characters).
+display cells (a wide character takes two marker characters). A frame printed without markers
+(3.10; 3.13 where they would mark the whole line) covers the call it made or its statement
+without the comment (`python_spans`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..model import Frame, Problem
+from .python_spans import statement_span
 
 _HEADER = re.compile(r"(?:Exception Group )?Traceback \(most recent call last\):$")
 _FRAME = re.compile(
@@ -127,7 +130,7 @@ def parse(lines: list[str]) -> list[Problem]:
             if exc:
                 message = line if exc["msg"] is not None else exc["type"]
                 text = "\n".join(lines[current.start : i + 1])
-                frames = tuple(reversed(current.frames))
+                frames = tuple(reversed(_without_markers_spanned(current.frames)))
                 problem = Problem(message, "error", frames, exc["type"], text)
                 records.append(_Done(current.depth, problem, current.linked, current.start, i))
                 current = None
@@ -164,6 +167,20 @@ def _read_frame(lines: list[str], i: int, match: re.Match[str], grouped: bool) -
                     end = start + len(found["marks"])
                     i += 1
     return i, Frame(path, line_no, start, end, func, echo, unit="display")
+
+
+def _without_markers_spanned(frames: list[Frame]) -> list[Frame]:
+    """Frames (in printed order) whose line came without markers get the span of the call
+    they made (the next frame's function) or of their statement (`python_spans`)."""
+    out: list[Frame] = []
+    for index, frame in enumerate(frames):
+        if frame.column is None and frame.echo is not None:
+            callee = frames[index + 1].function if index + 1 < len(frames) else None
+            span = statement_span(frame.echo, callee)
+            if span is not None:
+                frame = replace(frame, column=span[0] + 1, end_column=span[1] + 1, unit="char")
+        out.append(frame)
+    return out
 
 
 def _combine(records: list[_Done], lines: list[str]) -> list[Problem]:

@@ -1,0 +1,3 @@
+fn main() {
+    println!("{} {}", y, y); // expect: error `cannot find value` at `y` expect: error `cannot find value` at `y`
+}
