@@ -99,6 +99,15 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         pinned.add("return_wasm_artifact")
     if getattr(args, "vcpu", None) is not None:
         pinned.add("vcpu")
+    stdin = getattr(args, "stdin", None)
+    stdin_data: bytes | None = None
+    if stdin is not None:
+        pinned.add("stdin")
+        if stdin == "-":
+            stdin_data = _read_own_stdin()
+    program_args = tuple(getattr(args, "program_args", None) or ())
+    if program_args:
+        pinned.add("args")
     return RunSettings(
         ttl=args.ttl if args.ttl is not None else TTL_DEFAULT,
         network_mode=args.network or "zerotrust",
@@ -113,7 +122,23 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         return_wasm_artifact=bool(getattr(args, "wasm_artifact", False)),
         vcpu=args.vcpu if getattr(args, "vcpu", None) is not None else 1,
         pinned=frozenset(pinned),
+        stdin=stdin,
+        stdin_data=stdin_data,
+        args=program_args or None,
     )
+
+
+def _read_own_stdin() -> bytes:
+    """`--stdin -`: this command's own standard input, within the API's limit of one file."""
+    from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES
+
+    data = sys.stdin.buffer.read(MAX_INPUT_FILE_BYTES + 1)
+    if len(data) > MAX_INPUT_FILE_BYTES:
+        raise UsageError(
+            f"--stdin -: the input is over the API's limit of "
+            f"{MAX_INPUT_FILE_BYTES // (1024 * 1024)} MB per file"
+        )
+    return data
 
 
 def prepare(args: argparse.Namespace) -> Plan:

@@ -60,6 +60,21 @@ def resolve(
     return base_url, credentials
 
 
+def without_boot_report(result: RunResult, nonce: str, label: str) -> RunResult:
+    """The result without the start-up hook's framed report (logged: what the hook found)."""
+    import dataclasses
+
+    from unsandbox_ls.hooks.startup import take_report
+
+    stderr, report = take_report(result.stderr, nonce)
+    stdout, _ = take_report(result.stdout, nonce)
+    if report.ran:
+        logger.info("%s: start-up hook: %s", label, "; ".join(report.lines))
+    else:
+        logger.info("%s: the start-up hook did not run (the sandbox ignored it)", label)
+    return dataclasses.replace(result, stdout=stdout, stderr=stderr)
+
+
 async def execute(
     plan: Plan,
     client: UnsandboxClient,
@@ -89,6 +104,8 @@ async def execute(
         observed=observed,
     )
     logger.info("%s: %s", label or source.name, observed.describe())
+    if plan.boot is not None:
+        result = without_boot_report(result, plan.boot.nonce, label or source.name)
     # after the caller has shown the result (it runs on in this step): off the result's path
     asyncio.get_running_loop().call_soon(timing.learn, *timed, result.status, observed.run_s)
     return result

@@ -22,6 +22,7 @@ from unsandbox_ls.runs.magic_comment import MagicCommentError, MagicOptions, par
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.models import ExecuteRequest, InputFile, RawRunRequest
+    from unsandbox_ls.hooks.startup import Boot
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.runs.files import FileScope
     from unsandbox_ls.runs.imports import Discovery
@@ -105,6 +106,12 @@ class RunSettings:
     discover_imports: bool = True
     workspace_roots: tuple[str, ...] = ()
     pinned: frozenset[str] = frozenset()
+    #: the program's standard input: a file relative to the file's folder (contained like
+    #: `input_files`), or `stdin_data` (the command line's own stdin, `--stdin -`)
+    stdin: str | None = None
+    stdin_data: bytes | None = None
+    #: the program's arguments (None: the magic comment's, else none)
+    args: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,11 @@ class Plan:
     sent: tuple[SentName, ...] = ()
     notes: tuple[str, ...] = ()
     discovered: bool = False
+    #: the start-up hook the run carries (its files, variables and nonce), or None
+    boot: Boot | None = None
+    #: the tree path of the file given as standard input, and the program's arguments
+    stdin_name: str | None = None
+    args: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -136,8 +148,22 @@ class Plan:
 
     @property
     def file_count(self) -> int:
-        """How many files go: the code and every input file."""
-        return 1 + len(self.request.options.input_files)
+        """How many of the user's files go: the code and every file sent with it (the start-up
+        hook's own files are not counted)."""
+        return 1 + len(self.sent)
+
+    @property
+    def given(self) -> str:
+        """What the program was given, for the summary and the lens: `stdin: input.txt, args:
+        5 --verbose`, or the empty string."""
+        import shlex
+
+        parts = []
+        if self.stdin_name:
+            parts.append(f"stdin: {self.stdin_name}")
+        if self.args:
+            parts.append("args: " + shlex.join(self.args))
+        return ", ".join(parts)
 
 
 def submitted_name(language: str | None) -> str:
@@ -214,6 +240,8 @@ def build_plan(
             # the path in the form the source's was given (relative on a command line)
             sent.append(SentName(item.name, os.path.join(folder, item.name), item.origin))
     _merge(files, sent, _named_files(source, settings, magic), name)
+    stdin_name = _add_stdin(source, settings, magic, files, sent)
+    args = _winner(settings, "args", magic.args, settings.args) or ()
     code_name = submitted_name(language)
     clash = next((s for s in sent if s.name == code_name), None)
     if clash is not None:
@@ -224,6 +252,16 @@ def build_plan(
         )
     pinned_env = "env" in settings.pinned
     env = {**magic.env, **settings.env} if pinned_env else {**settings.env, **magic.env}
+    boot: Boot | None = None
+    tree_files = list(files)  # under their names in the program's folder
+    if source.kind != "shebang" and language is not None:
+        from unsandbox_ls.runs.hooked import with_hook
+
+        hooked = with_hook(source, language, files, sent, args, stdin_name, env)
+        if hooked is not None:
+            files, env, boot = hooked
+    if boot is None and (stdin_name or args):
+        raise RunRefused(_no_hook(name, language, source.kind, stdin_name, args))
     options = RunOptions(
         ttl=_winner(settings, "ttl", magic.ttl, settings.ttl),
         network_mode=_winner(settings, "network_mode", magic.network_mode, settings.network_mode),
@@ -256,11 +294,78 @@ def build_plan(
         language=language,
         request=request,
         mode="auto" if mode == "auto" else "sync" if mode == "sync" else "async",
-        target=_target(source, language, sent, files),
+        target=_target(source, language, sent, tree_files),
         sent=tuple(sent),
         notes=notes,
         discovered=discovered,
+        boot=boot,
+        stdin_name=stdin_name,
+        args=tuple(args),
     )
+
+
+def _no_hook(
+    name: str, language: str | None, kind: str, stdin: str | None, args: tuple[str, ...]
+) -> str:
+    from unsandbox_ls.hooks.startup import HOOKS
+
+    what = " and ".join(w for w, given in (("standard input", stdin), ("arguments", args)) if given)
+    if kind == "shebang" or language is None:
+        return (
+            f"{name}: {what} cannot be given to a shebang run (POST /run takes no files); "
+            f"run the file normally; nothing was sent"
+        )
+    languages = ", ".join(sorted(HOOKS))
+    return (
+        f"{name}: {what} cannot be given to a {language} program: the API has no field for "
+        f"them, and unsandbox-ls passes them through a start-up hook, which it has for "
+        f"{languages}; nothing was sent"
+    )
+
+
+def _add_stdin(
+    source: Source,
+    settings: RunSettings,
+    magic: MagicOptions,
+    files: list[InputFile],
+    sent: list[SentName],
+) -> str | None:
+    """Send the file given as standard input (contained like `inputFiles`); its name."""
+    from unsandbox_ls.runs.files import resolve_entry
+    from unsandbox_ls.runs.source import FileRefused, read_regular_file
+
+    entry = _winner(settings, "stdin", magic.stdin, settings.stdin)
+    if entry is None:
+        return None
+    if entry == "-":
+        if settings.stdin_data is None:
+            raise RunRefused(
+                f"{source.name}: stdin=- means the command line's own standard input "
+                f"(unsandbox-ls run --stdin -); name a file instead; nothing was sent"
+            )
+        data = settings.stdin_data
+        tree, path = "stdin.txt", "-"
+        while any(f.filename == tree for f in files):
+            tree = "_" + tree
+    else:
+        base = (os.path.dirname(source.path) or ".") if source.path else "."
+        try:
+            real = resolve_entry(entry, base, _scope(source, settings), what="stdin file")
+            data = read_regular_file(real, limit=MAX_INPUT_FILE_BYTES, label=f"stdin file {entry}")
+        except FileRefused as exc:
+            raise RunRefused(f"{source.name}: {exc}; nothing was sent") from None
+        tree = os.path.basename(entry.rstrip("/"))
+        path = os.path.normpath(os.path.join(base, entry))
+    same = next((f for f in files if f.filename == tree), None)
+    if same is None:
+        files.append(_input_file(tree, data))
+        sent.append(SentName(tree, path, "named"))
+    elif same.content != data:
+        raise RunRefused(
+            f"{source.name}: two different files would be sent as {tree!r} (one given as stdin); "
+            f"rename one; nothing was sent"
+        )
+    return tree
 
 
 def _input_file(name: str, content: bytes) -> InputFile:
