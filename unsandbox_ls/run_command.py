@@ -243,6 +243,7 @@ async def _run_at(
     from unsandbox_ls.runs.artifacts import save_artifacts
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
+    from unsandbox_ls.runs.output import no_input_hint
 
     started = time.monotonic()
     async with UnsandboxClient(base_url, credentials) as client:
@@ -282,6 +283,9 @@ async def _run_at(
             print(line, file=sys.stderr)
         for artifact in saved:
             _say(f"saved artifact {artifact.path}")
+        hint = no_input_hint(plan.stdin_name, findings.headline, plan.language)
+        if hint:
+            _say(f"{plan.name}: {hint.removeprefix('; ')}")
         if result.status not in ("completed",) and result.error:
             _say(f"the job {result.status}: {result.error}")
         elif result.status == "timeout":

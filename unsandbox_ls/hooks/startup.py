@@ -47,7 +47,7 @@ _NODE_LOADER = (
 _LUA_LOADER = (
     'for _,d in ipairs{"/tmp/input",".","/root/input","/tmp"} do '
     'local f=io.open(d.."/unsandbox_boot.lua") '
-    "if f then f:close() dofile(d..\"/unsandbox_boot.lua\") break end end"
+    'if f then f:close() dofile(d.."/unsandbox_boot.lua") break end end'
 )
 _BASH_FINDER = (
     '$(for d in /tmp/input . /root/input /tmp; do [ -f "$d/unsandbox_boot.bash" ] && '
@@ -117,7 +117,7 @@ class Boot:
 
 
 def hook_file(name: str) -> bytes:
-    return resources.files("unsandbox_ls.hooks").joinpath("data", name).read_bytes()
+    return resources.files("unsandbox_ls.hooks").joinpath("data").joinpath(name).read_bytes()
 
 
 def _word(value: str | None) -> str:

@@ -158,7 +158,13 @@ def record_cli_run(plan: Plan, result: RunResult, duration_ms: float) -> None:
         if not (result.status == "completed" and result.exit_code == 0):
             error_line = output.first_error_line(result.stderr) or result.error
         summary = output.summary_line(
-            path.name, result.status, result.exit_code, duration_ms, error_line, plan.file_count
+            path.name,
+            result.status,
+            result.exit_code,
+            duration_ms,
+            error_line,
+            plan.file_count,
+            plan.given,
         )
         header = [
             f"# {summary}",

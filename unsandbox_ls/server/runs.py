@@ -270,8 +270,14 @@ def _finish_result(
     if result.status == "completed" and result.exit_code == 0:
         error_line = None
     summary = output.summary_line(
-        plan.name, result.status, result.exit_code, duration, error_line, plan.file_count
-    )
+        plan.name,
+        result.status,
+        result.exit_code,
+        duration,
+        error_line,
+        plan.file_count,
+        plan.given,
+    ) + output.no_input_hint(plan.stdin_name, error_line, plan.language)
     artifacts, artifact_error = _save_artifacts(ls, run, plan, result)
     files = _files(plan)
     header = [
@@ -314,7 +320,9 @@ def _finish_result(
         job_id=run.job_id,
         log_path=log_path,
     )
-    run.lens_title = output.lens_title(result.status, result.exit_code, duration, error_line)
+    run.lens_title = output.lens_title(
+        result.status, result.exit_code, duration, error_line, plan.given
+    )
     record_history(ls, run, plan)
     ls.last_runs[run.uri] = run
     if progress is not None:  # the progress ends before runFinished arrives

@@ -64,6 +64,9 @@ class Settings:
     backend: str | None = None  # None: $UNSANDBOX_BACKEND, else auto
     notify: str = "failures"
     extra_roots: tuple[str, ...] = ()
+    #: the program's standard input (a file relative to the file) and arguments
+    stdin: str | None = None
+    args: tuple[str, ...] | None = None
 
 
 #: wire name → field name
@@ -90,6 +93,8 @@ WIRE_NAMES: dict[str, str] = {
     "backend": "backend",
     "notify": "notify",
     "extraRoots": "extra_roots",
+    "stdin": "stdin",
+    "args": "args",
 }
 #: settings read only from the user's own configuration (initializationOptions)
 USER_ONLY = frozenset({"extraRoots"})
@@ -137,10 +142,30 @@ def _string_map(name: str, value: Any) -> dict[str, str]:
     return out
 
 
+def _arguments(value: Any) -> tuple[str, ...] | None:
+    """`args`: a string split as a shell would (`5 --verbose "a b"`), or a list of strings."""
+    import shlex
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return tuple(shlex.split(value))
+        except ValueError as exc:
+            raise SettingError(f"{SECTION}.args: {exc}") from None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise SettingError(
+        f'{SECTION}.args must be a string such as "5 --verbose" or a list of strings'
+    )
+
+
 def convert(name: str, value: Any) -> Any:
     """The field value for wire setting `name`, or `SettingError`."""
-    if name in ("baseUrl", "artifactDirectory", *_SECRET_NAMES):
+    if name in ("baseUrl", "artifactDirectory", "stdin", *_SECRET_NAMES):
         return _optional_str(name, value)
+    if name == "args":
+        return _arguments(value)
     if name == "account":
         if value is None or value == "":
             return None
