@@ -3,7 +3,7 @@
 A language with a hook (`HOOKS`) gets, with its run, the hook's own input files (from `data/`),
 the variable that makes its runtime load the hook before the program (`PYTHONPATH` with
 `sitecustomize.py`, `NODE_OPTIONS=--import`, `RUBYOPT=-r`, `PERL5OPT=-M`, `BASH_ENV`,
-`LUA_INIT`, `PHP_INI_SCAN_DIR`, `R_PROFILE_USER`) and the run's manifest in
+`LUA_INIT`, `PHP_INI_SCAN_DIR`, `R_PROFILE` / `R_PROFILE_USER`) and the run's manifest in
 `UNSANDBOX_LS_BOOT`. The hook then finds the folder the input files landed in (the API has put
 them in `/tmp/input`, in the working directory and elsewhere: it looks rather than trusts one),
 rebuilds the program's folder tree from the flat names the files were sent under, and runs the
@@ -174,7 +174,9 @@ def hook_env(language: str, user_env: Mapping[str, str]) -> dict[str, str]:
     if language == "php":
         return {"PHP_INI_SCAN_DIR": _joined(get("PHP_INI_SCAN_DIR"), folders, ":")}
     if language == "r":
-        return {"R_PROFILE_USER": "/tmp/input/unsandbox_boot.R"}
+        # one path each: the site profile at /tmp/input, the user profile in the working
+        # directory (R skips a missing one silently; the first that runs, runs the program)
+        return {"R_PROFILE": "/tmp/input/unsandbox_boot.R", "R_PROFILE_USER": "unsandbox_boot.R"}
     return {}
 
 

@@ -1,4 +1,5 @@
-# unsandbox-ls start-up hook for R, read before the script as R_PROFILE_USER.
+# unsandbox-ls start-up hook for R, read before the script as R_PROFILE (at /tmp/input) or
+# R_PROFILE_USER (in the working directory), whichever R finds first.
 # See sitecustomize.py (the Python hook) for what it does; R has no exec, so the script runs again
 # in a child Rscript (cwd its folder in the tree, its arguments, stdin the given file or
 # end-of-file) and this one quits with its status before the script starts.
