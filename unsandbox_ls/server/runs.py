@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.request import Plan, RunSettings, Source
     from unsandbox_ls.server.regions import Region
     from unsandbox_ls.server.server import UnsandboxLanguageServer
 
@@ -59,10 +59,17 @@ logger = logging.getLogger(__name__)
 CANCEL_WAIT_S = 5.0
 
 
-def start_run(ls: UnsandboxLanguageServer, uri: str, region: Region, snap: Snapshot) -> Run:
-    """Register a run of `region` of `uri` and start it in the background."""
+def start_run(
+    ls: UnsandboxLanguageServer,
+    uri: str,
+    region: Region,
+    snap: Snapshot,
+    args: tuple[str, ...] | None = None,
+) -> Run:
+    """Register a run of `region` of `uri` and start it in the background (`args`: the
+    arguments "Run with arguments…" gave it)."""
     previous = ls.active_runs.get(uri)
-    run = Run(uri=uri, kind=region.kind, line=region.line_offset)
+    run = Run(uri=uri, kind=region.kind, line=region.line_offset, args=args)
     ls.active_runs[uri] = run
     ls.last_active_uri = uri
     run.task = ls.spawn(_run_task(ls, run, region, snap, previous))
@@ -113,8 +120,12 @@ async def _execute(
         source = source_of(run.uri, snap, region, run.run_id)
         settings = run_settings(ls.settings, workspace_roots(ls))
         buffers = open_buffers(ls)
-        # reading the files that go along blocks: off the event loop
-        plan = await asyncio.to_thread(build_plan, source, settings, buffer_text=buffers.get)
+
+        def plan_run() -> Plan:  # reading the files that go along blocks: off the event loop
+            ran = with_file_args(settings, source, run)
+            return build_plan(source, ran, buffer_text=buffers.get)
+
+        plan = await asyncio.to_thread(plan_run)
         for note in plan.notes:  # discovery stopped early: some imports may be missing
             ls.log(f"unsandbox: {name}: import discovery {note}", types.MessageType.Warning)
         client = await borrow_client(ls, name)
@@ -155,6 +166,22 @@ async def _execute(
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )
     _finish_result(ls, run, plan, result, progress)
+
+
+def with_file_args(settings: RunSettings, source: Source, run: Run) -> RunSettings:
+    """The settings with the arguments of this run ("Run with arguments…", which win over the
+    magic comment) or those remembered for the file (which act as its `args` setting)."""
+    import dataclasses
+
+    from unsandbox_ls.runs import file_args
+
+    if run.args is not None:
+        pinned = settings.pinned | {"args"}
+        return dataclasses.replace(settings, args=run.args, pinned=pinned)
+    remembered = file_args.remembered(source.path) if source.path else None
+    if remembered is not None:
+        return dataclasses.replace(settings, args=remembered)
+    return settings
 
 
 def _prefixed(message: str) -> str:

@@ -31,6 +31,8 @@ class Run:
     task: asyncio.Task[None] | None = None
     payload: RunFinished | None = None  # the runFinished params once finished
     lens_title: str | None = None  # the result lens once finished
+    #: the arguments "Run with arguments…" gave this run (they win over the magic comment)
+    args: tuple[str, ...] | None = None
 
     def elapsed_ms(self) -> float:
         return (time.monotonic() - self.started) * 1000
