@@ -75,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stdin", metavar="FILE",
                      help="the program's standard input: a file ('-': this command's own "
                      "stdin); without it the program reads end-of-file at once")  # fmt: skip
+    run.add_argument("--annotate", action="store_true",
+                     help="print each source line that wrote output or failed, with its "
+                     "output and the values at the failure (results in place)")  # fmt: skip
+    run.add_argument("--no-in-place", action="store_true",
+                     help="do not record which line wrote what (results in place)")  # fmt: skip
     run.add_argument("--artifact", action="store_true", help="return the compiled binary")
     run.add_argument("--wasm-artifact", action="store_true", help="return a WebAssembly build")
     run.add_argument("--vcpu", type=int, metavar="N", help="virtual CPUs, 1-8 (default 1)")

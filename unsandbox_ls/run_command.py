@@ -105,6 +105,9 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         pinned.add("stdin")
         if stdin == "-":
             stdin_data = _read_own_stdin()
+    no_in_place = bool(getattr(args, "no_in_place", False))
+    if no_in_place:
+        pinned.add("in_place")
     program_args = tuple(getattr(args, "program_args", None) or ())
     if program_args:
         pinned.add("args")
@@ -125,6 +128,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         stdin=stdin,
         stdin_data=stdin_data,
         args=program_args or None,
+        in_place=not no_in_place,
     )
 
 
@@ -277,7 +281,8 @@ async def _run_at(
     if args.json:
         print(result_json(plan, result, saved, lines), flush=True)
     else:
-        _write_raw(sys.stdout, result.stdout)
+        annotated = _annotated(plan, result) if getattr(args, "annotate", False) else None
+        _write_raw(sys.stdout, result.stdout if annotated is None else annotated)
         _write_raw(sys.stderr, result.stderr)
         for line in lines:
             print(line, file=sys.stderr)
@@ -292,6 +297,25 @@ async def _run_at(
             _say(f"the job hit its time limit ({plan.request.options.ttl} s)")
         sys.stderr.flush()
     return program_status(result)
+
+
+def _annotated(plan: Plan, result: RunResult) -> str | None:
+    """`--annotate`: each source line that wrote output or failed, with its output and values
+    (results in place), or None, said on stderr, when the run recorded none."""
+    from unsandbox_ls.runs.in_place import annotate, place, program_name
+
+    spots = place(result.in_place, plan.target, program_name(plan))
+    if not spots:
+        why = (
+            "the language has no start-up hook or the sandbox ignored it"
+            if result.in_place is None
+            else "no line of the program's files wrote output or failed"
+        )
+        _say(f"{plan.name}: no results in place ({why}); the output as printed follows")
+        return None
+    names = {plan.target.uri: plan.source.path or plan.name}
+    names.update({f.uri: f.path or f.name for f in plan.target.files})
+    return "\n".join(annotate(spots, names)) + "\n"
 
 
 def _print_compact(

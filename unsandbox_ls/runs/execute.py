@@ -75,6 +75,25 @@ def without_boot_report(result: RunResult, nonce: str, label: str) -> RunResult:
     return dataclasses.replace(result, stdout=stdout, stderr=stderr)
 
 
+def with_in_place(result: RunResult, nonce: str, label: str) -> RunResult:
+    """The result without the hook's in-place block, what it held in `result.in_place`."""
+    import dataclasses
+
+    from unsandbox_ls.runs.in_place import take_in_place
+
+    stderr, found = take_in_place(result.stderr, nonce)
+    if stderr == result.stderr:
+        return result
+    if found is None:
+        logger.info("%s: the in-place block could not be read", label)
+    else:
+        logger.info(
+            "%s: in place: %d lines wrote output, %d frames with values",
+            label, len(found.lines), len(found.frames),
+        )  # fmt: skip
+    return dataclasses.replace(result, stderr=stderr, in_place=found)
+
+
 async def execute(
     plan: Plan,
     client: UnsandboxClient,
@@ -106,6 +125,7 @@ async def execute(
     logger.info("%s: %s", label or source.name, observed.describe())
     if plan.boot is not None:
         result = without_boot_report(result, plan.boot.nonce, label or source.name)
+        result = with_in_place(result, plan.boot.nonce, label or source.name)
     # after the caller has shown the result (it runs on in this step): off the result's path
     asyncio.get_running_loop().call_soon(timing.learn, *timed, result.status, observed.run_s)
     return result

@@ -14,6 +14,7 @@ JavaScript, `--` in Lua …). Words are `key=value` pairs separated by spaces (s
     discover=true|false    send the local files the program imports (default true)
     stdin=FILE             the program's standard input, a file relative to the file
     args="5 --verbose"     the program's arguments (shell quoting)
+    inplace=true|false     results in place: each line's output, values at the failure
 
 A bad word makes the whole comment invalid: the run is refused with a message, nothing is sent.
 """
@@ -52,6 +53,7 @@ class MagicOptions:
     vcpu: int | None = None
     stdin: str | None = None
     args: tuple[str, ...] | None = None
+    in_place: bool | None = None
 
 
 def find_magic_comment(lines: list[str], leader: str) -> tuple[int, str] | None:
@@ -91,6 +93,7 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
     discover: bool | None = None
     stdin: str | None = None
     args: tuple[str, ...] | None = None
+    in_place: bool | None = None
     for word in words:
         key, sep, value = word.partition("=")
         if not sep or not key:
@@ -153,11 +156,27 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
                 args = tuple(shlex.split(value))
             except ValueError as exc:
                 raise MagicCommentError(f"{where}: args: {exc}") from None
+        elif key == "inplace":
+            if value.lower() not in (*_TRUE, *_FALSE):
+                raise MagicCommentError(f"{where}: inplace must be true or false, got {value!r}")
+            in_place = value.lower() in _TRUE
         else:
             raise MagicCommentError(
                 f"{where}: unknown key {key!r} (known: ttl, network, env.NAME, files, "
-                f"artifact, wasm, vcpu, mode, discover, stdin, args)"
+                f"artifact, wasm, vcpu, mode, discover, stdin, args, inplace)"
             )
     return MagicOptions(
-        ttl, network, env, tuple(files), artifact, mode, line_no, discover, wasm, vcpu, stdin, args
+        ttl,
+        network,
+        env,
+        tuple(files),
+        artifact,
+        mode,
+        line_no,
+        discover,
+        wasm,
+        vcpu,
+        stdin,
+        args,
+        in_place=in_place,
     )

@@ -112,6 +112,9 @@ class RunSettings:
     stdin_data: bytes | None = None
     #: the program's arguments (None: the magic comment's, else none)
     args: tuple[str, ...] | None = None
+    #: results in place: the start-up hook records which line wrote what, and the values at
+    #: an uncaught exception (`runs.in_place`)
+    in_place: bool = True
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,10 @@ def build_plan(
         hooked = with_hook(source, language, files, sent, args, stdin_name, env)
         if hooked is not None:
             files, env, boot = hooked
+            if _winner(settings, "in_place", magic.in_place, settings.in_place):
+                from unsandbox_ls.runs.in_place import IN_PLACE_VARIABLE
+
+                env = {**env, IN_PLACE_VARIABLE: boot.nonce}
     if boot is None and (stdin_name or args):
         raise RunRefused(_no_hook(name, language, source.kind, stdin_name, args))
     options = RunOptions(

@@ -67,6 +67,8 @@ class Settings:
     #: the program's standard input (a file relative to the file) and arguments
     stdin: str | None = None
     args: tuple[str, ...] | None = None
+    #: results in place: each line's output and the values at the failure as inlay hints
+    in_place: bool = True
 
 
 #: wire name → field name
@@ -95,6 +97,7 @@ WIRE_NAMES: dict[str, str] = {
     "extraRoots": "extra_roots",
     "stdin": "stdin",
     "args": "args",
+    "inPlace": "in_place",
 }
 #: settings read only from the user's own configuration (initializationOptions)
 USER_ONLY = frozenset({"extraRoots"})

@@ -112,6 +112,7 @@ def run_settings(settings: Settings, workspace_roots: tuple[str, ...]) -> RunSet
         extra_roots=(*settings.extra_roots, *from_env),
         stdin=settings.stdin,
         args=settings.args,
+        in_place=settings.in_place,
     )
 
 

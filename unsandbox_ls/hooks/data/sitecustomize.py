@@ -43,6 +43,7 @@ def _unsandbox_ls_boot():
             else:
                 env[name] = value
         env.pop("UNSANDBOX_LS_BOOT", None)
+        _in_place_carry(env, here)  # in-place results: the re-run program loads this file too
         stdin = os.path.join(tree, boot["stdin"]) if boot["stdin"] else os.devnull
         fd = os.open(stdin, os.O_RDONLY)
         report.append("exec " + os.path.join(tree, boot["code"]))
@@ -166,6 +167,227 @@ def _chain():
             return
 
 
+# --- in-place results (begin) -----------------------------------------------------------------
+# With UNSANDBOX_LS_IN_PLACE=NONCE, the program's run records, without touching its code, which
+# line of the user's files wrote each piece of stdout/stderr (sys.stdout/sys.stderr wrapped; the
+# nearest frame of a file under the program's folder), and, for an uncaught exception, the local
+# variables of each of its frames (repr, bounded). At exit it writes one block on stderr,
+# `--- unsandbox-ls in-place NONCE ---` JSON `--- unsandbox-ls end NONCE ---`, which the client
+# removes. os._exit or a kill leave no block; the run is then an ordinary one.
+_IN_PLACE = "UNSANDBOX_LS_IN_PLACE"
+_IN_PLACE_PATH = "UNSANDBOX_LS_IN_PLACE_PATH"
+_LINES_MAX = 300  # source lines recorded
+_TEXT_MAX = 2000  # characters of output kept per line
+_SHORT_MAX = 60  # the first line's characters
+_LAST_MAX = 200  # the last value's characters
+_VALUE_MAX = 200  # characters of one value's repr
+_NAMES_MAX = 30  # names per frame
+_FRAMES_MAX = 8
+_BLOCK_MAX = 60000  # characters of the whole block
+
+
+def _in_place_carry(env, here):
+    """The environment of the re-run program: this folder first on PYTHONPATH (so it loads this
+    file and records), the user's PYTHONPATH kept to be given back once it has."""
+    if not env.get(_IN_PLACE):
+        return
+    user = env.get("PYTHONPATH")
+    env[_IN_PLACE_PATH] = "~" if user is None else user
+    env["PYTHONPATH"] = here + (":" + user if user else "")
+
+
+def _in_place_start():
+    nonce = os.environ.pop(_IN_PLACE, "")
+    if not nonce or not nonce.isalnum():
+        return
+    user = os.environ.pop(_IN_PLACE_PATH, None)
+    if user is not None:  # the program sees its user's PYTHONPATH, not ours
+        if user == "~":
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = user
+    root = os.getcwd()
+    own = os.path.abspath(__file__)
+    if own.endswith((".pyc", ".pyo")):
+        own = own[:-1]
+    recorder = _Recorder(nonce, root, own)
+    sys.stdout = _Tee(sys.stdout, recorder)
+    sys.stderr = _Tee(sys.stderr, recorder)
+    previous = sys.excepthook
+
+    def excepthook(kind, value, tb):
+        try:
+            recorder.failure(kind, value, tb)
+        except Exception:
+            pass
+        previous(kind, value, tb)
+
+    sys.excepthook = excepthook
+    import atexit
+
+    atexit.register(recorder.emit)
+
+
+class _Recorder(object):
+    def __init__(self, nonce, root, own):
+        self.nonce = nonce
+        self.root = root.rstrip("/") + "/"
+        self.own = own
+        self.places = {}  # code object -> relative path or None (not the user's)
+        self.lines = {}  # (path, line) -> [order, count, text, partial, first, last]
+        self.frames = []
+        self.error = None
+        self.dropped = 0
+
+    def _where(self, code):
+        found = self.places.get(code, 0)
+        if found != 0:
+            return found
+        name = code.co_filename
+        path = None
+        if name and not name.startswith("<"):
+            full = os.path.normpath(os.path.join(self.root, name))
+            if full != self.own and full.startswith(self.root) and "site-packages" not in full:
+                path = full[len(self.root) :]
+        self.places[code] = path
+        return path
+
+    def write(self, text):
+        frame = sys._getframe(2)
+        while frame is not None:
+            path = self._where(frame.f_code)
+            if path is not None:
+                break
+            frame = frame.f_back
+        if frame is None:
+            return
+        key = (path, frame.f_lineno)
+        entry = self.lines.get(key)
+        if entry is None:
+            if len(self.lines) >= _LINES_MAX:
+                self.dropped += 1
+                return
+            entry = self.lines[key] = [len(self.lines), 0, "", "", None, None]
+        if len(entry[2]) < _TEXT_MAX:
+            entry[2] = (entry[2] + text)[:_TEXT_MAX]
+        partial = entry[3] + text
+        if "\n" in partial:
+            done = partial.split("\n")
+            partial = done.pop()
+            entry[1] += len(done)
+            if entry[4] is None:
+                entry[4] = done[0][:_SHORT_MAX]
+            entry[5] = done[-1][:_LAST_MAX]
+        entry[3] = partial[-_LAST_MAX:]
+
+    def failure(self, kind, value, tb):
+        self.error = (kind.__name__ + ": " + _bounded(str(value), _VALUE_MAX)).rstrip(": ")
+        frames = []
+        while tb is not None:
+            path = self._where(tb.tb_frame.f_code)
+            if path is not None:
+                frames.append((path, tb.tb_lineno, tb.tb_frame))
+            tb = tb.tb_next
+        for path, line, frame in frames[-_FRAMES_MAX:]:
+            self.frames.append(
+                {
+                    "path": path,
+                    "line": line,
+                    "function": frame.f_code.co_name,
+                    "values": _values(frame.f_locals),
+                }
+            )
+
+    def emit(self):
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        lines = []
+        for (path, line), entry in sorted(self.lines.items(), key=lambda item: item[1][0]):
+            order, count, text, partial, first, last = entry
+            if partial:
+                count += 1
+                first = partial[:_SHORT_MAX] if first is None else first
+                last = partial[:_LAST_MAX]
+            lines.append(
+                {"path": path, "line": line, "count": count, "first": first or "",
+                 "last": last or "", "text": text}
+            )  # fmt: skip
+        import json
+
+        body = {"v": 1, "lines": lines, "frames": self.frames, "error": self.error}
+        if self.dropped:
+            body["dropped"] = self.dropped
+        text = json.dumps(body, ensure_ascii=True)
+        while len(text) > _BLOCK_MAX and body["lines"]:
+            body["lines"] = body["lines"][: len(body["lines"]) // 2]
+            body["truncated"] = True
+            text = json.dumps(body, ensure_ascii=True)
+        if len(text) > _BLOCK_MAX:
+            return
+        block = "--- unsandbox-ls in-place %s ---\n%s\n--- unsandbox-ls end %s ---\n" % (
+            self.nonce, text, self.nonce,
+        )  # fmt: skip
+        try:
+            os.write(2, block.encode("ascii"))
+        except OSError:
+            pass
+
+
+def _bounded(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _values(names):
+    import types
+
+    skip = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
+    values = []
+    for name, value in list(names.items()):
+        if name.startswith("__") or isinstance(value, skip):
+            continue
+        if len(values) >= _NAMES_MAX:
+            break
+        try:
+            shown = repr(value)
+        except Exception as exc:
+            shown = "<repr failed: " + type(exc).__name__ + ">"
+        values.append([name, _bounded(shown, _VALUE_MAX)])
+    return values
+
+
+class _Tee(object):
+    """A text stream that records who wrote to it and passes everything on."""
+
+    def __init__(self, stream, recorder):
+        self.__dict__["_stream"] = stream
+        self.__dict__["_recorder"] = recorder
+
+    def write(self, text):
+        try:
+            if text:
+                self._recorder.write(text)
+        except Exception:
+            pass
+        return self._stream.write(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._stream, name, value)
+
+
+# --- in-place results (end) -------------------------------------------------------------------
+
+
 _unsandbox_ls_boot()
 del _unsandbox_ls_boot
 _chain()
+_in_place_start()  # in-place results: only in the process that runs the program
