@@ -302,15 +302,16 @@ async def _run_at(
 def _annotated(plan: Plan, result: RunResult) -> str | None:
     """`--annotate`: each source line that wrote output or failed, with its output and values
     (results in place), or None, said on stderr, when the run recorded none."""
-    from unsandbox_ls.runs.in_place import annotate, place, program_name
+    from unsandbox_ls.runs.in_place import IN_PLACE_VARIABLE, annotate, place, program_name
 
     spots = place(result.in_place, plan.target, program_name(plan))
     if not spots:
-        why = (
-            "the language has no start-up hook or the sandbox ignored it"
-            if result.in_place is None
-            else "no line of the program's files wrote output or failed"
-        )
+        if IN_PLACE_VARIABLE not in plan.request.options.env:
+            why = "turned off, or the language has no start-up hook"
+        elif result.in_place is None:
+            why = "the sandbox ignored the start-up hook, or the program ended through os._exit"
+        else:
+            why = "no line of the program's files wrote output or failed"
         _say(f"{plan.name}: no results in place ({why}); the output as printed follows")
         return None
     names = {plan.target.uri: plan.source.path or plan.name}

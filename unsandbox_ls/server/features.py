@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from unsandbox_ls.languages import comment_leader
-from unsandbox_ls.server import history_features, lenses
+from unsandbox_ls.server import history_features, in_place_hints, lenses
 from unsandbox_ls.server.command_args import CommandTarget, parse_command_args
 from unsandbox_ls.server.document_uris import uri_to_path
 from unsandbox_ls.server.regions import (
@@ -152,6 +152,7 @@ def _stop_local_sandbox(ls: UnsandboxLanguageServer) -> None:
 def register(server: UnsandboxLanguageServer) -> None:
     """Register every handler on `server` (the composition root)."""
     history_features.register(server)
+    in_place_hints.register(server)
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: UnsandboxLanguageServer, params: types.InitializeParams) -> None:

@@ -25,6 +25,7 @@ from lsprotocol import types
 from unsandbox_ls.runs import output
 from unsandbox_ls.runs.request import RunRefused
 from unsandbox_ls.server import failure_messages
+from unsandbox_ls.server.in_place_hints import set_spots
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.run_finished import (
     RUN_FINISHED,
@@ -97,6 +98,7 @@ async def _run_task(
             ),
         )
         ls.clear_run_diagnostics(run.uri)
+        set_spots(ls, run.uri, [])  # a new run replaces all the hints of the last one
         ls.refresh_code_lenses()
         await _execute(ls, run, region, snap, progress)
     finally:
@@ -322,6 +324,10 @@ def _finish_result(
     # diagnostics first, so a client reacting to runFinished already sees them
     by_uri = findings.diagnostics(ls.position_encoding())
     ls.publish_run(run.uri, by_uri)  # each file under the client's own spelling of its URI
+    if ls.settings.in_place:  # results in place: hints after the refresh that ends the run
+        from unsandbox_ls.runs.in_place import place, program_name
+
+        set_spots(ls, run.uri, place(result.in_place, plan.target, program_name(plan)))
 
     ok = result.status == "completed" and result.exit_code == 0
     if failure_messages.toast_wanted(ls, failed=not ok):  # success: lens, status bar, log
