@@ -78,11 +78,67 @@ def test_without_annotate_the_output_is_exactly_what_the_program_printed(
     assert "unsandbox-ls" not in done.stderr
 
 
+@pytest.mark.parametrize("language", ["python", "ruby", "javascript"])
 def test_a_program_ending_through_os_exit_gets_a_normal_result(
-    env: dict[str, str], folder: Path
+    language: str, env: dict[str, str], tmp_path: Path
 ) -> None:
-    done = cli(["quits.py"], env, folder)
-    off = cli(["quits.py", "--no-in-place"], env, folder)
+    """`os._exit`, Ruby's `exit!`, Node's `process.reallyExit`: no exit handler runs."""
+    folder = shutil.copytree(PROGRAMS / language, tmp_path / language)
+    name = {"python": "quits.py", "ruby": "quits.rb", "javascript": "quits.js"}[language]
+    done = cli([name], env, folder)
+    off = cli([name, "--no-in-place"], env, folder)
     assert done.returncode == off.returncode == 3
     assert done.stdout == off.stdout == "step 0\nstep 1\nstep 2\n"
     assert done.stderr == off.stderr and "unsandbox-ls" not in done.stderr
+
+
+ANNOTATED = {
+    "ruby": [
+        'orders.rb:5: puts "left #{name} #{left}"',
+        "    output (\N{MULTIPLICATION SIGN}2):",
+        "      left apple 3",
+        "      left pear 0",
+        "orders.rb:7: puts 'taking a plum'",
+        "    output:",
+        "      taking a plum",
+        "orders.rb:8: take(stock, 'plum')",
+        "    in <main>: no values recorded",
+        "stock.rb:3: left = stock.fetch(item) - wanted",
+        '    failed: KeyError: key not found: "plum"',
+        "    locals of take:",
+        '      stock = {"apple"=>3, "pear"=>0}',
+        '      item = "plum"',
+        "      wanted = 1",
+        "      left = nil",
+        "",
+    ],
+    "javascript": [
+        "orders.js:5: console.log('left', name, left);",
+        "    output (\N{MULTIPLICATION SIGN}2):",
+        "      left apple 3",
+        "      left pear 0",
+        "orders.js:7: console.log('taking a plum');",
+        "    output:",
+        "      taking a plum",
+        "orders.js:8: take(stock, 'plum');",
+        "    in Object.<anonymous>: no values recorded",
+        "stock.js:3: if (!(item in stock)) throw new RangeError(`no ${item} in stock`);",
+        "    failed: RangeError: no plum in stock",
+        "    in take: no values recorded",
+        "",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", ANNOTATED)
+def test_annotate_in_ruby_and_javascript(
+    language: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    folder = shutil.copytree(PROGRAMS / language, tmp_path / language)
+    name = {"ruby": "orders.rb", "javascript": "orders.js"}[language]
+    done = cli([name, "--annotate"], env, folder)
+    plain = cli([name], env, folder)
+    assert done.returncode == plain.returncode == 1
+    assert done.stdout.split("\n") == ANNOTATED[language]
+    assert plain.stdout == PRINTED and done.stderr == plain.stderr
+    assert "unsandbox-ls" not in plain.stderr

@@ -287,6 +287,9 @@ def annotate(spots: list[Spot], name_of: dict[str, str]) -> list[str]:
             if s.frame is not None:
                 if s.failing and s.error:
                     out.append(f"    failed: {s.error}")
-                out.append(f"    locals of {s.frame.function}:")
-                out += [f"      {n} = {v}" for n, v in s.frame.values] or ["      (none)"]
+                if s.frame.values:
+                    out.append(f"    locals of {s.frame.function}:")
+                    out += [f"      {n} = {v}" for n, v in s.frame.values]
+                else:
+                    out.append(f"    in {s.frame.function}: no values recorded")
     return out

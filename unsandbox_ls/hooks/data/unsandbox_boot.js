@@ -67,6 +67,7 @@
       if (value === null) delete childEnv[name]; else childEnv[name] = value;
     }
     delete childEnv.UNSANDBOX_LS_BOOT;
+    unsandboxLsInPlaceCarry(childEnv); // in-place results: the program's process loads this file
     const input = fs.openSync(stdin ? path.join(tree, stdin) : '/dev/null', 'r');
     report.push(`tree ${tree}`, `exec ${path.join(tree, code)}`);
     frame();
@@ -82,3 +83,131 @@
     frame();
   }
 }());
+
+// --- in-place results (begin) -----------------------------------------------------------------
+// With UNSANDBOX_LS_IN_PLACE=NONCE, the program's process records, without touching its code,
+// which line of the user's files wrote each piece of stdout/stderr (process.stdout.write and
+// process.stderr.write wrapped; the nearest call site under the program's folder) and, for an
+// uncaught exception, its message and the lines of its frames (no values: JavaScript gives output
+// at the line only). At exit one block on stderr, as the Python hook writes it.
+function unsandboxLsInPlaceCarry(childEnv) {
+  if (!process.env.UNSANDBOX_LS_IN_PLACE) return;
+  const user = childEnv.NODE_OPTIONS;
+  childEnv.UNSANDBOX_LS_IN_PLACE_NODE_OPTIONS = user === undefined ? '~' : user;
+  const own = `--require ${JSON.stringify(__filename)}`;
+  childEnv.NODE_OPTIONS = user ? `${user} ${own}` : own;
+}
+
+(function unsandboxLsInPlace() {
+  const env = process.env;
+  const nonce = env.UNSANDBOX_LS_IN_PLACE;
+  if (!nonce || env.UNSANDBOX_LS_BOOT || !/^[0-9a-zA-Z]+$/.test(nonce)) return;
+  delete env.UNSANDBOX_LS_IN_PLACE;
+  const user = env.UNSANDBOX_LS_IN_PLACE_NODE_OPTIONS;
+  delete env.UNSANDBOX_LS_IN_PLACE_NODE_OPTIONS;
+  if (user === '~') delete env.NODE_OPTIONS; else if (user !== undefined) env.NODE_OPTIONS = user;
+  const fs = require('fs');
+  const LINES_MAX = 300, TEXT_MAX = 2000, SHORT_MAX = 60, LAST_MAX = 200, BLOCK_MAX = 60000;
+  const root = process.cwd().replace(/\/$/, '') + '/';
+  const own = __filename;
+  const lines = new Map();
+  let dropped = 0;
+  let failure = null;
+  const userPath = (name) => {
+    if (!name) return null;
+    let file = name;
+    if (file.startsWith('file://')) {
+      try { file = require('url').fileURLToPath(file); } catch (e) { return null; }
+    }
+    if (file === own || !file.startsWith(root) || file.includes('/node_modules/')) return null;
+    return file.slice(root.length);
+  };
+  const callSite = () => {
+    const previous = Error.prepareStackTrace;
+    const limit = Error.stackTraceLimit;
+    try {
+      Error.stackTraceLimit = 20;
+      Error.prepareStackTrace = (e, sites) => sites;
+      const holder = {};
+      Error.captureStackTrace(holder, callSite);
+      for (const site of holder.stack) {
+        const found = userPath(site.getFileName());
+        if (found) return [found, site.getLineNumber()];
+      }
+    } finally {
+      Error.prepareStackTrace = previous;
+      Error.stackTraceLimit = limit;
+    }
+    return null;
+  };
+  const record = (chunk) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (!text) return;
+    const where = callSite();
+    if (!where) return;
+    const key = `${where[1]}:${where[0]}`;
+    let entry = lines.get(key);
+    if (!entry) {
+      if (lines.size >= LINES_MAX) { dropped += 1; return; }
+      entry = { path: where[0], line: where[1], count: 0, text: '', partial: '', first: null, last: null };
+      lines.set(key, entry);
+    }
+    if (entry.text.length < TEXT_MAX) entry.text = (entry.text + text).slice(0, TEXT_MAX);
+    let partial = entry.partial + text;
+    if (partial.includes('\n')) {
+      const done = partial.split('\n');
+      partial = done.pop();
+      entry.count += done.length;
+      if (entry.first === null) entry.first = done[0].slice(0, SHORT_MAX);
+      entry.last = done[done.length - 1].slice(0, LAST_MAX);
+    }
+    entry.partial = partial.slice(-LAST_MAX);
+  };
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write;
+    stream.write = function unsandboxLsWrite(chunk, ...rest) {
+      try { record(chunk); } catch (e) { /* the output goes on */ }
+      return write.call(this, chunk, ...rest);
+    };
+  }
+  process.on('uncaughtExceptionMonitor', (error) => {
+    try {
+      const frames = [];
+      const stack = String((error && error.stack) || '');
+      for (const match of stack.matchAll(/^\s*at (?:(.*?) \()?(.+?):(\d+):\d+\)?$/gm)) {
+        const found = userPath(match[2]);
+        if (found) frames.push({ path: found, line: Number(match[3]), function: match[1] || '<anonymous>', values: [] });
+      }
+      const name = (error && error.name) || 'Error';
+      const message = error && error.message !== undefined ? String(error.message) : String(error);
+      failure = { frames: frames.slice(0, 8).reverse(), error: `${name}: ${message}`.slice(0, 200) };
+    } catch (e) { /* no values */ }
+  });
+  process.on('exit', () => {
+    try {
+      const out = [];
+      for (const e of lines.values()) {
+        let { count, first, last } = e;
+        if (e.partial) {
+          count += 1;
+          if (first === null) first = e.partial.slice(0, SHORT_MAX);
+          last = e.partial.slice(0, LAST_MAX);
+        }
+        out.push({ path: e.path, line: e.line, count, first: first || '', last: last || '', text: e.text });
+      }
+      const body = { v: 1, lines: out, frames: failure ? failure.frames : [], error: failure ? failure.error : null };
+      if (dropped) body.dropped = dropped;
+      const ascii = (value) => JSON.stringify(value).replace(/[\u007f-\uffff]/g,
+        (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+      let text = ascii(body);
+      while (text.length > BLOCK_MAX && body.lines.length) {
+        body.lines = body.lines.slice(0, Math.floor(body.lines.length / 2));
+        body.truncated = true;
+        text = ascii(body);
+      }
+      if (text.length > BLOCK_MAX) return;
+      fs.writeSync(2, `--- unsandbox-ls in-place ${nonce} ---\n${text}\n--- unsandbox-ls end ${nonce} ---\n`);
+    } catch (e) { /* no block: an ordinary run */ }
+  });
+}());
+// --- in-place results (end) -------------------------------------------------------------------

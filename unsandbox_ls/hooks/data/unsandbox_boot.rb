@@ -78,6 +78,7 @@ module UnsandboxLsBoot
       end
       env = { 'UNSANDBOX_LS_BOOT' => nil }
       restore.each { |name, value| env[name] = value }
+      UnsandboxLsInPlace.carry(env) # in-place results: the re-run program loads this file too
       input = stdin ? File.join(tree, stdin) : File::NULL
       report.push("tree #{tree}", "exec #{File.join(tree, code)}")
       frame(nonce, report)
@@ -94,4 +95,170 @@ module UnsandboxLsBoot
   end
 end
 
+# --- in-place results (begin) -----------------------------------------------------------------
+# With UNSANDBOX_LS_IN_PLACE=NONCE, the program's run records, without touching its code, which
+# line of the user's files wrote each piece of $stdout/$stderr output (their `write` wrapped;
+# the nearest caller location under the program's folder) and, for an uncaught exception, the
+# local variables where it was raised (TracePoint(:raise)); the calling frames come with their
+# lines only. At exit one block on stderr, as the Python hook writes it (see sitecustomize.py).
+module UnsandboxLsInPlace
+  LINES_MAX = 300
+  TEXT_MAX = 2000
+  SHORT_MAX = 60
+  LAST_MAX = 200
+  VALUE_MAX = 200
+  NAMES_MAX = 30
+  FRAMES_MAX = 8
+  BLOCK_MAX = 60_000
+
+  module_function
+
+  def carry(env)
+    return unless ENV['UNSANDBOX_LS_IN_PLACE']
+
+    user = env.key?('RUBYOPT') ? env['RUBYOPT'] : ENV['RUBYOPT']
+    env['UNSANDBOX_LS_IN_PLACE_RUBYOPT'] = user.nil? ? '~' : user
+    env['RUBYOPT'] = [user, "-r#{File.expand_path(__FILE__)}"].compact.join(' ')
+  end
+
+  def bounded(text, limit)
+    text.length <= limit ? text : "#{text[0, limit - 1]}\u2026"
+  end
+
+  def start
+    nonce = ENV.delete('UNSANDBOX_LS_IN_PLACE').to_s
+    return unless nonce.match?(/\A[0-9a-zA-Z]+\z/)
+
+    user = ENV.delete('UNSANDBOX_LS_IN_PLACE_RUBYOPT')
+    ENV['RUBYOPT'] = user == '~' ? nil : user unless user.nil?
+    @nonce = nonce
+    @root = "#{Dir.pwd.chomp('/')}/"
+    @own = File.expand_path(__FILE__)
+    @lines = {}
+    @raised = nil
+    @dropped = 0
+    recorder = Module.new do
+      def write(*parts)
+        UnsandboxLsInPlace.record(parts)
+        super
+      end
+    end
+    $stdout.singleton_class.prepend(recorder)
+    $stderr.singleton_class.prepend(recorder)
+    TracePoint.new(:raise) do |tp|
+      UnsandboxLsInPlace.raised(tp)
+    end.enable
+    at_exit { UnsandboxLsInPlace.emit }
+  end
+
+  def user_path(location)
+    path = location.absolute_path
+    return nil if path.nil? || path == @own || !path.start_with?(@root)
+
+    path[@root.length..]
+  end
+
+  def record(parts)
+    text = parts.join
+    return if text.empty?
+
+    location = caller_locations(2).find { |l| user_path(l) }
+    return if location.nil?
+
+    key = [user_path(location), location.lineno]
+    entry = @lines[key]
+    if entry.nil?
+      if @lines.size >= LINES_MAX
+        @dropped += 1
+        return
+      end
+      entry = @lines[key] = { count: 0, text: +'', partial: +'', first: nil, last: nil }
+    end
+    entry[:text] = (entry[:text] + text)[0, TEXT_MAX] if entry[:text].length < TEXT_MAX
+    partial = entry[:partial] + text
+    if partial.include?("\n")
+      done = partial.split("\n", -1)
+      partial = done.pop
+      entry[:count] += done.size
+      entry[:first] ||= done[0][0, SHORT_MAX]
+      entry[:last] = done[-1][0, LAST_MAX]
+    end
+    entry[:partial] = partial[-LAST_MAX..] || partial
+  rescue StandardError
+    nil
+  end
+
+  def raised(tp)
+    return if tp.path.nil? || !File.expand_path(tp.path).start_with?(@root)
+
+    values = []
+    binding = tp.binding
+    binding.local_variables.first(NAMES_MAX).each do |name|
+      shown = begin
+        binding.local_variable_get(name).inspect
+      rescue StandardError => e
+        "<inspect failed: #{e.class}>"
+      end
+      values << [name.to_s, bounded(shown.to_s, VALUE_MAX)]
+    end
+    @raised = [tp.raised_exception, values]
+  rescue StandardError
+    nil
+  end
+
+  def frames(error)
+    locations = (error.backtrace_locations || []).select { |l| user_path(l) }
+    # a method in C (Hash#fetch) is located at its caller's line: keep the caller's frame
+    locations = locations.each_with_index.reject do |l, i|
+      (n = locations[i + 1]) && n.absolute_path == l.absolute_path && n.lineno == l.lineno
+    end.map(&:first)
+    return [] if locations.empty?
+
+    innermost = locations.first
+    values = @raised && @raised[0].equal?(error) ? @raised[1] : []
+    locations.first(FRAMES_MAX).reverse.map do |l|
+      {
+        'path' => user_path(l), 'line' => l.lineno, 'function' => l.label.to_s,
+        'values' => l.equal?(innermost) ? values : []
+      }
+    end
+  end
+
+  def emit
+    $stdout.flush
+    $stderr.flush
+    error = $!
+    failed = error && !error.is_a?(SystemExit)
+    lines = @lines.map do |(path, line), e|
+      count, first, last = e[:count], e[:first], e[:last]
+      unless e[:partial].empty?
+        count += 1
+        first ||= e[:partial][0, SHORT_MAX]
+        last = e[:partial][0, LAST_MAX]
+      end
+      { 'path' => path, 'line' => line, 'count' => count, 'first' => first || '',
+        'last' => last || '', 'text' => e[:text] }
+    end
+    require 'json'
+    body = {
+      'v' => 1, 'lines' => lines, 'frames' => failed ? frames(error) : [],
+      'error' => failed ? bounded("#{error.class}: #{error.message}", VALUE_MAX) : nil
+    }
+    body['dropped'] = @dropped if @dropped.positive?
+    text = JSON.generate(body, ascii_only: true)
+    while text.length > BLOCK_MAX && !body['lines'].empty?
+      body['lines'] = body['lines'].first(body['lines'].size / 2)
+      body['truncated'] = true
+      text = JSON.generate(body, ascii_only: true)
+    end
+    return if text.length > BLOCK_MAX
+
+    $stderr.syswrite("--- unsandbox-ls in-place #{@nonce} ---\n#{text}\n--- unsandbox-ls end #{@nonce} ---\n")
+  rescue StandardError
+    nil
+  end
+end
+# --- in-place results (end) -------------------------------------------------------------------
+
 UnsandboxLsBoot.run(ENV['UNSANDBOX_LS_BOOT']) if ENV['UNSANDBOX_LS_BOOT']
+UnsandboxLsInPlace.start if ENV['UNSANDBOX_LS_IN_PLACE'] # in-place results: the program's run
