@@ -22,7 +22,8 @@ from unsandbox_ls.api import Credentials, UnsandboxClient
 from unsandbox_ls.api.models import ExecuteRequest, RunResult
 from unsandbox_ls.runs.execute import execute, without_boot_report
 from unsandbox_ls.runs.outcome import read_findings
-from unsandbox_ls.runs.request import Plan, RunSettings, Source, build_plan
+from unsandbox_ls.runs.plan import Plan, RunSettings, build_plan
+from unsandbox_ls.runs.source import Source
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 EXT = {"python": "py", "javascript": "js", "ruby": "rb", "lua": "lua", "bash": "sh",
@@ -101,7 +102,7 @@ async def test_local_sandbox(language: str, sandbox_server: SandboxServer, tmp_p
     needs(language)
     app = copy_program(language, tmp_path)
     plan = plan_of(app)
-    assert sorted(s.name for s in plan.sent) == sorted(
+    assert sorted(s.name for s in plan.sent if s.shown) == sorted(
         [IMPORTED[language], "data.txt", "input.txt"]
         + (["shop/__init__.py"] if language == "python" else [])
     )
