@@ -54,7 +54,7 @@ def with_hook(
         )
     code = source.name if source.path else submitted_name(language)
     clash = next((f for f in sent if f.name == code), None)
-    if clash is not None:
+    if clash is not None and clash.text != source.code:  # the program itself may be named too
         raise RunRefused(
             f"{source.name}: {clash.path} would be sent as {code}, the program's own name; "
             f"rename one; nothing was sent"

@@ -129,9 +129,16 @@ def _build_tree(boot, script, here):
 
         tree = tempfile.mkdtemp(prefix="unsandbox-ls-")
     for wire, path in boot["files"]:
-        if tree != found or wire != path:
+        if path and (tree != found or wire != path):
             _place(os.path.join(found, wire), os.path.join(tree, path))
     _place(script, os.path.join(tree, boot["code"]))
+    if tree == found:  # the folder holds what the local one does: no flat names, no hook
+        for wire, path in boot["files"]:
+            if wire != path:
+                try:
+                    os.remove(os.path.join(found, wire))
+                except OSError:
+                    pass
     if tree != "/tmp/input" and not os.path.lexists("/tmp/input"):
         try:
             os.symlink(tree, "/tmp/input")

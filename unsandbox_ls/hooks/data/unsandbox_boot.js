@@ -56,9 +56,14 @@
       try { fs.linkSync(source, target); } catch (e) { fs.copyFileSync(source, target); }
     };
     for (const [wire, local] of files) {
-      if (tree !== found || wire !== local) place(path.join(found, wire), path.join(tree, local));
+      if (local && (tree !== found || wire !== local)) place(path.join(found, wire), path.join(tree, local));
     }
     place(script, path.join(tree, code));
+    if (tree === found) { // the folder holds what the local one does: no flat names, no hook
+      for (const [wire, local] of files) {
+        if (wire !== local) { try { fs.unlinkSync(path.join(found, wire)); } catch (e) { /* gone */ } }
+      }
+    }
     if (tree !== '/tmp/input' && !fs.existsSync('/tmp/input')) {
       try { fs.symlinkSync(tree, '/tmp/input'); } catch (e) { /* not allowed here */ }
     }

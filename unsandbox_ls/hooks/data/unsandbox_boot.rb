@@ -66,9 +66,18 @@ module UnsandboxLsBoot
         tree = Dir.mktmpdir('unsandbox-ls-')
       end
       files.each do |wire, local|
-        place(File.join(found, wire), File.join(tree, local)) if tree != found || wire != local
+        place(File.join(found, wire), File.join(tree, local)) if !local.empty? && (tree != found || wire != local)
       end
       place(script, File.join(tree, code))
+      if tree == found # the folder holds what the local one does: no flat names, no hook
+        files.each do |wire, local|
+          begin
+            File.delete(File.join(found, wire)) if wire != local
+          rescue SystemCallError
+            nil
+          end
+        end
+      end
       if tree != '/tmp/input' && !File.exist?('/tmp/input')
         begin
           File.symlink(tree, '/tmp/input')
