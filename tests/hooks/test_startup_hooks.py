@@ -22,7 +22,8 @@ from unsandbox_ls.api import Credentials, UnsandboxClient
 from unsandbox_ls.api.models import ExecuteRequest, RunResult
 from unsandbox_ls.runs.execute import execute, without_boot_report
 from unsandbox_ls.runs.outcome import read_findings
-from unsandbox_ls.runs.request import Plan, RunSettings, Source, build_plan
+from unsandbox_ls.runs.plan import Plan, RunSettings, build_plan
+from unsandbox_ls.runs.source import Source
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 EXT = {"python": "py", "javascript": "js", "ruby": "rb", "lua": "lua", "bash": "sh",
@@ -101,7 +102,7 @@ async def test_local_sandbox(language: str, sandbox_server: SandboxServer, tmp_p
     needs(language)
     app = copy_program(language, tmp_path)
     plan = plan_of(app)
-    assert sorted(s.name for s in plan.sent) == sorted(
+    assert sorted(s.name for s in plan.sent if s.shown) == sorted(
         [IMPORTED[language], "data.txt", "input.txt"]
         + (["shop/__init__.py"] if language == "python" else [])
     )
@@ -137,3 +138,33 @@ async def test_no_stdin_is_end_of_file_at_once(
     else:
         result = run_hosted(plan, layout)
     check(app, language, plan, result, stdin=False)
+
+
+LISTING = """\
+import os
+for folder, _, names in sorted(os.walk(".")):
+    for name in sorted(names):
+        if "__pycache__" not in folder:
+            print(os.path.normpath(os.path.join(folder, name)))
+"""
+
+
+@pytest.mark.parametrize("layout", ["local", *LAYOUTS])
+async def test_the_programs_folder_holds_what_the_local_one_does(
+    layout: str, sandbox_server: SandboxServer, tmp_path: Path
+) -> None:
+    """No flat copies and no hook files beside the program: its folder, as sent."""
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "cart.py").write_text("X = 1\n")
+    (tmp_path / "data.txt").write_text("d\n")
+    app = tmp_path / "walk.py"
+    app.write_text("import shop.cart\n" + LISTING)
+    plan = plan_of(app, stdin=None, args=())
+    result = (
+        await run_local(sandbox_server, plan) if layout == "local" else run_hosted(plan, layout)
+    )
+    listed = set(result.stdout.split())
+    expected = {"walk.py", "data.txt", "shop/__init__.py", "shop/cart.py"}
+    # the local sandbox keeps the program under its own name beside it too
+    assert listed - {"main.py"} == expected, result.stderr

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from unsandbox_ls.hooks.startup import hook_file
-from unsandbox_ls.problems.mapping import SentFile, Target
+from unsandbox_ls.problems.mapping import Target
 from unsandbox_ls.runs.in_place import BLOCK_MAX_CHARS, TIMES, take_in_place
 from unsandbox_ls.runs.in_place import place as place_spots
+from unsandbox_ls.sent_file import SentFile
 
 PROGRAMS = Path(__file__).resolve().parent / "programs" / "python"
 NONCE = "0123abcd4567ef89"
@@ -42,7 +43,7 @@ def run(folder: Path, name: str, *, in_place: bool = True) -> subprocess.Complet
 
 def target(folder: Path) -> Target:
     stock = folder / "stock.py"
-    sent = SentFile("stock.py", stock.as_uri(), stock.read_text().split("\n"), str(stock))
+    sent = SentFile.from_text("stock.py", stock.read_text(), path=str(stock), origin="disk")
     orders = folder / "orders.py"
     return Target(orders.as_uri(), orders.read_text().split("\n"), str(orders), files=(sent,))
 

@@ -13,7 +13,8 @@ import pytest
 from unsandbox_ls.hooks.startup import manifest, startup, take_report, wire_names
 from unsandbox_ls.runs.magic_comment import MagicCommentError, parse_magic_comment
 from unsandbox_ls.runs.output import lens_title, no_input_hint, summary_line
-from unsandbox_ls.runs.request import RunRefused, RunSettings, Source, build_plan
+from unsandbox_ls.runs.plan import RunRefused, RunSettings, build_plan
+from unsandbox_ls.runs.source import Source
 from unsandbox_ls.server.settings import SettingError, convert
 
 HOOK = Path(__file__).resolve().parents[2] / "unsandbox_ls" / "hooks" / "data" / "sitecustomize.py"
@@ -139,7 +140,8 @@ def test_the_plan_sends_flat_names_and_counts_only_the_users_files(tmp_path: Pat
     )
     names = sorted(f.filename for f in plan.request.options.input_files)
     assert names == ["in.txt", "shop____init__.py", "shop__cart.py", "sitecustomize.py"]
-    assert sorted(s.name for s in plan.sent) == ["in.txt", "shop/__init__.py", "shop/cart.py"]
+    shown = sorted(s.name for s in plan.sent if s.shown)
+    assert shown == ["in.txt", "shop/__init__.py", "shop/cart.py"]
     assert plan.file_count == 4
     assert plan.given == "stdin: in.txt, args: 5 6"
     assert plan.boot is not None and "UNSANDBOX_LS_BOOT" in plan.request.options.env

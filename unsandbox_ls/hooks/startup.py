@@ -17,7 +17,9 @@ sandbox put them under their flat names (a file of the program's own folder has 
 Manifest (one line of space-separated words; strings hex-encoded UTF-8, `-` the empty string,
 `~` none): `1 NONCE CODE STDIN N ARG… N WIRE PATH… N NAME VALUE…`, where CODE is the program's
 local file name, STDIN the tree path of its standard input, the pairs the input files (flat
-name → tree path) and the variables to give back.
+name → tree path; an empty path for the hook's own files) and the variables to give back. Once
+the tree is built in the input folder, the flat names that differ from their tree path and the
+hook's own files are removed from it, so the program's folder holds what the local one does.
 
 The hook writes nothing on stdout and, on stderr, only one block framed by
 `--- unsandbox-ls boot NONCE ---` and `--- unsandbox-ls end NONCE ---` lines (at most 12 lines
@@ -205,7 +207,9 @@ def startup(
     nonce = secrets.token_hex(8)
     env = hook_env(language, user)
     restore = [(name, user.get(name)) for name in sorted(env)]
-    env[MANIFEST_VARIABLE] = manifest(nonce, code, stdin, args, files, restore)
+    # the hook's own files go in the list with no tree path: removed once the tree is built
+    listed = [*files, *((name, "") for name in hook.files)]
+    env[MANIFEST_VARIABLE] = manifest(nonce, code, stdin, args, listed, restore)
     own = tuple((name, hook_file(name)) for name in hook.files)
     return Boot(own, env, nonce)
 

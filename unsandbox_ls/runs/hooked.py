@@ -14,48 +14,47 @@ Without room for the hook's files (the API takes 10 input files), a run that nee
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from unsandbox_ls.api.limits import MAX_INPUT_FILES
+from unsandbox_ls.sent_file import SentFile
 
 if TYPE_CHECKING:
-    from unsandbox_ls.api.models import InputFile
     from unsandbox_ls.hooks.startup import Boot
-    from unsandbox_ls.runs.request import SentName, Source
+    from unsandbox_ls.runs.source import Source
 
 
 def with_hook(
     source: Source,
     language: str,
-    files: Sequence[InputFile],
-    sent: Sequence[SentName],
+    sent: Sequence[SentFile],
     args: Sequence[str],
     stdin: str | None,
     env: Mapping[str, str],
-) -> tuple[list[InputFile], dict[str, str], Boot] | None:
-    """(the input files under their flat names plus the hook's, the run's variables, the boot)
-    or None when the language has no hook or the run goes without one."""
-    from unsandbox_ls.api.models import InputFile
+) -> tuple[list[SentFile], dict[str, str], Boot] | None:
+    """(the files sent with the program, under their flat wire names, then the hook's own; the
+    run's variables; the boot) or None when the language has no hook or the run goes without."""
     from unsandbox_ls.hooks.startup import HOOKS, reserved_names, startup, wire_names
-    from unsandbox_ls.runs.request import RunRefused, submitted_name
+    from unsandbox_ls.runs.plan import RunRefused, submitted_name
 
     hook = HOOKS.get(language)
     if hook is None:
         return None
-    paths = [f.filename for f in files]
+    paths = [f.name for f in sent]
     needed = bool(stdin or args or any("/" in p for p in paths))
-    if len(files) + len(hook.files) > MAX_INPUT_FILES:
+    if len(sent) + len(hook.files) > MAX_INPUT_FILES:
         if not needed:
             return None
         raise RunRefused(
-            f"{source.name}: {len(files)} files go with the program, and the start-up hook that "
+            f"{source.name}: {len(sent)} files go with the program, and the start-up hook that "
             f"gives it {_needs(stdin, args, paths)} is {len(hook.files)} more, over the API's "
             f"{MAX_INPUT_FILES}; send fewer files; nothing was sent"
         )
     code = source.name if source.path else submitted_name(language)
-    clash = next((s for s in sent if s.name == code), None)
-    if clash is not None:
+    clash = next((f for f in sent if f.name == code), None)
+    if clash is not None and clash.text != source.code:  # the program itself may be named too
         raise RunRefused(
             f"{source.name}: {clash.path} would be sent as {code}, the program's own name; "
             f"rename one; nothing was sent"
@@ -69,8 +68,12 @@ def with_hook(
         stdin=stdin,
         user_env=env,
     )
-    flat = [InputFile(wires[f.filename], f.content) for f in files]
-    flat += [InputFile(name, content) for name, content in boot.files]
+    flat = [dataclasses.replace(f, wire_name=wires[f.name]) for f in sent]
+    why = f"the {language} start-up hook (finds the files, sets argv, stdin and the cwd)"
+    flat += [
+        SentFile.from_bytes(name, content, path=None, origin="bootstrap", why=why)
+        for name, content in boot.files
+    ]
     return flat, {**env, **boot.env}, boot
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from unsandbox_ls.problems.mapping import Target
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
 
 #: the variable that turns the hook's recording on (its value: the run's nonce)
 IN_PLACE_VARIABLE = "UNSANDBOX_LS_IN_PLACE"
@@ -224,7 +224,7 @@ def _trim(text: str, limit: int) -> str:
 def program_name(plan: Plan) -> str:
     """The program's path in its tree in the sandbox, as the hook names its frames: its own
     file name (the hook re-runs it under it), or the sandbox's name for an untitled buffer."""
-    from unsandbox_ls.runs.request import submitted_name
+    from unsandbox_ls.runs.plan import submitted_name
 
     return plan.source.name if plan.source.path else submitted_name(plan.language)
 
@@ -242,8 +242,8 @@ def place(found: InPlace | None, target: Target, program: str) -> list[Spot]:
             at, lines, uri = line - 1 + target.line_offset, target.lines, target.uri
             local = target.path
         else:
-            sent = next((f for f in target.files if f.name == path), None)
-            if sent is None:
+            sent = next((f for f in target.files if f.name == path and f.uri), None)
+            if sent is None or sent.uri is None:
                 return None
             at, lines, uri, local = line - 1, sent.lines, sent.uri, sent.path
         if not 0 <= at < len(lines):

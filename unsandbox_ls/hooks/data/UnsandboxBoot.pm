@@ -71,9 +71,12 @@ sub _run {
             $tree = File::Temp::tempdir('unsandbox-ls-XXXXXX', TMPDIR => 1);
         }
         for my $f (@files) {
-            _place("$found/$f->[0]", "$tree/$f->[1]") if $tree ne $found || $f->[0] ne $f->[1];
+            _place("$found/$f->[0]", "$tree/$f->[1]") if $f->[1] ne '' && ($tree ne $found || $f->[0] ne $f->[1]);
         }
         _place($script, "$tree/$code");
+        if ($tree eq $found) {    # the folder holds what the local one does: no flat names, no hook
+            for my $f (@files) { unlink "$found/$f->[0]" if $f->[0] ne $f->[1]; }
+        }
         if ($tree ne '/tmp/input' && !-e '/tmp/input') { symlink($tree, '/tmp/input'); }
         for my $r (@restore) {
             if (defined $r->[1]) { $ENV{$r->[0]} = $r->[1]; } else { delete $ENV{$r->[0]}; }

@@ -130,9 +130,16 @@ def _build_tree(boot, script, here):
 
         tree = tempfile.mkdtemp(prefix="unsandbox-ls-")
     for wire, path in boot["files"]:
-        if tree != found or wire != path:
+        if path and (tree != found or wire != path):
             _place(os.path.join(found, wire), os.path.join(tree, path))
     _place(script, os.path.join(tree, boot["code"]))
+    if tree == found:  # the folder holds what the local one does: no flat names, no hook
+        for wire, path in boot["files"]:
+            if wire != path:
+                try:
+                    os.remove(os.path.join(found, wire))
+                except OSError:
+                    pass
     if tree != "/tmp/input" and not os.path.lexists("/tmp/input"):
         try:
             os.symlink(tree, "/tmp/input")
@@ -186,14 +193,35 @@ _FRAMES_MAX = 8
 _BLOCK_MAX = 60000  # characters of the whole block
 
 
+def _in_place_own():
+    """This file's text, read when it loads: the hook removes its own files from the input
+    folder before the program runs, and the program's process loads a private copy."""
+    if not (os.environ.get(_IN_PLACE) and os.environ.get("UNSANDBOX_LS_BOOT")):
+        return None
+    try:
+        with open(os.path.abspath(__file__), "rb") as own:
+            return own.read()
+    except (OSError, NameError):
+        return None
+
+
+_IN_PLACE_OWN = _in_place_own()
+
+
 def _in_place_carry(env, here):
-    """The environment of the re-run program: this folder first on PYTHONPATH (so it loads this
-    file and records), the user's PYTHONPATH kept to be given back once it has."""
-    if not env.get(_IN_PLACE):
+    """The environment of the re-run program: a private copy of this file first on PYTHONPATH
+    (so it records), the user's PYTHONPATH kept to be given back once it has loaded."""
+    if not env.get(_IN_PLACE) or _IN_PLACE_OWN is None:
+        env.pop(_IN_PLACE, None)
         return
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="unsandbox-ls-in-place-")
+    with open(os.path.join(folder, "sitecustomize.py"), "wb") as copy:
+        copy.write(_IN_PLACE_OWN)
     user = env.get("PYTHONPATH")
     env[_IN_PLACE_PATH] = "~" if user is None else user
-    env["PYTHONPATH"] = here + (":" + user if user else "")
+    env["PYTHONPATH"] = folder + (":" + user if user else "")
 
 
 def _in_place_start():

@@ -53,9 +53,11 @@ local({
       if (!suppressWarnings(file.link(source, target))) file.copy(source, target)
     }
     for (i in seq_along(wires)) {
-      if (tree != found || wires[i] != locals[i]) place(file.path(found, wires[i]), file.path(tree, locals[i]))
+      if (nzchar(locals[i]) && (tree != found || wires[i] != locals[i])) place(file.path(found, wires[i]), file.path(tree, locals[i]))
     }
     place(script, file.path(tree, code))
+    # the folder holds what the local one does: no flat names, no hook
+    if (tree == found) for (i in seq_along(wires)) if (wires[i] != locals[i]) unlink(file.path(found, wires[i]))
     if (tree != "/tmp/input" && !file.exists("/tmp/input")) suppressWarnings(file.symlink(tree, "/tmp/input"))
     for (i in seq_along(names)) {
       if (is.na(values[i])) Sys.unsetenv(names[i]) else { value <- list(values[i]); names(value) <- names[i]; do.call(Sys.setenv, value) }

@@ -53,11 +53,17 @@ __unsandbox_ls_boot() {
   tree=$found
   if [ ! -w "$found" ]; then tree=$(mktemp -d "${TMPDIR:-/tmp}/unsandbox-ls-XXXXXX") || return 0; fi
   for i in "${!wires[@]}"; do
+    [ -n "${locals[i]}" ] || continue
     if [ "$tree" != "$found" ] || [ "${wires[i]}" != "${locals[i]}" ]; then
       __unsandbox_ls_place "$found/${wires[i]}" "$tree/${locals[i]}" || { __unsandbox_ls_frame "$nonce" "${report[@]}" "error cannot place ${locals[i]}"; return 0; }
     fi
   done
   __unsandbox_ls_place "$script" "$tree/$code" || { __unsandbox_ls_frame "$nonce" "${report[@]}" 'error cannot place the script'; return 0; }
+  if [ "$tree" = "$found" ]; then  # the folder holds what the local one does: no flat names, no hook
+    for i in "${!wires[@]}"; do
+      [ "${wires[i]}" = "${locals[i]}" ] || rm -f -- "$found/${wires[i]}"
+    done
+  fi
   if [ "$tree" != /tmp/input ] && [ ! -e /tmp/input ]; then ln -s -- "$tree" /tmp/input 2>/dev/null; fi
   input=/dev/null
   [ -n "$stdin" ] && input=$tree/$stdin

@@ -56,9 +56,14 @@
       try { fs.linkSync(source, target); } catch (e) { fs.copyFileSync(source, target); }
     };
     for (const [wire, local] of files) {
-      if (tree !== found || wire !== local) place(path.join(found, wire), path.join(tree, local));
+      if (local && (tree !== found || wire !== local)) place(path.join(found, wire), path.join(tree, local));
     }
     place(script, path.join(tree, code));
+    if (tree === found) { // the folder holds what the local one does: no flat names, no hook
+      for (const [wire, local] of files) {
+        if (wire !== local) { try { fs.unlinkSync(path.join(found, wire)); } catch (e) { /* gone */ } }
+      }
+    }
     if (tree !== '/tmp/input' && !fs.existsSync('/tmp/input')) {
       try { fs.symlinkSync(tree, '/tmp/input'); } catch (e) { /* not allowed here */ }
     }
@@ -90,15 +95,22 @@
 // process.stderr.write wrapped; the nearest call site under the program's folder) and, for an
 // uncaught exception, its message and the lines of its frames (no values: JavaScript gives output
 // at the line only). At exit one block on stderr, as the Python hook writes it.
+// The hook removes its own files from the input folder before the program runs: the program's
+// process loads a private copy of the recorder (its function's own text).
 function unsandboxLsInPlaceCarry(childEnv) {
   if (!process.env.UNSANDBOX_LS_IN_PLACE) return;
+  const fs = require('fs');
+  const path = require('path');
+  const folder = fs.mkdtempSync(path.join(require('os').tmpdir(), 'unsandbox-ls-in-place-'));
+  const copy = path.join(folder, 'unsandbox_in_place.js');
+  fs.writeFileSync(copy, `'use strict';\n(${unsandboxLsInPlace.toString()})();\n`);
   const user = childEnv.NODE_OPTIONS;
   childEnv.UNSANDBOX_LS_IN_PLACE_NODE_OPTIONS = user === undefined ? '~' : user;
-  const own = `--require ${JSON.stringify(__filename)}`;
+  const own = `--require ${JSON.stringify(copy)}`;
   childEnv.NODE_OPTIONS = user ? `${user} ${own}` : own;
 }
 
-(function unsandboxLsInPlace() {
+function unsandboxLsInPlace() {
   const env = process.env;
   const nonce = env.UNSANDBOX_LS_IN_PLACE;
   if (!nonce || env.UNSANDBOX_LS_BOOT || !/^[0-9a-zA-Z]+$/.test(nonce)) return;
@@ -209,5 +221,6 @@ function unsandboxLsInPlaceCarry(childEnv) {
       fs.writeSync(2, `--- unsandbox-ls in-place ${nonce} ---\n${text}\n--- unsandbox-ls end ${nonce} ---\n`);
     } catch (e) { /* no block: an ordinary run */ }
   });
-}());
+}
+unsandboxLsInPlace();
 // --- in-place results (end) -------------------------------------------------------------------

@@ -73,10 +73,18 @@ local function boot(text)
     "place() { [ \"$1\" -ef \"$2\" ] && return 0; rm -f -- \"$2\"; mkdir -p -- \"$(dirname -- \"$2\")\"; "
     .. "ln -- \"$1\" \"$2\" 2>/dev/null || cp -- \"$1\" \"$2\"; }" }
   for _, f in ipairs(files) do
-    sh[#sh + 1] = "if [ \"$tree\" != \"$found\" ] || [ " .. q(f[1]) .. " != " .. q(f[2]) .. " ]; then "
-      .. "place \"$found\"/" .. q(f[1]) .. " \"$tree\"/" .. q(f[2]) .. "; fi"
+    if f[2] ~= "" then
+      sh[#sh + 1] = "if [ \"$tree\" != \"$found\" ] || [ " .. q(f[1]) .. " != " .. q(f[2]) .. " ]; then "
+        .. "place \"$found\"/" .. q(f[1]) .. " \"$tree\"/" .. q(f[2]) .. "; fi"
+    end
   end
   sh[#sh + 1] = "place " .. q(script) .. " \"$tree\"/" .. q(code)
+  -- the folder holds what the local one does: no flat names, no hook
+  for _, f in ipairs(files) do
+    if f[1] ~= f[2] then
+      sh[#sh + 1] = "if [ \"$tree\" = \"$found\" ]; then rm -f -- \"$found\"/" .. q(f[1]) .. "; fi"
+    end
+  end
   sh[#sh + 1] = "if [ \"$tree\" != /tmp/input ] && [ ! -e /tmp/input ]; then ln -s -- \"$tree\" /tmp/input 2>/dev/null || :; fi"
   sh[#sh + 1] = "cd -- \"$tree\""
   sh[#sh + 1] = "set +e"

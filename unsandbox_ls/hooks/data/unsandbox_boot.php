@@ -85,11 +85,18 @@
             }
         };
         foreach ($files as [$w, $local]) {
-            if ($tree !== $found || $w !== $local) {
+            if ($local !== '' && ($tree !== $found || $w !== $local)) {
                 $place("$found/$w", "$tree/$local");
             }
         }
         $place($script, "$tree/$code");
+        if ($tree === $found) {  // the folder holds what the local one does: no flat names, no hook
+            foreach ($files as [$w, $local]) {
+                if ($w !== $local) {
+                    @unlink("$found/$w");
+                }
+            }
+        }
         if ($tree !== '/tmp/input' && !file_exists('/tmp/input')) {
             @symlink($tree, '/tmp/input');
         }

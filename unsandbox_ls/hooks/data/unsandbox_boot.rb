@@ -66,9 +66,18 @@ module UnsandboxLsBoot
         tree = Dir.mktmpdir('unsandbox-ls-')
       end
       files.each do |wire, local|
-        place(File.join(found, wire), File.join(tree, local)) if tree != found || wire != local
+        place(File.join(found, wire), File.join(tree, local)) if !local.empty? && (tree != found || wire != local)
       end
       place(script, File.join(tree, code))
+      if tree == found # the folder holds what the local one does: no flat names, no hook
+        files.each do |wire, local|
+          begin
+            File.delete(File.join(found, wire)) if wire != local
+          rescue SystemCallError
+            nil
+          end
+        end
+      end
       if tree != '/tmp/input' && !File.exist?('/tmp/input')
         begin
           File.symlink(tree, '/tmp/input')
@@ -110,15 +119,22 @@ module UnsandboxLsInPlace
   NAMES_MAX = 30
   FRAMES_MAX = 8
   BLOCK_MAX = 60_000
+  # this file's text, read when it loads: the hook removes its own files from the input folder
+  # before the program runs, and the program's process loads a private copy
+  OWN = (File.binread(__FILE__) rescue nil) if ENV['UNSANDBOX_LS_IN_PLACE'] && ENV['UNSANDBOX_LS_BOOT']
 
   module_function
 
   def carry(env)
     return unless ENV['UNSANDBOX_LS_IN_PLACE']
+    return env['UNSANDBOX_LS_IN_PLACE'] = nil if OWN.nil?
 
+    require 'tmpdir'
+    copy = File.join(Dir.mktmpdir('unsandbox-ls-in-place-'), 'unsandbox_in_place.rb')
+    File.binwrite(copy, OWN)
     user = env.key?('RUBYOPT') ? env['RUBYOPT'] : ENV['RUBYOPT']
     env['UNSANDBOX_LS_IN_PLACE_RUBYOPT'] = user.nil? ? '~' : user
-    env['RUBYOPT'] = [user, "-r#{File.expand_path(__FILE__)}"].compact.join(' ')
+    env['RUBYOPT'] = [user, "-r#{copy}"].compact.join(' ')
   end
 
   def bounded(text, limit)

@@ -553,6 +553,45 @@ M.subcommands = {
   end,
 }
 
+--- "Run with arguments…": ask the server for the file's remembered arguments, let the user edit
+--- them (vim.ui.input), then run the file with them (the server remembers them for later runs).
+--- Sent with `client:request`, so the local handler of the code action is not called again.
+---@param bufnr integer
+function M.run_with_arguments(bufnr)
+  local client = M.get_client(bufnr)
+  if not client then
+    vim.notify('unsandbox: the language server is not running (see :checkhealth unsandbox)', vim.log.levels.ERROR)
+    return
+  end
+  local function send(arg, on_result)
+    client:request('workspace/executeCommand', { command = 'unsandbox.runWithArguments', arguments = { arg } },
+      function(err, result)
+        if err then
+          vim.notify('unsandbox: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        elseif on_result then
+          on_result(result)
+        end
+      end, bufnr)
+  end
+  send(file_arg(bufnr), function(result)
+    local current = type(result) == 'table' and type(result.args) == 'string' and result.args or ''
+    vim.ui.input({ prompt = 'Arguments: ', default = current }, function(input)
+      if input ~= nil then
+        local arg = file_arg(bufnr)
+        arg.args = input
+        send(arg)
+      end
+    end)
+  end)
+end
+M.subcommands.args = function(bufnr)
+  M.run_with_arguments(bufnr)
+end
+-- the code action of the same name runs here, to ask before the server runs the file
+vim.lsp.commands['unsandbox.runWithArguments'] = function(_, ctx)
+  M.run_with_arguments(ctx and ctx.bufnr or vim.api.nvim_get_current_buf())
+end
+
 -- run history (lua/unsandbox/history.lua)
 M.subcommands.history = function(bufnr)
   require('unsandbox.history').pick(bufnr)
