@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from benchmarks import (
+    in_place,
     learned_polling,
     lens_latency,
     parsing,
@@ -51,6 +52,10 @@ BENCHMARKS: dict[str, tuple[str, Bench]] = {
     "lens_latency": (
         "code lens p99 with 20 runs in flight",
         lambda quick: lens_latency.measure(100 if quick else 400),
+    ),
+    "in_place": (
+        "results in place: print-heavy, CPU loop, hello world with and without the hook",
+        lambda quick: in_place.measure(3 if quick else 9),
     ),
     "sandbox_load": (
         "hello world vs bare python3, 20 concurrent",

@@ -280,14 +280,17 @@ class _Recorder(object):
         self.places[code] = path
         return path
 
-    def write(self, text):
-        frame = sys._getframe(2)
+    def write(self, text, frame):
+        places = self.places
         while frame is not None:
-            path = self._where(frame.f_code)
+            code = frame.f_code
+            path = places.get(code, 0)
+            if path == 0:
+                path = self._where(code)
             if path is not None:
                 break
             frame = frame.f_back
-        if frame is None:
+        else:
             return
         key = (path, frame.f_lineno)
         entry = self.lines.get(key)
@@ -297,16 +300,17 @@ class _Recorder(object):
                 return
             entry = self.lines[key] = [len(self.lines), 0, "", "", None, None]
         if len(entry[2]) < _TEXT_MAX:
-            entry[2] = (entry[2] + text)[:_TEXT_MAX]
-        partial = entry[3] + text
-        if "\n" in partial:
-            done = partial.split("\n")
-            partial = done.pop()
-            entry[1] += len(done)
-            if entry[4] is None:
-                entry[4] = done[0][:_SHORT_MAX]
-            entry[5] = done[-1][:_LAST_MAX]
-        entry[3] = partial[-_LAST_MAX:]
+            entry[2] += text  # cut to _TEXT_MAX at the end
+        if "\n" not in text:  # print's words and separators: the line goes on
+            if len(entry[3]) < _LAST_MAX:
+                entry[3] += text
+            return
+        done = (entry[3] + text).split("\n")
+        entry[3] = done.pop()[:_LAST_MAX]
+        entry[1] += len(done)
+        if entry[4] is None:
+            entry[4] = done[0][:_SHORT_MAX]
+        entry[5] = done[-1][:_LAST_MAX]
 
     def failure(self, kind, value, tb):
         self.error = (kind.__name__ + ": " + _bounded(str(value), _VALUE_MAX)).rstrip(": ")
@@ -335,6 +339,7 @@ class _Recorder(object):
         lines = []
         for (path, line), entry in sorted(self.lines.items(), key=lambda item: item[1][0]):
             order, count, text, partial, first, last = entry
+            text = text[:_TEXT_MAX]
             if partial:
                 count += 1
                 first = partial[:_SHORT_MAX] if first is None else first
@@ -391,14 +396,14 @@ class _Tee(object):
 
     def __init__(self, stream, recorder):
         self.__dict__["_stream"] = stream
-        self.__dict__["_recorder"] = recorder
+        self.__dict__["_record"] = recorder.write
 
     def write(self, text):
-        try:
-            if text:
-                self._recorder.write(text)
-        except Exception:
-            pass
+        if text:
+            try:
+                self._record(text, sys._getframe(1))
+            except Exception:
+                pass
         return self._stream.write(text)
 
     def writelines(self, lines):

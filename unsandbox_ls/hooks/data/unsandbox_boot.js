@@ -138,7 +138,7 @@ function unsandboxLsInPlace() {
     const previous = Error.prepareStackTrace;
     const limit = Error.stackTraceLimit;
     try {
-      Error.stackTraceLimit = 20;
+      Error.stackTraceLimit = 12;
       Error.prepareStackTrace = (e, sites) => sites;
       const holder = {};
       Error.captureStackTrace(holder, callSite);

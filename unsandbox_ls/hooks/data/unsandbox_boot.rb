@@ -151,6 +151,7 @@ module UnsandboxLsInPlace
     @root = "#{Dir.pwd.chomp('/')}/"
     @own = File.expand_path(__FILE__)
     @lines = {}
+    @paths = {}
     @raised = nil
     @dropped = 0
     recorder = Module.new do
@@ -169,19 +170,27 @@ module UnsandboxLsInPlace
 
   def user_path(location)
     path = location.absolute_path
-    return nil if path.nil? || path == @own || !path.start_with?(@root)
+    return nil if path.nil?
 
-    path[@root.length..]
+    found = @paths[path]
+    return found || nil unless found.nil?
+
+    user = path != @own && path.start_with?(@root)
+    @paths[path] = user ? path[@root.length..] : false
+    @paths[path] || nil
   end
 
   def record(parts)
-    text = parts.join
+    text = parts.length == 1 ? parts[0].to_s : parts.join
     return if text.empty?
 
-    location = caller_locations(2).find { |l| user_path(l) }
+    # the writer is near (puts, print, p call write): a short look first, the whole stack after
+    path = nil
+    location = caller_locations(2, 4).find { |l| path = user_path(l) } ||
+               caller_locations(6).find { |l| path = user_path(l) }
     return if location.nil?
 
-    key = [user_path(location), location.lineno]
+    key = [path, location.lineno]
     entry = @lines[key]
     if entry.nil?
       if @lines.size >= LINES_MAX
