@@ -15,6 +15,8 @@ M.config = {
   output_height = 12,
   codelens = true,
   progress = true,
+  -- results in place: turn inlay hints on for the buffer once a run has them
+  inlay_hints = true,
 }
 
 local RUN_FILE = 'unsandbox.runFile'
@@ -368,6 +370,32 @@ local function refresh_lenses_for(uri)
   end
 end
 
+--- Results in place: once the server has inlay hints for the run's buffer (each line's output,
+--- the values at the failure), turn inlay hints on for that buffer (Neovim 0.10+).
+local function show_hints_for(uri)
+  if not M.config.inlay_hints or type(uri) ~= 'string' or not vim.lsp.inlay_hint then
+    return
+  end
+  local ok, buf = pcall(vim.uri_to_bufnr, uri)
+  if not ok or not vim.api.nvim_buf_is_loaded(buf) or vim.lsp.inlay_hint.is_enabled({ bufnr = buf }) then
+    return
+  end
+  local client = M.get_client(buf)
+  if not client then
+    return
+  end
+  local last = math.max(vim.api.nvim_buf_line_count(buf), 1)
+  local params = {
+    textDocument = { uri = uri },
+    range = { start = { line = 0, character = 0 }, ['end'] = { line = last, character = 0 } },
+  }
+  client:request('textDocument/inlayHint', params, function(err, result)
+    if err == nil and type(result) == 'table' and #result > 0 and vim.api.nvim_buf_is_loaded(buf) then
+      vim.lsp.inlay_hint.enable(true, { bufnr = buf })
+    end
+  end, buf)
+end
+
 --- Handler of `unsandbox/runStarted`.
 ---@type lsp.Handler
 function M.on_run_started(_, params)
@@ -412,6 +440,7 @@ function M.on_run_finished(_, params)
     M.open_output()
   end
   refresh_lenses_for(params.uri)
+  show_hints_for(params.uri)
   vim.api.nvim_exec_autocmds('User', { pattern = 'UnsandboxRunFinished', data = params, modeline = false })
 end
 
