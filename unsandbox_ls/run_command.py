@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
 
     import httpx
 
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
+    from unsandbox_ls.runs.in_place import Spot
     from unsandbox_ls.runs.plan import Plan, RunSettings
     from unsandbox_ls.runs.source import RunKind
 
@@ -286,7 +288,8 @@ async def _run_at(
     if args.json:
         print(result_json(plan, result, saved, lines), flush=True)
     else:
-        annotated = _annotated(plan, result) if getattr(args, "annotate", False) else None
+        annotate = getattr(args, "annotate", False)
+        annotated = _annotated(plan, result, done.in_place) if annotate else None
         _write_raw(sys.stdout, result.stdout if annotated is None else annotated)
         _write_raw(sys.stderr, result.stderr)
         for line in lines:
@@ -304,12 +307,11 @@ async def _run_at(
     return program_status(result)
 
 
-def _annotated(plan: Plan, result: RunResult) -> str | None:
+def _annotated(plan: Plan, result: RunResult, spots: Sequence[Spot]) -> str | None:
     """`--annotate`: each source line that wrote output or failed, with its output and values
-    (results in place), or None, said on stderr, when the run recorded none."""
-    from unsandbox_ls.runs.in_place import IN_PLACE_VARIABLE, annotate, place, program_name
+    (results in place, the report's `spots`), or None, said on stderr, when there are none."""
+    from unsandbox_ls.runs.in_place import IN_PLACE_VARIABLE, annotate
 
-    spots = place(result.in_place, plan.target, program_name(plan))
     if not spots:
         if IN_PLACE_VARIABLE not in plan.request.options.env:
             why = "turned off, or the language has no start-up hook"
@@ -321,7 +323,7 @@ def _annotated(plan: Plan, result: RunResult) -> str | None:
         return None
     names = {plan.target.uri: plan.source.path or plan.name}
     names.update({f.uri: f.path or f.name for f in plan.target.files if f.uri})
-    return "\n".join(annotate(spots, names)) + "\n"
+    return "\n".join(annotate(list(spots), names)) + "\n"
 
 
 def _save_artifacts(

@@ -28,6 +28,7 @@ from unsandbox_ls.runs import output
 if TYPE_CHECKING:
     from unsandbox_ls.api.models import RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
+    from unsandbox_ls.runs.in_place import Spot
     from unsandbox_ls.runs.outcome import Findings
     from unsandbox_ls.runs.plan import Plan
     from unsandbox_ls.sent_file import SentFile
@@ -68,6 +69,8 @@ class RunReport:
     ran: bool = True  # the program ran (a result came back); False: refused, failed, cancelled
     #: what the program was given (`stdin: input.txt, args: 5`), for the lens
     given: str = ""
+    #: results in place: what the start-up hook recorded, on the local files' lines
+    in_place: tuple[Spot, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -107,6 +110,8 @@ def of_result(
 ) -> RunReport:
     """The report of a run that came back with a result (`job_id`: the one known from its
     progress, when the result does not say)."""
+    from unsandbox_ls.runs.in_place import place, program_name
+
     headline = error_line(result, findings)
     return RunReport(
         run_id=run_id,
@@ -137,6 +142,7 @@ def of_result(
         shown_stdout=findings.shown(result.stdout),
         shown_stderr=findings.shown(result.stderr),
         artifacts=tuple(artifacts),
+        in_place=tuple(place(result.in_place, plan.target, program_name(plan))),
     )
 
 

@@ -304,9 +304,7 @@ def _finish_result(
     by_uri = findings.diagnostics(ls.position_encoding())
     ls.publish_run(run.uri, by_uri)  # each file under the client's own spelling of its URI
     if ls.settings.in_place:  # results in place: hints after the refresh that ends the run
-        from unsandbox_ls.runs.in_place import place, program_name
-
-        set_spots(ls, run.uri, place(result.in_place, plan.target, program_name(plan)))
+        set_spots(ls, run.uri, list(report.in_place))
 
     if failure_messages.toast_wanted(ls, failed=not report.ok):  # success: lens, status bar, log
         ls.show(report.summary, types.MessageType.Info if report.ok else types.MessageType.Error)
