@@ -78,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--artifact", action="store_true", help="return the compiled binary")
     run.add_argument("--wasm-artifact", action="store_true", help="return a WebAssembly build")
     run.add_argument("--vcpu", type=int, metavar="N", help="virtual CPUs, 1-8 (default 1)")
-    run.add_argument("--artifact-dir", default=".", help="where to save artifacts (default .)")
+    run.add_argument("--artifact-dir",
+                     help="where to save the artifacts asked for (default: the cache's "
+                     "artifacts folder; an existing file is never overwritten)")  # fmt: skip
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument("--compact", action="store_true",
                      help="plain text for an editor popup (Helix :sh): output, problems, "
@@ -98,10 +100,24 @@ def build_parser() -> argparse.ArgumentParser:
                          help="where a finished job's result fields sit in GET /jobs/{id}: on "
                          "the job (flat, default) or under 'result' (nested, as in the API "
                          "docs; DELETE then answers {message, job_id, result})")  # fmt: skip
+    sandbox.add_argument("--stop", action="store_true",
+                         help="stop this user's shared sandbox (the one `run` starts when no "
+                         "keys exist) and exit")  # fmt: skip
     sandbox.add_argument("--pending-after", type=int, metavar="MS",
                          help="answer POST /execute and /run with {job_id, status: pending} "
                          "when the job has not finished within MS milliseconds (0: always); "
                          "the client then polls")  # fmt: skip
+    sandbox.add_argument("--layout", choices=("docs", "hosted", "hosted-code-cwd"),
+                         default="docs",
+                         help="where a job's code and input files are written: docs (default: "
+                         "both in the cwd /sandbox, code main.<ext>), hosted (files in "
+                         "/tmp/input, the cwd; code /sandbox/src/code.<ext>), hosted-code-cwd "
+                         "(the same, cwd at the code's folder); /tmp/input holds the files in "
+                         "every layout")  # fmt: skip
+    sandbox.add_argument("--names", choices=("tree", "flat"), default="tree",
+                         help="input file names: tree (default: 'pkg/util.py' accepted) or "
+                         "flat ('/' and '..' refused with 400 invalid_filename, as the API "
+                         "docs say)")  # fmt: skip
 
     history = sub.add_parser("history", help="list the workspace's recent runs, or diff two")
     history.add_argument("file", nargs="?", help="only the runs of this file")
@@ -112,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--workspace", help="workspace folder (default: found from FILE or .)")
 
     doctor = sub.add_parser("doctor", help="show which credentials and base URL would be used")
+    doctor.add_argument("--probe", action="store_true",
+                        help="also run one tiny job and report where the backend puts the code "
+                        "and the input files, the cwd, and whether names with '/' are accepted "
+                        "(cached per base URL in the user cache)")  # fmt: skip
     _add_api_options(doctor)
     return parser
 
@@ -147,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         from unsandbox_ls.history_command import history_command
 
         return history_command(args)
+    if args.command == "sandbox" and args.stop:
+        from unsandbox_ls.local_backend import stop_command
+
+        return stop_command()
     if args.command == "sandbox":
         missing = _missing_sandbox_extra()
         if missing:
