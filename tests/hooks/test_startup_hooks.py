@@ -1,6 +1,7 @@
 """Programs of several files, with stdin and arguments, run through their start-up hook by the
-real runtimes: in the local sandbox (its own layout) and in the hosted API's layout (input files
-in /tmp/input under flat names, the code elsewhere under another name; `support.hosted_layout`).
+real runtimes: in the local sandbox, in each of its job layouts (`sandbox_layout`), and in a
+bwrap stand-in of the hosted API's layout (`support.hosted_layout`: input files in /tmp/input
+under flat names, the code elsewhere under another name).
 
 Each program under `programs/<language>/` is `app.<ext>`, which imports a file in a subfolder,
 reads `data.txt` by its plain name, prints its argv and its stdin lines, then calls a function
@@ -98,7 +99,9 @@ def needs(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", sorted(EXT))
-async def test_local_sandbox(language: str, sandbox_server: SandboxServer, tmp_path: Path) -> None:
+async def test_local_sandbox(language: str, sandbox_layout: SandboxServer, tmp_path: Path) -> None:
+    """In each of the local sandbox's job layouts (docs, hosted, hosted-code-cwd)."""
+    sandbox_server = sandbox_layout
     needs(language)
     app = copy_program(language, tmp_path)
     plan = plan_of(app)
