@@ -15,6 +15,7 @@ from typing import Any
 
 from benchmarks import (
     cli,
+    in_place,
     learned_polling,
     lens_latency,
     parsing,
@@ -64,6 +65,10 @@ BENCHMARKS: dict[str, tuple[str, Bench]] = {
     "cli_keyless": (
         "unsandbox-ls run hello.py with no keys: first and later runs vs bare python3",
         lambda quick: cli.measure("keyless", 3 if quick else 8),
+    ),
+    "in_place": (
+        "results in place: print-heavy, CPU loop, hello world with and without the hook",
+        lambda quick: in_place.measure(3 if quick else 9),
     ),
     "sandbox_load": (
         "hello world vs bare python3, 20 concurrent",

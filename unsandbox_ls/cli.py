@@ -59,7 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
     sub = parser.add_subparsers(dest="command", metavar="{run,history,sandbox,doctor}")
 
-    run = sub.add_parser("run", help="run a file and print its output and diagnostics")
+    run = sub.add_parser(
+        "run",
+        help="run a file and print its output and diagnostics",
+        usage="%(prog)s FILE [options] [-- ARG ...]",
+        epilog="Everything after -- is the program's arguments (its argv[0] is the file's name).",
+    )
     run.add_argument("file", help="the source file to run")
     run.add_argument("--language", help="API language id (default: from extension or shebang)")
     run.add_argument("--shebang", action="store_true", help="POST /run: language from the shebang")
@@ -71,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
                      metavar="FILE", help="input file, placed beside the code")  # fmt: skip
     run.add_argument("--no-discover", action="store_true",
                      help="do not send the local files the program imports")  # fmt: skip
+    run.add_argument("--stdin", metavar="FILE",
+                     help="the program's standard input: a file ('-': this command's own "
+                     "stdin); without it the program reads end-of-file at once")  # fmt: skip
+    run.add_argument("--annotate", action="store_true",
+                     help="print each source line that wrote output or failed, with its "
+                     "output and the values at the failure (results in place)")  # fmt: skip
+    run.add_argument("--no-in-place", action="store_true",
+                     help="do not record which line wrote what (results in place)")  # fmt: skip
     run.add_argument("--artifact", action="store_true", help="return the compiled binary")
     run.add_argument("--wasm-artifact", action="store_true", help="return a WebAssembly build")
     run.add_argument("--vcpu", type=int, metavar="N", help="virtual CPUs, 1-8 (default 1)")
@@ -180,7 +193,12 @@ def main(argv: list[str] | None = None) -> int:
         from unsandbox_ls.server.main import serve_language_server
 
         return serve_language_server(None)
+    program_args: list[str] = []
+    if "run" in argv and "--" in argv[argv.index("run") :]:  # the program's own arguments
+        cut = argv.index("--", argv.index("run"))
+        argv, program_args = argv[:cut], argv[cut + 1 :]
     args = build_parser().parse_args(argv)
+    args.program_args = program_args
     if args.command == "run":
         _without_httpx_cli()
         from unsandbox_ls.run_command import run_command

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Sequence
 
     import httpx
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.run_timing import RunClock
     from unsandbox_ls.runs.artifacts import SavedArtifact
+    from unsandbox_ls.runs.in_place import Spot
     from unsandbox_ls.runs.plan import Plan, RunSettings
     from unsandbox_ls.runs.source import RunKind
 
@@ -117,6 +119,18 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         pinned.add("return_wasm_artifact")
     if getattr(args, "vcpu", None) is not None:
         pinned.add("vcpu")
+    stdin = getattr(args, "stdin", None)
+    stdin_data: bytes | None = None
+    if stdin is not None:
+        pinned.add("stdin")
+        if stdin == "-":
+            stdin_data = _read_own_stdin()
+    no_in_place = bool(getattr(args, "no_in_place", False))
+    if no_in_place:
+        pinned.add("in_place")
+    program_args = tuple(getattr(args, "program_args", None) or ())
+    if program_args:
+        pinned.add("args")
     return RunSettings(
         ttl=args.ttl if args.ttl is not None else TTL_DEFAULT,
         network_mode=args.network or "zerotrust",
@@ -131,7 +145,24 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         return_wasm_artifact=bool(getattr(args, "wasm_artifact", False)),
         vcpu=args.vcpu if getattr(args, "vcpu", None) is not None else 1,
         pinned=frozenset(pinned),
+        stdin=stdin,
+        stdin_data=stdin_data,
+        args=program_args or None,
+        in_place=not no_in_place,
     )
+
+
+def _read_own_stdin() -> bytes:
+    """`--stdin -`: this command's own standard input, within the API's limit of one file."""
+    from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES
+
+    data = sys.stdin.buffer.read(MAX_INPUT_FILE_BYTES + 1)
+    if len(data) > MAX_INPUT_FILE_BYTES:
+        raise UsageError(
+            f"--stdin -: the input is over the API's limit of "
+            f"{MAX_INPUT_FILE_BYTES // (1024 * 1024)} MB per file"
+        )
+    return data
 
 
 def prepare(args: argparse.Namespace) -> Plan:
@@ -197,7 +228,7 @@ def result_json(plan: Plan, result: RunResult, saved: list[SavedArtifact], lines
         "duration_ms": result.duration_ms,
         "network_mode": result.network_mode,
         "error": result.error,
-        "files": [plan.source.name, *(s.name for s in plan.sent)],
+        "files": [plan.source.name, *(s.name for s in plan.sent if s.shown)],
         "artifacts": [a.path for a in saved],
         "problems": lines,
     }
@@ -297,6 +328,7 @@ async def _send_and_show(
     from unsandbox_ls.runs import report
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
+    from unsandbox_ls.runs.output import no_input_hint
 
     started = time.monotonic()
     async with UnsandboxClient(base_url, credentials, transport=transport) as client:
@@ -330,18 +362,42 @@ async def _send_and_show(
     else:
         from unsandbox_ls.runs.terminal import escape_line
 
-        _write_output(args, sys.stdout, result.stdout)
+        annotate = getattr(args, "annotate", False)
+        annotated = _annotated(plan, result, done.in_place) if annotate else None
+        _write_output(args, sys.stdout, result.stdout if annotated is None else annotated)
         _write_output(args, sys.stderr, result.stderr)
         for line in lines:
             print(escape_line(line), file=sys.stderr)
         for artifact in saved:
             _say(_saved_line(artifact))
+        hint = no_input_hint(plan.stdin_name, findings.headline, plan.language)
+        if hint:
+            _say(f"{plan.name}: {hint.removeprefix('; ')}")
         if result.status not in ("completed",) and result.error:
             _say(f"the job {result.status}: {result.error}")
         elif result.status == "timeout":
             _say(f"the job hit its time limit ({plan.request.options.ttl} s)")
         sys.stderr.flush()
     return program_status(result)
+
+
+def _annotated(plan: Plan, result: RunResult, spots: Sequence[Spot]) -> str | None:
+    """`--annotate`: each source line that wrote output or failed, with its output and values
+    (results in place, the report's `spots`), or None, said on stderr, when there are none."""
+    from unsandbox_ls.runs.in_place import IN_PLACE_VARIABLE, annotate
+
+    if not spots:
+        if IN_PLACE_VARIABLE not in plan.request.options.env:
+            why = "turned off, or the language has no start-up hook"
+        elif result.in_place is None:
+            why = "the sandbox ignored the start-up hook, or the program ended through os._exit"
+        else:
+            why = "no line of the program's files wrote output or failed"
+        _say(f"{plan.name}: no results in place ({why}); the output as printed follows")
+        return None
+    names = {plan.target.uri: plan.source.path or plan.name}
+    names.update({f.uri: f.path or f.name for f in plan.target.files if f.uri})
+    return "\n".join(annotate(list(spots), names)) + "\n"
 
 
 def _save_artifacts(

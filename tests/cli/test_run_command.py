@@ -63,14 +63,9 @@ def layout_env(sandbox_layout: SandboxServer, tmp_path: Path) -> dict[str, str]:
     return {**sandbox_layout.env, "HOME": str(home)}
 
 
-#: (test, layout, case) that fail today (tests/conftest.py marks them xfail): a file opened by
-#: plain name is not in the cwd of `hosted-code-cwd`; an import is not beside the code in either
-#: hosted layout
-NEEDS_STARTUP_HOOK: set[tuple[str, str, str | None]] = {
-    ("test_env_and_input_files", "hosted-code-cwd", None),
-    ("test_imports_go_along_and_each_error_names_its_own_file", "hosted", None),
-    ("test_imports_go_along_and_each_error_names_its_own_file", "hosted-code-cwd", None),
-}
+#: (test, layout, case) that fail today (tests/conftest.py marks them xfail): none since the
+#: start-up hook finds the files, rebuilds the tree and sets the cwd in every layout
+NEEDS_STARTUP_HOOK: set[tuple[str, str, str | None]] = set()
 
 
 #: prints, is still running at the first poll, then fails with a traceback and exit code 3

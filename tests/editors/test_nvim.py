@@ -407,3 +407,69 @@ def test_failure_actions_through_vim_ui_select(
     assert (second["status"], second["exitCode"]) == ("completed", 1), second
     errors = [d for d in report["diagnostics"] if d["severity"] == ERROR]
     assert [(d["lnum"], d["message"]) for d in errors] == [(RAISE_LINE, "KeyError: 'pear'")]
+
+
+def test_run_with_arguments_asks_and_remembers(
+    nvim: str, sandbox_server: Any, tmp_path: Path
+) -> None:
+    """The code action "Run with arguments…" asks with vim.ui.input; the next time the prompt
+    holds the arguments the server remembered for the file."""
+    program = tmp_path / "ws" / "argv.py"
+    program.parent.mkdir()
+    program.write_text("import sys\nprint(sys.argv)\n")
+    env = {**os.environ, **sandbox_server.env}
+    env.update(
+        HOME=str(tmp_path / "home"),
+        UNSANDBOX_TEST_PLUGIN=str(EDITORS / "nvim"),
+        UNSANDBOX_TEST_SERVER=json.dumps(SERVER_COMMAND),
+        UNSANDBOX_TEST_ARGV=str(program),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(HERE / "nvim" / "headless_args.lua")],
+        cwd=program.parent, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no report from nvim (exit {proc.returncode}):\n{proc.stderr}"
+    report = json.loads(lines[-1])
+    assert proc.returncode == 0, f"{report.get('failure')}\n{json.dumps(report, indent=1)}"
+    assert report["action"] == "Run with arguments… (unsandbox)"
+    assert report["prompts"] == [
+        {"prompt": "Arguments: ", "default": ""},
+        {"prompt": "Arguments: ", "default": "5 --verbose"},
+    ]
+    assert report["stdout"] == [
+        "['argv.py', '5', '--verbose']\n",
+        "['argv.py', '5', '--verbose', 'again']\n",
+    ]
+
+
+def test_inlay_hints_turn_on_once_a_run_has_them(
+    nvim: str, sandbox_server: Any, tmp_path: Path
+) -> None:
+    """Results in place: the plugin turns inlay hints on for the run's buffer, and Neovim holds
+    the hint of the line that printed."""
+    program = tmp_path / "ws" / "loop.py"
+    program.parent.mkdir()
+    program.write_text("for n in range(3):\n    print('step', n)\n")
+    env = {**os.environ, **sandbox_server.env}
+    env.update(
+        HOME=str(tmp_path / "home"),
+        UNSANDBOX_TEST_PLUGIN=str(EDITORS / "nvim"),
+        UNSANDBOX_TEST_SERVER=json.dumps(SERVER_COMMAND),
+        UNSANDBOX_TEST_ARGV=str(program),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(HERE / "nvim" / "headless_in_place.lua")],
+        cwd=program.parent, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no report from nvim (exit {proc.returncode}):\n{proc.stderr}"
+    report = json.loads(lines[-1])
+    assert proc.returncode == 0, f"{report.get('failure')}\n{json.dumps(report, indent=1)}"
+    assert report["enabled_before"] is False
+    assert report["stdout"] == "step 0\nstep 1\nstep 2\n"
+    assert report["hints"] == [{"line": 1, "label": "\N{MULTIPLICATION SIGN}3 step 2"}]

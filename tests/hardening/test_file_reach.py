@@ -20,9 +20,9 @@ from support.lsp_session import LspSession, start_session
 
 PRINTER = """\
 # unsandbox: network=semitrusted files={files}
-import glob
+import glob, os, sys
 for name in sorted(glob.glob("*")):
-    if name != "main.py":
+    if name not in ("main.py", os.path.basename(sys.argv[0])):  # the program itself
         print(name, open(name).read())
 """
 

@@ -150,8 +150,9 @@ async def test_helix_gets_the_result_as_an_inlay_hint_on_line_1(
         assert await hints(helix, uri) == []
         await helix.execute("unsandbox.runFile")  # Helix's picker sends no argument
         await helix.wait_finished()
-        (hint,) = await hints(helix, uri)
+        hint, values = await hints(helix, uri)  # and the failing line's values (in place)
         assert hint.label == "✗ exit 1 · KeyError: 'price'"
+        assert values.label == "order={'qty': 2}" and values.position.line == 1
         assert hint.position == types.Position(0, len('order = {"qty": 2}'))
         assert hint.padding_left is True
 
@@ -159,5 +160,8 @@ async def test_helix_gets_the_result_as_an_inlay_hint_on_line_1(
 async def test_a_lens_client_keeps_the_lens_and_gets_no_inlay_hint(vscode: LspSession) -> None:
     uri = vscode.open("order.py", 'order = {"qty": 2}\nprint(order["price"])\n')
     await run_and_wait(vscode, uri)
-    assert await hints(vscode, uri) == []
+    # no result hint: only the failing line's values (results in place)
+    assert [(h.position.line, h.label) for h in await hints(vscode, uri)] == [
+        (1, "order={'qty': 2}")
+    ]
     assert vscode.title("✗ exit 1 · KeyError: 'price'") in await vscode.lens_titles(uri)

@@ -126,7 +126,8 @@ async def test_a_failing_program_in_either_mode(vscode: LspSession, mode: str) -
 async def test_code_action_path_and_timing(vscode: LspSession) -> None:
     uri = vscode.open("hello.py", 'print("hello from the sandbox")\n')
     actions = await vscode.code_actions(uri, (0, 0), (0, 0), ["source.unsandbox.run"])
-    assert set(actions) == {"source.unsandbox.run.file"}  # no selection, no cell, nothing running
+    # no selection, no cell, nothing running: the file, and the file with arguments
+    assert set(actions) == {"source.unsandbox.run.file", "source.unsandbox.run.args"}
     command = actions["source.unsandbox.run.file"]
     assert command.command == "unsandbox.runFile"
 

@@ -175,6 +175,7 @@ def test_lenses_and_actions() -> None:
     actions = lenses.code_actions("file:///a.py", lines, "#", rng, False, None)
     assert [a.kind for a in actions] == [
         "source.unsandbox.run.file",
+        "source.unsandbox.run.args",
         "source.unsandbox.run.shebang",
         "source.unsandbox.run.selection",
         "source.unsandbox.run.cell",

@@ -45,7 +45,7 @@ async def test_the_imported_file_goes_and_its_error_lands_in_it(
 ) -> None:
     root = project(tmp_path, {"main.py": MAIN, "helpers.py": HELPERS})
     plan = build_plan(source_of(root / "main.py"), RunSettings())
-    assert [(s.name, s.origin) for s in plan.sent] == [("helpers.py", "disk")]
+    assert [(s.name, s.origin) for s in plan.sent if s.shown] == [("helpers.py", "disk")]
     assert plan.file_count == 2
     findings = await run(sandbox_server, plan)
     by_uri = findings.diagnostics()
@@ -61,7 +61,7 @@ async def test_unsaved_buffers_are_what_runs(sandbox_server: SandboxServer, tmp_
     root = project(tmp_path, {"main.py": MAIN, "helpers.py": HELPERS})
     buffers = {root / "helpers.py": "def add(a, b):\n    return a + b\n"}
     plan = build_plan(source_of(root / "main.py"), RunSettings(), buffer_text=buffers.get)
-    assert [(s.name, s.origin) for s in plan.sent] == [("helpers.py", "buffer")]
+    assert [(s.name, s.origin) for s in plan.sent if s.shown] == [("helpers.py", "buffer")]
     findings = await run(sandbox_server, plan)
     assert findings.problems == ()
 
@@ -88,7 +88,7 @@ def test_discovery_can_be_turned_off_and_patterns_still_add_files(
         tmp_path, {"main.py": first_line + MAIN, "helpers.py": HELPERS, "data.txt": "1\n"}
     )
     plan = build_plan(source_of(root / "main.py"), settings)
-    assert [s.name for s in plan.sent] == sent
+    assert [s.name for s in plan.sent if s.shown] == sent
 
 
 async def test_without_discovery_the_import_fails_in_the_sandbox(

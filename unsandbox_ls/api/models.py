@@ -19,10 +19,13 @@ import contextlib
 import math
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import unsandbox_ls.api.limits as _limits
 from unsandbox_ls.api.errors import ValidationError
+
+if TYPE_CHECKING:
+    from unsandbox_ls.runs.in_place import InPlace
 
 NetworkMode = Literal["zerotrust", "semitrusted"]
 NETWORK_MODES = _limits.NETWORK_MODES
@@ -374,6 +377,8 @@ class RunResult:
     artifacts: tuple[Artifact, ...] = ()
     created_at: float | None = None
     completed_at: float | None = None
+    #: what the start-up hook recorded for results in place (its block taken out of stderr)
+    in_place: InPlace | None = None
 
     @property
     def ok(self) -> bool:

@@ -60,6 +60,40 @@ def resolve(
     return base_url, credentials
 
 
+def without_boot_report(result: RunResult, nonce: str, label: str) -> RunResult:
+    """The result without the start-up hook's framed report (logged: what the hook found)."""
+    import dataclasses
+
+    from unsandbox_ls.hooks.startup import take_report
+
+    stderr, report = take_report(result.stderr, nonce)
+    stdout, _ = take_report(result.stdout, nonce)
+    if report.ran:
+        logger.info("%s: start-up hook: %s", label, "; ".join(report.lines))
+    else:
+        logger.info("%s: the start-up hook did not run (the sandbox ignored it)", label)
+    return dataclasses.replace(result, stdout=stdout, stderr=stderr)
+
+
+def with_in_place(result: RunResult, nonce: str, label: str) -> RunResult:
+    """The result without the hook's in-place block, what it held in `result.in_place`."""
+    import dataclasses
+
+    from unsandbox_ls.runs.in_place import take_in_place
+
+    stderr, found = take_in_place(result.stderr, nonce)
+    if stderr == result.stderr:
+        return result
+    if found is None:
+        logger.info("%s: the in-place block could not be read", label)
+    else:
+        logger.info(
+            "%s: in place: %d lines wrote output, %d frames with values",
+            label, len(found.lines), len(found.frames),
+        )  # fmt: skip
+    return dataclasses.replace(result, stderr=stderr, in_place=found)
+
+
 async def execute(
     plan: Plan,
     client: UnsandboxClient,
@@ -89,6 +123,9 @@ async def execute(
         observed=observed,
     )
     logger.info("%s: %s", label or source.name, observed.describe())
+    if plan.boot is not None:
+        result = without_boot_report(result, plan.boot.nonce, label or source.name)
+        result = with_in_place(result, plan.boot.nonce, label or source.name)
     # after the caller has shown the result (it runs on in this step), on the store's thread
     asyncio.get_running_loop().call_soon(
         timing.learn_off_loop, *timed, result.status, observed.run_s

@@ -12,6 +12,9 @@ JavaScript, `--` in Lua …). Words are `key=value` pairs separated by spaces (s
     vcpu=N                 virtual CPUs, 1 to 8 (2 GB of memory each)
     mode=auto|async|sync   how the run is submitted
     discover=true|false    send the local files the program imports (default true)
+    stdin=FILE             the program's standard input, a file relative to the file
+    args="5 --verbose"     the program's arguments (shell quoting)
+    inplace=true|false     results in place: each line's output, values at the failure
 
 A bad word makes the whole comment invalid: the run is refused with a message, nothing is sent.
 """
@@ -48,6 +51,9 @@ class MagicOptions:
     discover: bool | None = None
     return_wasm_artifact: bool | None = None
     vcpu: int | None = None
+    stdin: str | None = None
+    args: tuple[str, ...] | None = None
+    in_place: bool | None = None
 
 
 def find_magic_comment(lines: list[str], leader: str) -> tuple[int, str] | None:
@@ -85,6 +91,9 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
     vcpu: int | None = None
     mode: str | None = None
     discover: bool | None = None
+    stdin: str | None = None
+    args: tuple[str, ...] | None = None
+    in_place: bool | None = None
     for word in words:
         key, sep, value = word.partition("=")
         if not sep or not key:
@@ -138,11 +147,36 @@ def parse_magic_comment(lines: list[str], leader: str) -> MagicOptions:
             if value not in RUN_MODES:
                 raise MagicCommentError(f"{where}: mode must be auto, async or sync, got {value!r}")
             mode = value
+        elif key == "stdin":
+            if not value or "\0" in value:
+                raise MagicCommentError(f"{where}: stdin= needs a file name")
+            stdin = value
+        elif key == "args":
+            try:
+                args = tuple(shlex.split(value))
+            except ValueError as exc:
+                raise MagicCommentError(f"{where}: args: {exc}") from None
+        elif key == "inplace":
+            if value.lower() not in (*_TRUE, *_FALSE):
+                raise MagicCommentError(f"{where}: inplace must be true or false, got {value!r}")
+            in_place = value.lower() in _TRUE
         else:
             raise MagicCommentError(
                 f"{where}: unknown key {key!r} (known: ttl, network, env.NAME, files, "
-                f"artifact, wasm, vcpu, mode, discover)"
+                f"artifact, wasm, vcpu, mode, discover, stdin, args, inplace)"
             )
     return MagicOptions(
-        ttl, network, env, tuple(files), artifact, mode, line_no, discover, wasm, vcpu
+        ttl,
+        network,
+        env,
+        tuple(files),
+        artifact,
+        mode,
+        line_no,
+        discover,
+        wasm,
+        vcpu,
+        stdin,
+        args,
+        in_place=in_place,
     )

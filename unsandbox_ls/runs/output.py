@@ -61,16 +61,41 @@ def first_error_line(stderr: str) -> str | None:
 
 
 def lens_title(
-    status: str, exit_code: int | None, duration_ms: float | None, error: str | None
+    status: str,
+    exit_code: int | None,
+    duration_ms: float | None,
+    error: str | None,
+    given: str = "",
 ) -> str:
-    """The result lens: `✓ exit 0 · 0.4 s` or `✗ exit 1 · KeyError: 'price'`."""
+    """The result lens: `✓ exit 0 · 0.4 s` or `✗ exit 1 · KeyError: 'price'`, then what the
+    program was given (`· stdin: input.txt, args: 5`)."""
     error = visible(error) if error else error
+    tail = f" · {visible(given)}" if given else ""
     if status == "completed" and exit_code == 0:
-        return f"✓ exit 0 · {seconds(duration_ms)}"
+        return f"✓ exit 0 · {seconds(duration_ms)}{tail}"
     if status == "cancelled":
         return "■ cancelled"
     head = f"✗ exit {exit_code}" if exit_code is not None else f"✗ {status}"
-    return f"{head} · {error}" if error else f"{head} · {seconds(duration_ms)}"
+    return (f"{head} · {error}" if error else f"{head} · {seconds(duration_ms)}") + tail
+
+
+#: how to give a program its standard input, for the message after it read none
+STDIN_HOW = (
+    "stdin=FILE in the magic comment, the unsandbox.stdin setting, or --stdin FILE on the "
+    "command line"
+)
+
+
+def no_input_hint(stdin_name: str | None, error_line: str | None, language: str | None) -> str:
+    """A sentence for a program that failed reading standard input when none was given."""
+    if stdin_name or not error_line:
+        return ""
+    read_none = (language == "python" and error_line.startswith("EOFError")) or (
+        language == "ruby" and "for nil" in error_line and "NoMethodError" in error_line
+    )
+    if not read_none:
+        return ""
+    return f"; it read standard input, which was empty: give it a file with {STDIN_HOW}"
 
 
 def summary_line(
@@ -80,11 +105,16 @@ def summary_line(
     duration_ms: float | None,
     error_line: str | None,
     files: int = 1,
+    given: str = "",
 ) -> str:
     """One line for `window/showMessage`: `main.py: exit 1 in 0.4 s: KeyError: 'price'`, or
-    `main.py (3 files): …` when files went along with the code."""
-    if files > 1:
-        name = f"{name} ({files} files)"
+    `main.py (3 files): …` when files went along with the code, `main.py (stdin: input.txt,
+    args: 5): …` with what the program was given."""
+    extra = [f"{files} files"] if files > 1 else []
+    if given:
+        extra.append(given)
+    if extra:
+        name = f"{name} ({', '.join(extra)})"
     name = visible(name)
     error_line = visible(error_line) if error_line else error_line
     if status == "cancelled":

@@ -24,6 +24,7 @@ from unsandbox_ls.sent_file import SentFile
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.models import ExecuteRequest, RawRunRequest
+    from unsandbox_ls.hooks.startup import Boot
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.runs.files import FileScope
     from unsandbox_ls.runs.imports import Discovery
@@ -78,6 +79,15 @@ class RunSettings:
     discover_imports: bool = True
     workspace_roots: tuple[str, ...] = ()
     pinned: frozenset[str] = frozenset()
+    #: the program's standard input: a file relative to the file's folder (contained like
+    #: `input_files`), or `stdin_data` (the command line's own stdin, `--stdin -`)
+    stdin: str | None = None
+    stdin_data: bytes | None = None
+    #: the program's arguments (None: the magic comment's, else none)
+    args: tuple[str, ...] | None = None
+    #: results in place: the start-up hook records which line wrote what, and the values at
+    #: an uncaught exception (`runs.in_place`)
+    in_place: bool = True
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,11 @@ class Plan:
     files: tuple[SentFile, ...]
     notes: tuple[str, ...] = ()
     discovered: bool = False
+    #: the start-up hook the run carries (its files, variables and nonce), or None
+    boot: Boot | None = None
+    #: the tree path of the file given as standard input, and the program's arguments
+    stdin_name: str | None = None
+    args: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -120,6 +135,19 @@ class Plan:
     def file_count(self) -> int:
         """How many files go, as a user counts them: the code and every file shown."""
         return len(self.shown_files)
+
+    @property
+    def given(self) -> str:
+        """What the program was given, for the summary and the lens: `stdin: input.txt, args:
+        5 --verbose`, or the empty string."""
+        import shlex
+
+        parts = []
+        if self.stdin_name:
+            parts.append(f"stdin: {self.stdin_name}")
+        if self.args:
+            parts.append("args: " + shlex.join(self.args))
+        return ", ".join(parts)
 
 
 def submitted_name(language: str | None) -> str:
@@ -212,6 +240,8 @@ def build_plan(
         _contain_discovered(source, settings, found)
         sent += found.files  # paths in the form the source's was given (relative on a CLI)
     _merge(sent, _named_files(source, settings, magic), name)
+    stdin_name = _add_stdin(source, settings, magic, sent)
+    args = _winner(settings, "args", magic.args, settings.args) or ()
     code_name = submitted_name(language)
     clash = next((s for s in sent if s.name == code_name), None)
     if clash is not None:
@@ -222,6 +252,19 @@ def build_plan(
         )
     pinned_env = "env" in settings.pinned
     env = {**magic.env, **settings.env} if pinned_env else {**settings.env, **magic.env}
+    boot: Boot | None = None
+    if source.kind != "shebang" and language is not None:
+        from unsandbox_ls.runs.hooked import with_hook
+
+        hooked = with_hook(source, language, sent, args, stdin_name, env)
+        if hooked is not None:
+            sent, env, boot = hooked
+            if _winner(settings, "in_place", magic.in_place, settings.in_place):
+                from unsandbox_ls.runs.in_place import IN_PLACE_VARIABLE
+
+                env = {**env, IN_PLACE_VARIABLE: boot.nonce}
+    if boot is None and (stdin_name or args):
+        raise RunRefused(_no_hook(name, language, source.kind, stdin_name, args))
     options = RunOptions(
         ttl=_winner(settings, "ttl", magic.ttl, settings.ttl),
         network_mode=_winner(settings, "network_mode", magic.network_mode, settings.network_mode),
@@ -262,7 +305,72 @@ def build_plan(
         files=(program, *sent),
         notes=notes,
         discovered=discovered,
+        boot=boot,
+        stdin_name=stdin_name,
+        args=tuple(args),
     )
+
+
+def _no_hook(
+    name: str, language: str | None, kind: str, stdin: str | None, args: tuple[str, ...]
+) -> str:
+    from unsandbox_ls.hooks.startup import HOOKS
+
+    what = " and ".join(w for w, given in (("standard input", stdin), ("arguments", args)) if given)
+    if kind == "shebang" or language is None:
+        return (
+            f"{name}: {what} cannot be given to a shebang run (POST /run takes no files); "
+            f"run the file normally; nothing was sent"
+        )
+    languages = ", ".join(sorted(HOOKS))
+    return (
+        f"{name}: {what} cannot be given to a {language} program: the API has no field for "
+        f"them, and unsandbox-ls passes them through a start-up hook, which it has for "
+        f"{languages}; nothing was sent"
+    )
+
+
+def _add_stdin(
+    source: Source, settings: RunSettings, magic: MagicOptions, sent: list[SentFile]
+) -> str | None:
+    """Send the file given as standard input (contained like `inputFiles`); its name."""
+    from unsandbox_ls.runs.files import resolve_entry
+    from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
+
+    entry = _winner(settings, "stdin", magic.stdin, settings.stdin)
+    if entry is None:
+        return None
+    path: str | None
+    if entry == "-":
+        if settings.stdin_data is None:
+            raise RunRefused(
+                f"{source.name}: stdin=- means the command line's own standard input "
+                f"(unsandbox-ls run --stdin -); name a file instead; nothing was sent"
+            )
+        data = settings.stdin_data
+        tree, path = "stdin.txt", None
+        while any(f.name == tree for f in sent):
+            tree = "_" + tree
+        why = "the command line's own standard input (--stdin -)"
+    else:
+        base = (os.path.dirname(source.path) or ".") if source.path else "."
+        try:
+            real = resolve_entry(entry, base, _scope(source, settings), what="stdin file")
+            data = read_regular_file(real, limit=MAX_INPUT_FILE_BYTES, label=f"stdin file {entry}")
+        except FileRefused as exc:
+            raise RunRefused(f"{source.name}: {exc}; nothing was sent") from None
+        tree = os.path.basename(entry.rstrip("/"))
+        path = os.path.normpath(os.path.join(base, entry))
+        why = "given as the program's standard input"
+    same = next((f for f in sent if f.name == tree), None)
+    if same is None:
+        sent.append(SentFile.from_bytes(tree, data, path=path, origin="stdin", why=why))
+    elif same.content != data:
+        raise RunRefused(
+            f"{source.name}: two different files would be sent as {tree!r} (one given as stdin); "
+            f"rename one; nothing was sent"
+        )
+    return tree
 
 
 def _discover(

@@ -28,6 +28,7 @@ from unsandbox_ls.runs import output
 if TYPE_CHECKING:
     from unsandbox_ls.api.models import RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
+    from unsandbox_ls.runs.in_place import Spot
     from unsandbox_ls.runs.outcome import Findings
     from unsandbox_ls.runs.plan import Plan
     from unsandbox_ls.sent_file import SentFile
@@ -66,6 +67,10 @@ class RunReport:
     error: str | None = None
     log_path: str | None = None
     ran: bool = True  # the program ran (a result came back); False: refused, failed, cancelled
+    #: what the program was given (`stdin: input.txt, args: 5`), for the lens
+    given: str = ""
+    #: results in place: what the start-up hook recorded, on the local files' lines
+    in_place: tuple[Spot, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -76,7 +81,9 @@ class RunReport:
         """The result lens: `✓ exit 0 · 0.4 s`, `✗ exit 1 · KeyError: 'price'`, `■ cancelled`."""
         if not self.ran:
             return "■ cancelled" if self.status == "cancelled" else "✗ not run · show why"
-        return output.lens_title(self.status, self.exit_code, self.duration_ms, self.headline)
+        return output.lens_title(
+            self.status, self.exit_code, self.duration_ms, self.headline, self.given
+        )
 
     @property
     def sent_names(self) -> list[str]:
@@ -103,6 +110,8 @@ def of_result(
 ) -> RunReport:
     """The report of a run that came back with a result (`job_id`: the one known from its
     progress, when the result does not say)."""
+    from unsandbox_ls.runs.in_place import place, program_name
+
     headline = error_line(result, findings)
     return RunReport(
         run_id=run_id,
@@ -116,15 +125,24 @@ def of_result(
         duration_ms=duration_ms,
         job_id=result.job_id or job_id,
         summary=output.summary_line(
-            plan.name, result.status, result.exit_code, duration_ms, headline, plan.file_count
-        ),
+            plan.name,
+            result.status,
+            result.exit_code,
+            duration_ms,
+            headline,
+            plan.file_count,
+            plan.given,
+        )
+        + output.no_input_hint(plan.stdin_name, headline, plan.language),
         headline=headline,
+        given=plan.given,
         files=plan.shown_files,
         stdout=result.stdout,
         stderr=result.stderr,
         shown_stdout=findings.shown(result.stdout),
         shown_stderr=findings.shown(result.stderr),
         artifacts=tuple(artifacts),
+        in_place=tuple(place(result.in_place, plan.target, program_name(plan))),
     )
 
 

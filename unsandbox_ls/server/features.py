@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from unsandbox_ls.languages import comment_leader
-from unsandbox_ls.server import history_features, lenses
+from unsandbox_ls.server import history_features, in_place_hints, lenses
 from unsandbox_ls.server.command_args import CommandTarget, parse_command_args
 from unsandbox_ls.server.document_uris import uri_to_path
 from unsandbox_ls.server.regions import (
@@ -59,7 +60,10 @@ def _refuse(ls: UnsandboxLanguageServer, message: str) -> dict[str, Any]:
 
 
 async def _run_command(
-    ls: UnsandboxLanguageServer, kind: RunKind, args: tuple[Any, ...]
+    ls: UnsandboxLanguageServer,
+    kind: RunKind,
+    args: tuple[Any, ...],
+    run_args: tuple[str, ...] | None = None,
 ) -> RunFinished | dict[str, Any] | None:
     from unsandbox_ls.runs.plan import RunRefused
     from unsandbox_ls.server import runs, sources
@@ -96,7 +100,7 @@ async def _run_command(
                 f"unsandbox: put the cursor in a cell (cells start with a '{leader} %%' line)",
             )
         region = cell_region(snap.lines, cell)
-    run = runs.start_run(ls, uri, region, snap)
+    run = runs.start_run(ls, uri, region, snap, run_args)
     if target.wait and run.task is not None:
         request_id = ls.protocol.msg_id  # a $/cancelRequest of it cancels the run
         if request_id is not None:
@@ -107,6 +111,38 @@ async def _run_command(
             ls.waiting_requests.pop(request_id, None)
         return run.payload
     return {"started": True, "runId": run.run_id}
+
+
+async def _run_with_arguments(ls: UnsandboxLanguageServer, args: tuple[Any, ...]) -> Any:
+    """`{uri, args: "5 --verbose" | [..]}`: remember the file's arguments and run it with them
+    (`""` forgets them). Without `args` (an editor that cannot ask for them), answer
+    `{needsArgs: true, args}` with the file's remembered ones and say how to give them."""
+    import asyncio
+    import shlex
+
+    from unsandbox_ls.runs import file_args
+    from unsandbox_ls.server.settings import SettingError, convert
+
+    target = parse_command_args(args)
+    uri = _target_uri(ls, target)
+    path = uri_to_path(uri) if uri else None
+    if uri is None or path is None:
+        return _refuse(ls, "unsandbox: Run with arguments needs a file saved on disk")
+    given = args[0].get("args") if args and isinstance(args[0], dict) else None
+    if given is None:
+        remembered = await asyncio.to_thread(file_args.remembered, path)
+        ls.show(
+            f"unsandbox: {os.path.basename(path)}: give the program's arguments in your editor's "
+            f'"Run with arguments…" prompt, args="…" in the magic comment, or the unsandbox.args '
+            f"setting"
+        )
+        return {"needsArgs": True, "args": shlex.join(remembered or ())}
+    try:
+        parsed = convert("args", given) or ()
+    except SettingError as exc:
+        return _refuse(ls, str(exc))
+    await asyncio.to_thread(file_args.remember, path, parsed or None)
+    return await _run_command(ls, "file", args, run_args=parsed)
 
 
 def _stop_local_sandbox(ls: UnsandboxLanguageServer) -> None:
@@ -123,6 +159,7 @@ async def _stop_local_sandbox_off_loop(ls: UnsandboxLanguageServer) -> None:
 def register(server: UnsandboxLanguageServer) -> None:
     """Register every handler on `server` (the composition root)."""
     history_features.register(server)
+    in_place_hints.register(server)
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: UnsandboxLanguageServer, params: types.InitializeParams) -> None:
@@ -254,6 +291,10 @@ def register(server: UnsandboxLanguageServer) -> None:
     @server.command(lenses.RUN_CELL)
     async def run_cell(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         return await _run_command(ls, "cell", args)
+
+    @server.command(lenses.RUN_WITH_ARGUMENTS)
+    async def run_with_arguments(ls: UnsandboxLanguageServer, *args: Any) -> Any:
+        return await _run_with_arguments(ls, args)
 
     @server.command(lenses.CANCEL)
     async def cancel(ls: UnsandboxLanguageServer, *args: Any) -> Any:

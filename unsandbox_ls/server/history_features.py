@@ -138,4 +138,6 @@ def register(server: UnsandboxLanguageServer) -> None:
     def inlay_hint(
         ls: UnsandboxLanguageServer, params: types.InlayHintParams
     ) -> list[types.InlayHint]:
-        return result_hints(ls, params)
+        from unsandbox_ls.server.in_place_hints import in_place_hints
+
+        return result_hints(ls, params) + in_place_hints(ls, params)

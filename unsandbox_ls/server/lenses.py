@@ -16,7 +16,11 @@ RUN_CELL = "unsandbox.runCell"
 CANCEL = "unsandbox.cancel"
 LIST_JOBS = "unsandbox.listJobs"
 SHOW_OUTPUT = "unsandbox.showOutput"
-COMMANDS = (RUN_FILE, RUN_SHEBANG, RUN_SELECTION, RUN_CELL, CANCEL, LIST_JOBS, SHOW_OUTPUT)
+RUN_WITH_ARGUMENTS = "unsandbox.runWithArguments"
+COMMANDS = (
+    RUN_FILE, RUN_SHEBANG, RUN_SELECTION, RUN_CELL, CANCEL, LIST_JOBS, SHOW_OUTPUT,
+    RUN_WITH_ARGUMENTS,
+)  # fmt: skip
 
 KIND_RUN = "source.unsandbox.run"
 KIND_FILE = f"{KIND_RUN}.file"
@@ -24,7 +28,10 @@ KIND_SHEBANG = f"{KIND_RUN}.shebang"
 KIND_SELECTION = f"{KIND_RUN}.selection"
 KIND_CELL = f"{KIND_RUN}.cell"
 KIND_CANCEL = f"{KIND_RUN}.cancel"
-ACTION_KINDS = (KIND_RUN, KIND_FILE, KIND_SHEBANG, KIND_SELECTION, KIND_CELL, KIND_CANCEL)
+KIND_ARGS = f"{KIND_RUN}.args"
+ACTION_KINDS = (
+    KIND_RUN, KIND_FILE, KIND_SHEBANG, KIND_SELECTION, KIND_CELL, KIND_CANCEL, KIND_ARGS,
+)  # fmt: skip
 
 
 #: Lens glyphs as VS Code codicons; other editors get the characters themselves (▶ ■ ✓ ✗,
@@ -103,7 +110,10 @@ def code_actions(
 ) -> list[types.CodeAction]:
     """Run file, via shebang, selection (more than a cursor), cell (cursor in one), cancel."""
     args = [{"uri": uri, "range": _wire_range(rng)}]
-    offers: list[tuple[str, str, str]] = [("Run file remotely (unsandbox)", KIND_FILE, RUN_FILE)]
+    offers: list[tuple[str, str, str]] = [
+        ("Run file remotely (unsandbox)", KIND_FILE, RUN_FILE),
+        ("Run with arguments… (unsandbox)", KIND_ARGS, RUN_WITH_ARGUMENTS),
+    ]
     if has_shebang("".join(lines[:1])):
         offers.append(("Run file via its shebang (unsandbox)", KIND_SHEBANG, RUN_SHEBANG))
     start, end = (rng.start.line, rng.start.character), (rng.end.line, rng.end.character)

@@ -26,6 +26,7 @@ from unsandbox_ls.runs import output
 from unsandbox_ls.runs.plan import RunRefused
 from unsandbox_ls.server import failure_messages
 from unsandbox_ls.server.document_uris import uri_to_path
+from unsandbox_ls.server.in_place_hints import set_spots
 from unsandbox_ls.server.off_loop import finish_off_loop
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.run_finished import RUN_FINISHED, RUN_STARTED, from_report, run_started
@@ -44,8 +45,9 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
-    from unsandbox_ls.runs.plan import Plan
+    from unsandbox_ls.runs.plan import Plan, RunSettings
     from unsandbox_ls.runs.report import RunReport
+    from unsandbox_ls.runs.source import Source
     from unsandbox_ls.server.regions import Region
     from unsandbox_ls.server.server import UnsandboxLanguageServer
 
@@ -54,10 +56,17 @@ logger = logging.getLogger(__name__)
 CANCEL_WAIT_S = 5.0
 
 
-def start_run(ls: UnsandboxLanguageServer, uri: str, region: Region, snap: Snapshot) -> Run:
-    """Register a run of `region` of `uri` and start it in the background."""
+def start_run(
+    ls: UnsandboxLanguageServer,
+    uri: str,
+    region: Region,
+    snap: Snapshot,
+    args: tuple[str, ...] | None = None,
+) -> Run:
+    """Register a run of `region` of `uri` and start it in the background (`args`: the
+    arguments "Run with arguments…" gave it)."""
     previous = ls.active_runs.get(uri)
-    run = Run(uri=uri, kind=region.kind, line=region.line_offset)
+    run = Run(uri=uri, kind=region.kind, line=region.line_offset, args=args)
     ls.active_runs[uri] = run
     ls.last_active_uri = uri
     run.task = ls.spawn(_run_task(ls, run, region, snap, previous))
@@ -85,6 +94,7 @@ async def _run_task(
             ),
         )
         ls.clear_run_diagnostics(run.uri)
+        set_spots(ls, run.uri, [])  # a new run replaces all the hints of the last one
         ls.refresh_code_lenses()
         await _execute(ls, run, region, snap, progress)
     finally:
@@ -108,15 +118,14 @@ async def _execute(
         source = source_of(run.uri, snap, region, run.run_id)
         settings = run_settings(ls.settings, workspace_roots(ls))
         buffers = open_buffers(ls)
-        # reading the files that go along blocks: off the event loop
-        plan = await asyncio.to_thread(
-            build_plan,
-            source,
-            settings,
-            buffer_text=buffers.get,
-            language=snap.language,
-            cancel=run.stop,
-        )
+
+        def plan_run() -> Plan:  # reading the files that go along blocks: off the event loop
+            ran = with_file_args(settings, source, run)
+            return build_plan(
+                source, ran, buffer_text=buffers.get, language=snap.language, cancel=run.stop
+            )
+
+        plan = await asyncio.to_thread(plan_run)
         for note in plan.notes:  # discovery stopped early: some imports may be missing
             ls.log(f"unsandbox: {name}: import discovery {note}", types.MessageType.Warning)
         client = await borrow_client(ls, name)
@@ -159,6 +168,22 @@ async def _execute(
         f"exit {result.exit_code}" if result.exit_code is not None else result.status
     )
     await _finish_result(ls, run, plan, result, progress)
+
+
+def with_file_args(settings: RunSettings, source: Source, run: Run) -> RunSettings:
+    """The settings with the arguments of this run ("Run with arguments…", which win over the
+    magic comment) or those remembered for the file (which act as its `args` setting)."""
+    import dataclasses
+
+    from unsandbox_ls.runs import file_args
+
+    if run.args is not None:
+        pinned = settings.pinned | {"args"}
+        return dataclasses.replace(settings, args=run.args, pinned=pinned)
+    remembered = file_args.remembered(source.path) if source.path else None
+    if remembered is not None:
+        return dataclasses.replace(settings, args=remembered)
+    return settings
 
 
 def _prefixed(message: str) -> str:
@@ -307,6 +332,8 @@ async def _finish_result(
     # diagnostics first, so a client reacting to runFinished already sees them
     by_uri = findings.diagnostics(ls.position_encoding())
     ls.publish_run(run.uri, by_uri)  # each file under the client's own spelling of its URI
+    if ls.settings.in_place:  # results in place: hints after the refresh that ends the run
+        set_spots(ls, run.uri, list(report.in_place))
 
     if failure_messages.toast_wanted(ls, failed=not report.ok):  # success: lens, status bar, log
         ls.show(report.summary, types.MessageType.Info if report.ok else types.MessageType.Error)

@@ -22,6 +22,7 @@ from unsandbox_ls.server.state import Run
 
 if TYPE_CHECKING:
     from unsandbox_ls.local_backend import LocalSandbox
+    from unsandbox_ls.runs.in_place import Spot
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class UnsandboxLanguageServer(LanguageServer):
         #: the diagnostics the last run of each document published, by the document (`document_key`)
         #: they are on: the document's own and every file sent with it
         self.run_diagnostics: ByDocument[dict[str, list[types.Diagnostic]]] = ByDocument()
+        #: results in place: the spots of the last run of each document (on its files)
+        self.in_place: ByDocument[list[Spot]] = ByDocument()
         #: progress token → run, for window/workDoneProgress/cancel
         self.progress_runs: dict[str, Run] = {}
         #: strong references to background tasks

@@ -147,6 +147,24 @@ def _language_map(name: str, value: Any) -> dict[str, str]:
     return mapping
 
 
+def _arguments(name: str, value: Any) -> tuple[str, ...] | None:
+    """`args`: a string split as a shell would (`5 --verbose "a b"`), or a list of strings."""
+    import shlex
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return tuple(shlex.split(value))
+        except ValueError as exc:
+            raise SettingError(f"{SECTION}.args: {exc}") from None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise SettingError(
+        f'{SECTION}.args must be a string such as "5 --verbose" or a list of strings'
+    )
+
+
 # ---------------------------------------------------------------------------- the schema
 
 _UNSET: Any = object()
@@ -295,6 +313,22 @@ class Settings:
         "notify", "failures", _one_of(NOTIFY),
         "when an outcome pops up as a message: `failures` (a success shows only in the "
         "status bar / result lens and the log), `always` or `never`",
+    )  # fmt: skip
+
+    stdin: str | None = setting(
+        "stdin", None, _optional_str,
+        "a file (relative to the file's folder) given to the program as its standard input; "
+        "see [stdin and arguments](#stdin-and-arguments)",
+    )  # fmt: skip
+    args: tuple[str, ...] | None = setting(
+        "args", None, _arguments,
+        'the program\'s arguments: a string split as a shell would (`5 --verbose "a b"`) or a '
+        "list of strings",
+    )  # fmt: skip
+    in_place: bool = setting(
+        "inPlace", True, _bool,
+        "results in place: each line's output and the values at the failure as inlay hints "
+        "and hover (see [Results in place](#results-in-place))",
     )  # fmt: skip
 
 

@@ -118,6 +118,9 @@ def run_settings(settings: Settings, workspace_roots: tuple[str, ...]) -> RunSet
         discover_imports=settings.discover_imports,
         workspace_roots=workspace_roots,
         extra_roots=(*settings.extra_roots, *from_env),
+        stdin=settings.stdin,
+        args=settings.args,
+        in_place=settings.in_place,
     )
 
 

@@ -34,6 +34,8 @@ class Run:
     lens_title: str | None = None  # the result lens once finished
     #: set by `cancel`: stops import discovery, which runs in a worker thread
     stop: threading.Event = field(default_factory=threading.Event)
+    #: the arguments "Run with arguments…" gave this run (they win over the magic comment)
+    args: tuple[str, ...] | None = None
 
     def elapsed_ms(self) -> float:
         return (time.monotonic() - self.started) * 1000

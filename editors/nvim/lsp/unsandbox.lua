@@ -23,7 +23,7 @@ return {
   -- Sent as initializationOptions and served to workspace/configuration (section "unsandbox").
   -- Keys: backend, notify, baseUrl, account, networkMode, ttl, env, inputFiles, returnArtifact,
   -- returnWasmArtifact, vcpu, artifactDirectory, mode, runOnSave, clearOnChange, openOutputLog,
-  -- languageMap, discoverImports, extraRoots (see editors/README.md).
+  -- languageMap, discoverImports, extraRoots, stdin, args, inPlace (see editors/README.md).
   settings = { unsandbox = {} },
   init_options = {},
   before_init = function(params, config)

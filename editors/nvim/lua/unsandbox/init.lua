@@ -15,6 +15,8 @@ M.config = {
   output_height = 12,
   codelens = true,
   progress = true,
+  -- results in place: turn inlay hints on for the buffer once a run has them
+  inlay_hints = true,
 }
 
 local RUN_FILE = 'unsandbox.runFile'
@@ -368,6 +370,32 @@ local function refresh_lenses_for(uri)
   end
 end
 
+--- Results in place: once the server has inlay hints for the run's buffer (each line's output,
+--- the values at the failure), turn inlay hints on for that buffer (Neovim 0.10+).
+local function show_hints_for(uri)
+  if not M.config.inlay_hints or type(uri) ~= 'string' or not vim.lsp.inlay_hint then
+    return
+  end
+  local ok, buf = pcall(vim.uri_to_bufnr, uri)
+  if not ok or not vim.api.nvim_buf_is_loaded(buf) or vim.lsp.inlay_hint.is_enabled({ bufnr = buf }) then
+    return
+  end
+  local client = M.get_client(buf)
+  if not client then
+    return
+  end
+  local last = math.max(vim.api.nvim_buf_line_count(buf), 1)
+  local params = {
+    textDocument = { uri = uri },
+    range = { start = { line = 0, character = 0 }, ['end'] = { line = last, character = 0 } },
+  }
+  client:request('textDocument/inlayHint', params, function(err, result)
+    if err == nil and type(result) == 'table' and #result > 0 and vim.api.nvim_buf_is_loaded(buf) then
+      vim.lsp.inlay_hint.enable(true, { bufnr = buf })
+    end
+  end, buf)
+end
+
 --- Handler of `unsandbox/runStarted`.
 ---@type lsp.Handler
 function M.on_run_started(_, params)
@@ -412,6 +440,7 @@ function M.on_run_finished(_, params)
     M.open_output()
   end
   refresh_lenses_for(params.uri)
+  show_hints_for(params.uri)
   vim.api.nvim_exec_autocmds('User', { pattern = 'UnsandboxRunFinished', data = params, modeline = false })
 end
 
@@ -552,6 +581,45 @@ M.subcommands = {
     M.toggle_output()
   end,
 }
+
+--- "Run with arguments…": ask the server for the file's remembered arguments, let the user edit
+--- them (vim.ui.input), then run the file with them (the server remembers them for later runs).
+--- Sent with `client:request`, so the local handler of the code action is not called again.
+---@param bufnr integer
+function M.run_with_arguments(bufnr)
+  local client = M.get_client(bufnr)
+  if not client then
+    vim.notify('unsandbox: the language server is not running (see :checkhealth unsandbox)', vim.log.levels.ERROR)
+    return
+  end
+  local function send(arg, on_result)
+    client:request('workspace/executeCommand', { command = 'unsandbox.runWithArguments', arguments = { arg } },
+      function(err, result)
+        if err then
+          vim.notify('unsandbox: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+        elseif on_result then
+          on_result(result)
+        end
+      end, bufnr)
+  end
+  send(file_arg(bufnr), function(result)
+    local current = type(result) == 'table' and type(result.args) == 'string' and result.args or ''
+    vim.ui.input({ prompt = 'Arguments: ', default = current }, function(input)
+      if input ~= nil then
+        local arg = file_arg(bufnr)
+        arg.args = input
+        send(arg)
+      end
+    end)
+  end)
+end
+M.subcommands.args = function(bufnr)
+  M.run_with_arguments(bufnr)
+end
+-- the code action of the same name runs here, to ask before the server runs the file
+vim.lsp.commands['unsandbox.runWithArguments'] = function(_, ctx)
+  M.run_with_arguments(ctx and ctx.bufnr or vim.api.nvim_get_current_buf())
+end
 
 -- run history (lua/unsandbox/history.lua)
 M.subcommands.history = function(bufnr)

@@ -1,0 +1,5 @@
+exports.total = () => 5;
+
+exports.check = () => {
+  throw new Error('cart is empty'); // RAISE
+};

@@ -1,0 +1,7 @@
+source("lib/cart.R")
+script <- basename(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))
+cat("argv:", script, commandArgs(trailingOnly = TRUE), "\n")
+cat("total:", total(), "\n")
+cat("data:", readLines("data.txt"), "\n")
+for (line in readLines(file("stdin"))) cat("stdin:", line, "\n")
+check()

@@ -1,0 +1,5 @@
+total <- function() 5
+
+check <- function() {
+  stop("cart is empty") # RAISE
+}

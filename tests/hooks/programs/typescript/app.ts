@@ -1,0 +1,4 @@
+import { check, total } from "./lib/cart.ts";
+
+console.log("total:", total());
+check();

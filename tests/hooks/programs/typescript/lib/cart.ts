@@ -1,0 +1,7 @@
+export function total(): number {
+  return 5;
+}
+
+export function check(): void {
+  throw new Error("cart is empty"); // RAISE
+}

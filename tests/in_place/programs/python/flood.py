@@ -1,0 +1,2 @@
+for n in range(20000):
+    print("line", n, "x" * (n % 50))

@@ -1,0 +1,3 @@
+3.times { |n| puts "step #{n}" }
+$stdout.flush
+exit!(3)

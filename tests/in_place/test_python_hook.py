@@ -1,0 +1,115 @@
+"""The Python start-up hook's recording of results in place, run by this machine's Python on
+the programs in `programs/python` (the hook file itself, as the sandbox loads it through
+PYTHONPATH), read back by the client's `take_in_place` and `place`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unsandbox_ls.hooks.startup import hook_file
+from unsandbox_ls.problems.mapping import Target
+from unsandbox_ls.runs.in_place import BLOCK_MAX_CHARS, TIMES, take_in_place
+from unsandbox_ls.runs.in_place import place as place_spots
+from unsandbox_ls.sent_file import SentFile
+
+PROGRAMS = Path(__file__).resolve().parent / "programs" / "python"
+NONCE = "0123abcd4567ef89"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    work = shutil.copytree(PROGRAMS, tmp_path / "program")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_bytes(hook_file("sitecustomize.py"))
+    return work
+
+
+def run(folder: Path, name: str, *, in_place: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "UNSANDBOX"))}
+    env["PYTHONPATH"] = str(folder.parent / "hooks")
+    if in_place:
+        env["UNSANDBOX_LS_IN_PLACE"] = NONCE
+    return subprocess.run(
+        [sys.executable, name], cwd=folder, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def target(folder: Path) -> Target:
+    stock = folder / "stock.py"
+    sent = SentFile.from_text("stock.py", stock.read_text(), path=str(stock), origin="disk")
+    orders = folder / "orders.py"
+    return Target(orders.as_uri(), orders.read_text().split("\n"), str(orders), files=(sent,))
+
+
+def test_lines_output_and_the_frames_values_come_back_and_leave_the_output(folder: Path) -> None:
+    done = run(folder, "orders.py")
+    plain = run(folder, "orders.py", in_place=False)
+    stderr, found = take_in_place(done.stderr, NONCE)
+    assert done.stdout == plain.stdout == "left apple 3\nleft pear 0\ntaking a plum\n"
+    assert stderr == plain.stderr and "KeyError: 'plum'" in stderr
+    assert "unsandbox-ls" not in stderr and found is not None
+    assert [(o.path, o.line, o.count, o.first, o.last) for o in found.lines] == [
+        ("orders.py", 5, 2, "left apple 3", "left pear 0"),
+        ("orders.py", 6, 1, "taking a plum", "taking a plum"),
+    ]
+    assert found.lines[0].text == "left apple 3\nleft pear 0\n"
+    assert found.error == "KeyError: 'plum'"
+    assert [(f.path, f.line, f.function) for f in found.frames] == [
+        ("orders.py", 7, "<module>"),
+        ("stock.py", 3, "take"),
+    ]
+    assert dict(found.frames[1].values) == {
+        "stock": "{'apple': 3, 'pear': 0}", "item": "'plum'", "wanted": "1",
+    }  # fmt: skip
+    assert dict(found.frames[0].values)["stock"] == "{'apple': 3, 'pear': 0}"
+    assert "take" not in dict(found.frames[0].values)  # functions and modules are left out
+
+    spots = {
+        (s.uri.rsplit("/", 1)[1], s.line): s
+        for s in place_spots(found, target(folder), "orders.py")
+    }
+    assert spots[("orders.py", 4)].label == f"{TIMES}2 left pear 0"
+    assert spots[("orders.py", 5)].label == "→ taking a plum"
+    assert spots[("orders.py", 6)].label == "stock={'apple': 3, 'pear': 0}"
+    failing = spots[("stock.py", 2)]
+    assert (
+        failing.failing and failing.label == "stock={'apple': 3, 'pear': 0}, item='plum', wanted=1"
+    )
+    assert "KeyError: 'plum'" in failing.hover() and "| `item` | `'plum'` |" in failing.hover()
+
+
+def test_a_flood_of_output_gives_a_bounded_block_and_the_whole_output(folder: Path) -> None:
+    done = run(folder, "flood.py")
+    stderr, found = take_in_place(done.stderr, NONCE)
+    assert done.returncode == 0 and stderr == "" and found is not None
+    assert done.stdout.count("\n") == 20000 and done.stdout.startswith("line 0 \nline 1 x\n")
+    assert len(done.stderr) < BLOCK_MAX_CHARS
+    (line,) = found.lines
+    assert (line.line, line.count, line.first) == (2, 20000, "line 0 ")
+    assert line.last == "line 19999 " + "x" * 49 and len(line.text) == 2000
+
+
+def test_os_exit_leaves_no_block_and_the_output_as_printed(folder: Path) -> None:
+    done = run(folder, "quits.py")
+    assert done.returncode == 3
+    assert done.stdout == "step 0\nstep 1\nstep 2\n" and done.stderr == ""
+    assert take_in_place(done.stderr, NONCE) == ("", None)
+
+
+def test_without_the_variable_nothing_is_recorded(folder: Path) -> None:
+    done = run(folder, "orders.py", in_place=False)
+    assert "unsandbox-ls" not in done.stderr
+    assert take_in_place(done.stderr, NONCE)[1] is None
+
+
+def test_a_block_of_another_run_stays_in_the_output(folder: Path) -> None:
+    done = run(folder, "orders.py")
+    text, found = take_in_place(done.stderr, "ffffffffffffffff")
+    assert found is None and text == done.stderr
