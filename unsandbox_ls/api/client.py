@@ -63,6 +63,7 @@ from unsandbox_ls.api.errors import (
     UnsandboxError,
     ValidationError,
 )
+from unsandbox_ls.api.live_output import LIVE_POLL_GAP, OutputSoFar
 from unsandbox_ls.api.models import (
     TERMINAL_STATUSES,
     ExecuteRequest,
@@ -568,11 +569,14 @@ class UnsandboxClient:
         if observed is not None:
             observed.plan = poll_plan.label
         not_found = polls = failed_polls = rate_limited = 0
-        seen = failed_polls_seen = False
+        seen = failed_polls_seen = printing = False
         backoff: float | None = None
+        output = OutputSoFar()
         try:
             while True:
                 delay = poll_plan.next_delay(time.monotonic() - submitted, at_least=backoff or 0.0)
+                if printing and backoff is None:  # the program is printing: show it soon
+                    delay = min(delay, LIVE_POLL_GAP)
                 backoff = None
                 if timeout is not None:
                     remaining = timeout - (time.monotonic() - started)
@@ -618,8 +622,10 @@ class UnsandboxClient:
                 polls += 1
                 if observed is not None:
                     observed.saw(current.done, time.monotonic())
+                update = output.update(current, time.monotonic() - started, polls)
+                printing = bool(update.stdout or update.stderr)
                 if on_update is not None:
-                    outcome = on_update(JobUpdate(current, time.monotonic() - started, polls))
+                    outcome = on_update(update)
                     if inspect.isawaitable(outcome):
                         await outcome
                 if current.done:

@@ -23,7 +23,7 @@ from typing import Any
 
 from unsandbox_ls.sandbox import isolation
 from unsandbox_ls.sandbox.cgroups import JobCgroup, JobCgroups
-from unsandbox_ls.sandbox.runner import OUTPUT_LIMIT, Outcome, run_process
+from unsandbox_ls.sandbox.runner import OUTPUT_LIMIT, LiveOutput, Outcome, run_process
 from unsandbox_ls.sandbox.toolchains import Toolchain, script_for, search_path, source_name
 
 DEFAULT_ENV = {
@@ -99,7 +99,14 @@ class Executor:
         env.update(spec.env)
         return env
 
-    async def execute(self, job_id: str, spec: JobSpec, cancel: asyncio.Event) -> ExecResult:
+    async def execute(
+        self,
+        job_id: str,
+        spec: JobSpec,
+        cancel: asyncio.Event,
+        live: LiveOutput | None = None,
+    ) -> ExecResult:
+        """Run the job; `live` receives its output as it is printed."""
         chain = self.toolchains[spec.language]
         job_dir = Path(tempfile.mkdtemp(prefix=f"{job_id[:8]}-", dir=self.scratch))
         job_dir.chmod(0o711)
@@ -109,7 +116,7 @@ class Executor:
             with contextlib.suppress(OSError):  # then the watchdog measures this job
                 cgroup = self.cgroups.new(job_dir.name, self.memory_limit)
         try:
-            return await self._execute(job_dir, fds, spec, chain, cancel, cgroup)
+            return await self._execute(job_dir, fds, spec, chain, cancel, cgroup, live)
         finally:
             if cgroup is not None:
                 await asyncio.to_thread(cgroup.remove)
@@ -126,6 +133,7 @@ class Executor:
         chain: Toolchain,
         cancel: asyncio.Event,
         cgroup: JobCgroup | None,
+        live: LiveOutput | None,
     ) -> ExecResult:
         files = {source_name(spec.language): spec.code.encode("utf-8")}
         files.update(dict(spec.input_files))
@@ -160,6 +168,7 @@ class Executor:
                 status_fd=status_read,
                 cgroup=cgroup,
                 tmpfs=isolation.TMPFS_MOUNTS,
+                live=live,
             )
             ended_by_us = outcome.timed_out or outcome.cancelled or outcome.memory_exceeded
             status_known = isolation.bwrap_supports("--json-status-fd")
@@ -184,6 +193,7 @@ class Executor:
                 output_limit=self.output_limit,
                 memory_limit=self.memory_limit,
                 cgroup=cgroup,
+                live=live,
             )
         artifacts = collect_artifacts(artifact_dir, chain) if artifact_dir else []
         return ExecResult(outcome, artifacts)
