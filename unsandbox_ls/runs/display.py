@@ -13,8 +13,16 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.problems.model import Problem
+    from unsandbox_ls.runs.request import Plan
+
+#: where the sandbox saves the code and the files sent with it
+SANDBOX_DIR = "/sandbox"
+#: said while a job runs whose output the API does not show before the end
+OUTPUT_AT_THE_END = "output comes when the run ends"
 
 
 def local_paths(problems: list[Problem], target: Target) -> dict[str, str]:
@@ -47,3 +55,12 @@ def localise(text: str, replacements: dict[str, str]) -> str:
         re.M,
     )
     return pattern.sub(lambda m: replacements[m[1]], text)
+
+
+def live_localiser(plan: Plan) -> Callable[[str], str]:
+    """For pieces of output shown while the job runs (before the whole traceback can be read):
+    the sandbox's absolute paths of the run's files (`/sandbox/main.py`) as the local paths."""
+    names = {plan.target.submitted_name or "": plan.source.path}
+    names.update({s.name: s.path for s in plan.sent})
+    paths = {f"{SANDBOX_DIR}/{name}": path for name, path in names.items() if name and path}
+    return lambda text: localise(text, paths)

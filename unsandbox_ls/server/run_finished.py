@@ -23,6 +23,13 @@ run was refused, failed or was cancelled (documented in the README, section "The
     logPath      the local file holding the full output as the program printed it, or null
     summary      the one-line summary also shown with window/showMessage
     error        why the tool failed (no credentials, API error …), or null when the program ran
+    streamed     true when stdout and stderr were shown already, piece by piece, in
+                 unsandbox/runOutput notifications (the output channel has them all)
+
+`unsandbox/runOutput` carries uri, runId, stdout and stderr (what the program printed since
+the previous one, the sandbox's paths of the run's files shown as the local paths) and `live`:
+true while the API shows the output as it is printed; one `live: false` (with empty text) says
+that it does not, and that the output comes when the run ends.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from typing import TypedDict
 
 RUN_STARTED = "unsandbox/runStarted"
 RUN_FINISHED = "unsandbox/runFinished"
+RUN_OUTPUT = "unsandbox/runOutput"
 
 
 class RunStarted(TypedDict):
@@ -44,6 +52,16 @@ class RunStarted(TypedDict):
 
 def run_started(*, uri: str, run_id: str, kind: str, language: str | None) -> RunStarted:
     return RunStarted(uri=uri, runId=run_id, kind=kind, language=language)
+
+
+class RunOutput(TypedDict):
+    """The params of `unsandbox/runOutput`: what a running program printed since the last."""
+
+    uri: str
+    runId: str
+    stdout: str
+    stderr: str
+    live: bool
 
 
 class SentFileInfo(TypedDict):
@@ -79,6 +97,7 @@ class RunFinished(TypedDict):
     logPath: str | None
     summary: str
     error: str | None
+    streamed: bool
 
 
 def run_finished(
@@ -98,6 +117,7 @@ def run_finished(
     job_id: str | None = None,
     log_path: str | None = None,
     error: str | None = None,
+    streamed: bool = False,
 ) -> RunFinished:
     """The payload of one finished run (a result, a refusal, a failure or a cancel)."""
     return RunFinished(
@@ -116,4 +136,5 @@ def run_finished(
         logPath=log_path,
         summary=summary,
         error=error,
+        streamed=streamed,
     )

@@ -24,7 +24,7 @@ from lsprotocol import types
 
 from unsandbox_ls.runs import output
 from unsandbox_ls.runs.request import RunRefused
-from unsandbox_ls.server import failure_messages
+from unsandbox_ls.server import failure_messages, live_output
 from unsandbox_ls.server.progress import Progress
 from unsandbox_ls.server.run_finished import (
     RUN_FINISHED,
@@ -120,10 +120,11 @@ async def _execute(
         client = await borrow_client(ls, name)
         files = f" ({plan.file_count} files)" if plan.file_count > 1 else ""
         await progress.begin(f"unsandbox: {run.kind} run of {name}{files}")
+        sending = plan
         result = await execute(
             plan,
             client,
-            on_update=lambda u: _on_update(run, u, progress),
+            on_update=lambda u: _on_update(ls, run, sending, u, progress),
             label=f"run {run.run_id}",
         )
     except asyncio.CancelledError as exc:
@@ -161,12 +162,15 @@ def _prefixed(message: str) -> str:
     return message if message.startswith("unsandbox:") else f"unsandbox: {message}"
 
 
-def _on_update(run: Run, update: JobUpdate, progress: Progress) -> None:
+def _on_update(
+    ls: UnsandboxLanguageServer, run: Run, plan: Plan, update: JobUpdate, progress: Progress
+) -> None:
     job = update.job
     if job.job_id:
         run.job_id = job.job_id
     if job.status:
         run.status = job.status
+    live_output.on_update(ls, run, plan, update)
     progress.report()
 
 
@@ -208,6 +212,7 @@ def _finish_failure(
         summary, error = failure.short, failure.detail
     stdout = partial.stdout if partial is not None else ""
     stderr = partial.stderr if partial is not None else ""
+    live_output.send_rest(ls, run, stdout, stderr, lambda text: text)
     if stdout or stderr:
         header = [f"# {summary}", f"# file: {run.uri}", f"# job: {run.job_id or '-'}"]
         log_path = output.write_log(run.run_id, name, header, stdout, stderr)
@@ -226,6 +231,7 @@ def _finish_failure(
         stderr=stderr,
         log_path=log_path,
         error=error or ("cancelled by the user" if status == "cancelled" else None),
+        streamed=live_output.streamed(run),
     )
     run.lens_title = "■ cancelled" if status == "cancelled" else "✗ not run · show why"
     record_history(ls, run, plan)
@@ -289,6 +295,7 @@ def _finish_result(
     # diagnostics first, so a client reacting to runFinished already sees them
     by_uri = findings.diagnostics(ls.position_encoding())
     ls.publish_run(run.uri, by_uri)  # each file under the client's own spelling of its URI
+    live_output.send_rest(ls, run, result.stdout, result.stderr, findings.shown)
 
     ok = result.status == "completed" and result.exit_code == 0
     if failure_messages.toast_wanted(ls, failed=not ok):  # success: lens, status bar, log
@@ -313,6 +320,7 @@ def _finish_result(
         artifacts=[ArtifactInfo(filename=a.filename, path=a.path, size=a.size) for a in artifacts],
         job_id=run.job_id,
         log_path=log_path,
+        streamed=live_output.streamed(run),
     )
     run.lens_title = output.lens_title(result.status, result.exit_code, duration, error_line)
     record_history(ls, run, plan)

@@ -31,6 +31,11 @@ class Run:
     task: asyncio.Task[None] | None = None
     payload: RunFinished | None = None  # the runFinished params once finished
     lens_title: str | None = None  # the result lens once finished
+    #: the output shown while the job ran (unsandbox/runOutput), as the API gave it
+    streamed_stdout: str = ""
+    streamed_stderr: str = ""
+    #: whether the API shows a running job's output (None: not known yet)
+    live: bool | None = None
 
     def elapsed_ms(self) -> float:
         return (time.monotonic() - self.started) * 1000
