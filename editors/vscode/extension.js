@@ -10,7 +10,8 @@
 
 const vscode = require('vscode');
 const { LanguageClient, RevealOutputChannelOn, State } = require('vscode-languageclient/node');
-const { outputBlock, startBlock, statusItem, failed } = require('./lib/format');
+const { outputBlock, outputPiece, startBlock, statusItem, failed } = require('./lib/format');
+const { findLinks } = require('./lib/links');
 const { RunProgress } = require('./lib/run-progress');
 const { registerHistoryCommands } = require('./lib/history');
 const {
@@ -34,6 +35,10 @@ let statusBar;
 const running = new Map();
 /** runIds whose `[Running]` lines are in the output channel already */
 const announced = new Set();
+/** runIds whose output so far ends inside a line */
+const openLine = new Set();
+/** the language of the output channel, whose links lib/links.js finds */
+const OUTPUT_LANGUAGE = 'unsandbox-output';
 /** @type {RunProgress} */
 let runProgress;
 
@@ -103,20 +108,33 @@ function onRunStarted(params) {
   runProgress.start(params, name);
 }
 
-/** @param {import('./lib/format').RunFinished & {runId?: string}} run */
-function onRunFinished(run) {
-  if (run.runId !== undefined) {
-    running.delete(run.runId);
-  } else {
-    for (const [id, name] of running) {
-      if (name === baseName(String(run.uri ?? ''))) {
-        running.delete(id);
-        break;
-      }
+/**
+ * `unsandbox/runOutput`: what a running program printed since the last piece, appended as it
+ * comes; `live: false` says the API shows no output before the end.
+ * @param {{runId?: string, stdout?: string, stderr?: string, live?: boolean}} piece
+ */
+function onRunOutput(piece) {
+  const id = String(piece.runId ?? '');
+  if (piece.live === false) {
+    runProgress.outputAtTheEnd(id);
+  }
+  const text = outputPiece(piece);
+  if (text) {
+    runOutput.append(text);
+    if (text.endsWith('\n')) {
+      openLine.delete(id);
+    } else {
+      openLine.add(id);
     }
   }
+}
+
+/** @param {import('./lib/format').RunFinished} run */
+function onRunFinished(run) {
+  const id = String(run.runId ?? '');
+  running.delete(id);
   runProgress.finish(run);
-  runOutput.append(outputBlock(run, run.runId !== undefined && announced.delete(run.runId)));
+  runOutput.append(outputBlock(run, announced.delete(id), openLine.delete(id)));
   const reveal = vscode.workspace.getConfiguration(SECTION).get('revealOutputChannel', 'always');
   if (reveal === 'always' || (reveal === 'onError' && failed(run))) {
     runOutput.show(true);
@@ -196,10 +214,12 @@ async function startClient() {
       // the server stopped (or crashed): its runs will not finish, close their notifications
       runProgress.clear();
       announced.clear();
+      openLine.clear();
     }
   });
   next.onNotification('unsandbox/runStarted', onRunStarted);
   next.onNotification('unsandbox/runFinished', onRunFinished);
+  next.onNotification('unsandbox/runOutput', onRunOutput);
   offerOpenSettings(next);
   client = next;
   try {
@@ -276,9 +296,28 @@ async function runActiveSelection() {
   }
 }
 
+/**
+ * Links of the output channel: paths with spaces, `file://` URIs, traceback frames.
+ * @param {vscode.TextDocument} document
+ */
+function provideDocumentLinks(document) {
+  /** @type {vscode.DocumentLink[]} */
+  const links = [];
+  for (let line = 0; line < document.lineCount; line++) {
+    for (const found of findLinks(document.lineAt(line).text)) {
+      let target = vscode.Uri.file(found.path);
+      if (found.line !== undefined) {
+        target = target.with({ fragment: `L${found.line}${found.column ? `,${found.column}` : ''}` });
+      }
+      links.push(new vscode.DocumentLink(new vscode.Range(line, found.start, line, found.end), target));
+    }
+  }
+  return links;
+}
+
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
-  runOutput = vscode.window.createOutputChannel('Unsandbox');
+  runOutput = vscode.window.createOutputChannel('Unsandbox', OUTPUT_LANGUAGE);
   serverLog = vscode.window.createOutputChannel('Unsandbox Language Server');
   statusBar = vscode.window.createStatusBarItem('unsandbox.status', vscode.StatusBarAlignment.Left, 10);
   statusBar.name = 'unsandbox';
@@ -300,6 +339,9 @@ async function activate(context) {
         void restartClient();
       }
     }),
+  );
+  context.subscriptions.push(
+    vscode.languages.registerDocumentLinkProvider({ language: OUTPUT_LANGUAGE }, { provideDocumentLinks }),
   );
   registerHistoryCommands(context, ensureClient);
   await startClient();

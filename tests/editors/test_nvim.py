@@ -101,7 +101,8 @@ def test_run_lens_and_cancel_in_headless_nvim(
     assert any(line.endswith("failing.py") and line.startswith("[File] ") for line in output)
     assert "looking up pear" in output
     assert any("KeyError: 'pear'" in line for line in output), output
-    assert any(line.startswith("[Done] failing.py: exit 1 in ") for line in output), output
+    assert any(re.fullmatch(r"\[Done\] exit 1 in [\d.]+ s · failing\.py", ln) for ln in output)
+    assert any(line.startswith("[Log] /") and line.endswith(".log") for line in output), output
     assert report["output_windows"] == 1
     # the [Running] line was in the split as soon as the run started, before any output
     assert report["split_when_started"][0] == "[Running] failing.py · python"
@@ -140,7 +141,7 @@ def test_run_lens_and_cancel_in_headless_nvim(
     assert report["noisy_last_visible"] == report["noisy_line_count"], report
     visible = report["noisy_visible"]
     assert "failed at the end" in visible and any(
-        line.startswith("[Done] noisy.py: exit 1") for line in visible
+        line.startswith("[Done] exit 1") and line.endswith("· noisy.py") for line in visible
     ), visible
 
     # The long run shows "■ Cancel" while it runs and ends as cancelled, well before its 60 s.
@@ -148,8 +149,13 @@ def test_run_lens_and_cancel_in_headless_nvim(
     cancelled = report["cancelled_run"]
     assert cancelled["status"] == "cancelled", cancelled
     assert any(
-        line.startswith("[Done] long.py: run cancelled") for line in report["output_after_cancel"]
+        re.fullmatch(r"\[Done\] cancelled after .* · long\.py", line)
+        for line in report["output_after_cancel"]
     ), report["output_after_cancel"]
+    # what it printed before the cancel showed while it ran, and is in the split once
+    assert "started" in report["output_while_running"], report["output_while_running"]
+    assert not any("[Done]" in line for line in report["output_while_running"][-3:])
+    assert report["output_after_cancel"].count("started") == 1, report["output_after_cancel"]
     assert report["cancel_seconds"] < 15
     assert report["status_line"] == ""
 
@@ -226,9 +232,7 @@ def test_interactive_nvim_screen_in_tmux(
         # the plugin draws the code lenses once the client has attached
         _wait_screen(socket, lambda s: "Run remotely" in s, 30)
         _tmux("send-keys", "-t", "0", ":Unsandbox run", "Enter", socket=socket)
-        screen = _wait_screen(
-            socket, lambda s: "[Done] failing.py: exit 1" in s and "KeyError" in s, 45
-        )
+        screen = _wait_screen(socket, lambda s: "[Done] exit 1 in" in s and "KeyError" in s, 45)
         _wait_screen(socket, lambda s: "■ KeyError" in s, 10)  # the diagnostic's virtual text
         time.sleep(1.0)  # progress end, the summary message, lens refresh
         screen = _tmux("capture-pane", "-p", "-t", "0", socket=socket)
@@ -241,7 +245,7 @@ def test_interactive_nvim_screen_in_tmux(
         running = _wait_screen(socket, lambda s: "[Running] long.py · python" in s, 30)
         _wait_screen(socket, lambda s: "■ Cancel" in s, 30)
         _tmux("send-keys", "-t", "0", ":Unsandbox cancel", "Enter", socket=socket)
-        cancelled = _wait_screen(socket, lambda s: "[Done] long.py: run cancelled" in s, 30)
+        cancelled = _wait_screen(socket, lambda s: "[Done] cancelled after" in s, 30)
         time.sleep(1.0)
         after_cancel = _tmux("capture-pane", "-p", "-t", "0", socket=socket)
     finally:
@@ -250,7 +254,7 @@ def test_interactive_nvim_screen_in_tmux(
     lines = screen.splitlines()
     raise_row = next(i for i, line in enumerate(lines) if "return table[key]" in line)
     assert "KeyError" in lines[raise_row], "the error is not shown on the raising line:\n" + screen
-    assert any(line.startswith("[Done] failing.py: exit 1") for line in lines), screen
+    assert any(re.match(r"\[Done\] exit 1 in .* · failing\.py", line) for line in lines), screen
     assert any("unsandbox://output" in line for line in lines), screen
     assert "Press ENTER" not in running + cancelled + after_cancel, after_cancel
     # the summary is the one line of the message area, under the split's status line
@@ -350,7 +354,7 @@ def test_output_split_text_has_no_escape_sequences(nvim: str, tmp_path: Path) ->
         "[File] /tmp/a.py",
         "green",
         "boom",
-        "[Done] a.py: exit 1",
+        "[Done] exit 1 · a.py",
     ], report
 
 

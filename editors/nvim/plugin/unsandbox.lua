@@ -35,6 +35,9 @@ end
 vim.lsp.handlers['unsandbox/runFinished'] = function(...)
   return require('unsandbox').on_run_finished(...)
 end
+vim.lsp.handlers['unsandbox/runOutput'] = function(...)
+  return require('unsandbox').on_run_output(...)
+end
 
 -- The server's one-line run summaries, shown without a "Press ENTER" prompt.
 vim.lsp.handlers['window/showMessage'] =

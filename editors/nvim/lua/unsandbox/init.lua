@@ -26,6 +26,8 @@ local state = {
   running = {}, ---@type table<string, string> runId -> uri
   progress = nil, ---@type string? last progress message
   announced = {}, ---@type table<string, boolean> runIds whose [Running] lines are in the split
+  open_line = false, -- whether the split's last line is a running program's unfinished line
+  later = {}, ---@type table<string, boolean> runIds whose output the API shows only at the end
 }
 
 ---@param opts? unsandbox.Config
@@ -90,20 +92,20 @@ end
 
 -- Output split ------------------------------------------------------------------------------------
 
---- `420` -> `0.42 s` (the same text as the VS Code output channel).
+--- `420` -> `0.4 s`, `12345` -> `12 s`, `125000` -> `2 min 5 s`: the server's summary durations.
 ---@param ms any
 ---@return string
-local function format_duration(ms)
+function M.seconds(ms)
   if type(ms) ~= 'number' or ms < 0 then
     return ''
   end
   local s = ms / 1000
   if s < 10 then
-    return ('%.2f s'):format(s)
-  elseif s < 60 then
-    return ('%.1f s'):format(s)
+    return s >= 0.1 and ('%.1f s'):format(s) or ('%.2f s'):format(s)
+  elseif s < 120 then
+    return ('%d s'):format(math.floor(s + 0.5))
   end
-  return ('%d s'):format(math.floor(s + 0.5))
+  return ('%d min %d s'):format(math.floor(s / 60), math.floor(s % 60))
 end
 
 ---@param run table runFinished params
@@ -167,8 +169,40 @@ function M.format_start(run)
   return lines
 end
 
---- Lines of the output split for one finished run: its output without escape sequences, then
---- `[Done] …`; with the `[Running]` lines first unless they were written when it started.
+--- `[Done] exit 1 in 0.3 s · orders.py`: how the run ended, how long it took, which file. The
+--- error itself is in the output above it (or on the `[Error]` line), said once.
+---@param run table runFinished params
+---@return string
+function M.done_line(run)
+  local took = M.seconds(run.durationMs)
+  local how
+  if run.status == 'cancelled' then
+    how = took ~= '' and ('cancelled after ' .. took) or 'cancelled'
+  elseif run.status == 'timeout' then
+    how = took ~= '' and ('timed out after ' .. took) or 'timed out'
+  elseif str(run.error) then
+    how = 'not run'
+  elseif type(run.exitCode) == 'number' then
+    how = took ~= '' and ('exit %d in %s'):format(run.exitCode, took) or ('exit ' .. run.exitCode)
+  else
+    how = str(run.status) or 'finished'
+  end
+  local name = 'buffer'
+  if str(run.uri) then
+    local ok, path = pcall(vim.uri_to_fname, run.uri)
+    name = vim.fs.basename(ok and path or run.uri)
+  end
+  local parts = { how, name }
+  if str(run.kind) and run.kind ~= 'file' then
+    table.insert(parts, run.kind)
+  end
+  return '[Done] ' .. table.concat(parts, ' · ')
+end
+
+--- Lines of the output split for one finished run: its output without escape sequences (unless
+--- it was shown piece by piece already: `streamed`), then `[Done] …` and the log's path on a
+--- line of its own (`gf` opens it); with the `[Running]` lines first unless they were written
+--- when it started.
 ---@param run table runFinished params
 ---@param started? boolean whether format_start(run) is in the split already
 ---@return string[]
@@ -177,30 +211,21 @@ function M.format_run(run, started)
   if str(run.error) and run.status ~= 'cancelled' then
     vim.list_extend(lines, vim.split('[Error] ' .. run.error, '\n', { plain = true }))
   end
-  for _, stream in ipairs({ run.stdout, run.stderr }) do
-    if str(stream) then
-      local text = M.strip_ansi(stream):gsub('\n$', '')
-      vim.list_extend(lines, vim.split(text, '\n', { plain = true }))
+  if run.streamed ~= true then
+    for _, stream in ipairs({ run.stdout, run.stderr }) do
+      if str(stream) then
+        local text = M.strip_ansi(stream):gsub('\n$', '')
+        vim.list_extend(lines, vim.split(text, '\n', { plain = true }))
+      end
     end
   end
   for _, artifact in ipairs(type(run.artifacts) == 'table' and run.artifacts or {}) do
     table.insert(lines, '[Artifact] ' .. (str(artifact.path) or str(artifact.filename) or '?'))
   end
-  local tail = {}
-  if not str(run.summary) then
-    local parts = { str(run.language) or 'unknown language', outcome(run) }
-    local duration = format_duration(run.durationMs)
-    if duration ~= '' then
-      table.insert(parts, duration)
-    end
-    table.insert(tail, table.concat(parts, ' · '))
+  table.insert(lines, M.done_line(run))
+  if str(run.logPath) then
+    table.insert(lines, '[Log] ' .. run.logPath)
   end
-  for _, item in ipairs({ str(run.summary), str(run.jobId) and ('job ' .. run.jobId), str(run.logPath) and ('log ' .. run.logPath) }) do
-    if item then
-      table.insert(tail, item)
-    end
-  end
-  table.insert(lines, '[Done] ' .. (#tail > 0 and table.concat(tail, ' · ') or outcome(run)))
   return lines
 end
 
@@ -232,11 +257,41 @@ local function append_output(lines, new_block)
   local count = vim.api.nvim_buf_line_count(buf)
   local empty = count == 1 and vim.api.nvim_buf_get_lines(buf, 0, 1, false)[1] == ''
   local first = empty and 0 or count
+  state.open_line = false
   if new_block and not empty then
     lines = vim.list_extend({ '' }, lines)
   end
   vim.api.nvim_buf_set_lines(buf, first, -1, false, lines)
   vim.bo[buf].modifiable = false
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    M.show_latest(win)
+  end
+end
+
+--- Append a running program's output as it comes: text continues the split's last line when
+--- the previous piece ended inside a line.
+---@param text string
+local function append_text(text)
+  if text == '' then
+    return
+  end
+  local buf = M.output_buffer()
+  local lines = vim.split(text, '\n', { plain = true })
+  local ends_open = lines[#lines] ~= ''
+  if not ends_open then
+    table.remove(lines)
+  end
+  vim.bo[buf].modifiable = true
+  local count = vim.api.nvim_buf_line_count(buf)
+  if state.open_line then
+    local last = vim.api.nvim_buf_get_lines(buf, count - 1, count, false)[1] or ''
+    lines[1] = last .. lines[1]
+    vim.api.nvim_buf_set_lines(buf, count - 1, count, false, lines)
+  else
+    vim.api.nvim_buf_set_lines(buf, count, count, false, lines)
+  end
+  vim.bo[buf].modifiable = false
+  state.open_line = ends_open
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     M.show_latest(win)
   end
@@ -385,6 +440,19 @@ function M.on_run_started(_, params)
   refresh_lenses_for(params.uri)
 end
 
+--- Handler of `unsandbox/runOutput`: what a running program printed since the last piece.
+---@type lsp.Handler
+function M.on_run_output(_, params)
+  if type(params) ~= 'table' then
+    return
+  end
+  if params.live == false and params.runId then
+    state.later[tostring(params.runId)] = true
+  end
+  local text = M.strip_ansi(str(params.stdout) or '') .. M.strip_ansi(str(params.stderr) or '')
+  append_text(text)
+end
+
 --- Handler of `unsandbox/runFinished`.
 ---@type lsp.Handler
 function M.on_run_finished(_, params)
@@ -392,19 +460,16 @@ function M.on_run_finished(_, params)
     return
   end
   state.last = params
-  if params.runId then
-    state.running[tostring(params.runId)] = nil
-  else
-    for id, uri in pairs(state.running) do
-      if uri == params.uri then
-        state.running[id] = nil
-      end
-    end
-  end
   local id = params.runId and tostring(params.runId)
+  if id then
+    state.running[id] = nil
+  end
   local started = id ~= nil and state.announced[id] == true
   if id then
     state.announced[id] = nil
+  end
+  if id then
+    state.later[id] = nil
   end
   append_output(M.format_run(params, started), not started)
   local failed = params.status ~= 'cancelled' and ((str(params.error) ~= nil) or params.exitCode ~= 0)
@@ -412,6 +477,10 @@ function M.on_run_finished(_, params)
     M.open_output()
   end
   refresh_lenses_for(params.uri)
+  -- the message line ends in the run's final state (not the last progress message)
+  if M.config.progress and builtin_notify() then
+    M.say(str(params.summary) or M.done_line(params), failed and vim.log.levels.ERROR or nil)
+  end
   vim.api.nvim_exec_autocmds('User', { pattern = 'UnsandboxRunFinished', data = params, modeline = false })
 end
 
