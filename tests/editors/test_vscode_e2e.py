@@ -244,9 +244,7 @@ def _drive(code_server: CodeServer, scenario: str, screenshot: Path) -> dict[str
 
 def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_path: Path) -> None:
     screenshot = tmp_path / "vscode-run.png"
-    started = time.monotonic()
     report = _drive(code_server, "run", screenshot)
-    elapsed = time.monotonic() - started
 
     # The output channel: Code Runner-style header, the program's output and its traceback.
     # (the panel holds the lines in view: the [Running] line may be above them)
@@ -314,7 +312,6 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
         shutil.copyfile(
             screenshot.with_name("vscode-run-cancel.png"), target.with_name("vscode-cancel.png")
         )
-    assert elapsed < 150, f"the VS Code end-to-end test took {elapsed:.0f} s"
 
 
 def test_missing_server_shows_the_install_line(

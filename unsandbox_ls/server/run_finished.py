@@ -25,6 +25,8 @@ run was refused, failed or was cancelled (documented in the README, section "The
     error        why the tool failed (no credentials, API error …), or null when the program ran
     streamed     true when stdout and stderr were shown already, piece by piece, in
                  unsandbox/runOutput notifications (the output channel has them all)
+    notice       a sentence said once per session (runs going to the local sandbox for want
+                 of keys), for a client that shows it in its output and status bar, or null
 
 `unsandbox/runOutput` carries uri, runId, stdout and stderr (what the program printed since
 the previous one, the sandbox's paths of the run's files shown as the local paths) and `live`:
@@ -98,6 +100,7 @@ class RunFinished(TypedDict):
     summary: str
     error: str | None
     streamed: bool
+    notice: str | None
 
 
 def run_finished(
@@ -118,6 +121,7 @@ def run_finished(
     log_path: str | None = None,
     error: str | None = None,
     streamed: bool = False,
+    notice: str | None = None,
 ) -> RunFinished:
     """The payload of one finished run (a result, a refusal, a failure or a cancel)."""
     return RunFinished(
@@ -137,4 +141,5 @@ def run_finished(
         summary=summary,
         error=error,
         streamed=streamed,
+        notice=notice,
     )

@@ -232,6 +232,7 @@ def _finish_failure(
         log_path=log_path,
         error=error or ("cancelled by the user" if status == "cancelled" else None),
         streamed=live_output.streamed(run),
+        notice=ls.take_notice(),
     )
     run.lens_title = "■ cancelled" if status == "cancelled" else "✗ not run · show why"
     record_history(ls, run, plan)
@@ -321,6 +322,7 @@ def _finish_result(
         job_id=run.job_id,
         log_path=log_path,
         streamed=live_output.streamed(run),
+        notice=ls.take_notice(),
     )
     run.lens_title = output.lens_title(result.status, result.exit_code, duration, error_line)
     record_history(ls, run, plan)
