@@ -41,23 +41,41 @@ const openLine = new Set();
 const OUTPUT_LANGUAGE = 'unsandbox-output';
 /** @type {RunProgress} */
 let runProgress;
+/** the keyless notice of this session, once said (runFinished.notice) */
+let notice = '';
 
 /**
- * Tells the server that this client does not take window/workDoneProgress: vscode-languageclient
- * would show it only as status-bar text, and the extension shows each run as a notification
- * with a Cancel button instead (lib/run-progress.js).
- * @type {import('vscode-languageclient').StaticFeature}
+ * A client feature that only adds to the capabilities the client announces.
+ * @param {(capabilities: import('vscode-languageclient').ClientCapabilities) => void} fill
+ * @returns {import('vscode-languageclient').StaticFeature}
  */
-const progressShownByExtension = {
-  fillClientCapabilities(capabilities) {
-    capabilities.window = { ...capabilities.window, workDoneProgress: false };
-  },
-  initialize() {},
-  getState() {
-    return { kind: 'static' };
-  },
-  clear() {},
-};
+function staticFeature(fill) {
+  return {
+    fillClientCapabilities: fill,
+    initialize() {},
+    getState() {
+      return { kind: 'static' };
+    },
+    clear() {},
+  };
+}
+
+/**
+ * What this client does itself, told to the server:
+ * - no window/workDoneProgress: vscode-languageclient would show it only as status-bar text, and
+ *   the extension shows each run as a notification with a Cancel button (lib/run-progress.js);
+ * - `unsandbox.openSettings`: it opens its settings on `unsandbox/openSettings`, so failure
+ *   messages may carry an "Open settings" button;
+ * - `unsandbox.notices`: it shows runFinished's `notice` in the output and the status bar, so the
+ *   server sends no toast of its own for it.
+ */
+const extensionFeatures = staticFeature((capabilities) => {
+  capabilities.window = { ...capabilities.window, workDoneProgress: false };
+  capabilities.experimental = {
+    ...(capabilities.experimental ?? {}),
+    unsandbox: { openSettings: true, notices: true },
+  };
+});
 
 /** The `unsandbox` settings as a plain object, sent as initializationOptions. */
 function currentSettings() {
@@ -140,8 +158,11 @@ function onRunFinished(run) {
     runOutput.show(true);
   }
   const item = statusItem(run);
-  statusBar.text = item.text;
-  statusBar.tooltip = item.tooltip;
+  if (run.notice) {
+    notice = run.notice;
+  }
+  statusBar.text = notice && !run.error ? `${item.text} · local sandbox` : item.text;
+  statusBar.tooltip = notice ? `${item.tooltip}\n${notice}` : item.tooltip;
   statusBar.backgroundColor = item.error
     ? new vscode.ThemeColor('statusBarItem.errorBackground')
     : undefined;
@@ -150,28 +171,39 @@ function onRunFinished(run) {
 }
 
 /**
- * The server's failure messages carry an "Open settings" button for clients that can open their
- * settings: say so with an experimental client capability, and open them when the server asks
- * (`unsandbox/openSettings` `{query}`, sent when the user clicks that button).
+ * Open the settings editor on the tab where the `unsandbox` settings live: the workspace's when
+ * one of them is set there, the Remote tab when VS Code runs remotely (code-server, SSH,
+ * containers: the User tab is the browser's there, and says "No Settings Found"), else User.
+ * @param {string} query what the settings editor searches for
+ */
+async function openSettings(query) {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const keys = query.startsWith(`${SECTION}.`) ? [query.slice(SECTION.length + 1)] : Object.keys(config);
+  const inWorkspace = keys.some((key) => {
+    const where = config.inspect(key);
+    return where?.workspaceValue !== undefined || where?.workspaceFolderValue !== undefined;
+  });
+  const command = inWorkspace
+    ? 'workbench.action.openWorkspaceSettings'
+    : vscode.env.remoteName
+      ? 'workbench.action.openRemoteSettings'
+      : 'workbench.action.openSettings';
+  try {
+    await vscode.commands.executeCommand(command, { query });
+  } catch {
+    await vscode.commands.executeCommand('workbench.action.openSettings', query);
+  }
+}
+
+/**
+ * Open the settings when the server asks (`unsandbox/openSettings` `{query}`, sent when the user
+ * clicks the "Open settings" button of a failure message).
  * @param {LanguageClient} languageClient
  */
 function offerOpenSettings(languageClient) {
-  languageClient.registerFeature({
-    fillClientCapabilities(capabilities) {
-      capabilities.experimental = {
-        ...(capabilities.experimental ?? {}),
-        unsandbox: { openSettings: true },
-      };
-    },
-    initialize() {},
-    getState() {
-      return { kind: 'static' };
-    },
-    clear() {},
-  });
   languageClient.onNotification('unsandbox/openSettings', (/** @type {any} */ params) => {
     const query = typeof params?.query === 'string' && params.query ? params.query : SECTION;
-    void vscode.commands.executeCommand('workbench.action.openSettings', query);
+    void openSettings(query);
   });
 }
 
@@ -188,10 +220,7 @@ async function startClient() {
     if (choice === 'Copy install command') {
       await vscode.env.clipboard.writeText(INSTALL_LINE);
     } else if (choice === 'Open settings') {
-      await vscode.commands.executeCommand(
-        'workbench.action.openSettings',
-        `${SECTION}.serverCommand`,
-      );
+      await openSettings(`${SECTION}.serverCommand`);
     }
     return;
   }
@@ -208,7 +237,7 @@ async function startClient() {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     },
   );
-  next.registerFeature(progressShownByExtension);
+  next.registerFeature(extensionFeatures);
   next.onDidChangeState((change) => {
     if (change.newState === State.Stopped) {
       // the server stopped (or crashed): its runs will not finish, close their notifications

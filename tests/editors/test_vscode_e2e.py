@@ -336,11 +336,13 @@ def test_history_quick_pick_and_diff_editor_in_vscode(
     assert report["historyTitle"] == "unsandbox: run history"
     # newest first (a lens click lost to a refresh may have been repeated: two runs or more)
     newest, *older = report["historyItems"]
-    assert "failing.py · exit 0" in newest and "server" in newest, newest
+    assert "failing.py · exit 0" in newest and "from the editor" in newest, newest
     assert any("failing.py · exit 1" in i and "KeyError: 'pear'" in i for i in older), older
     assert report["logTab"].endswith(".log") and "failing" in report["logTab"], report["logTab"]
     assert report["logShowsError"] is True
     assert "failing.py: exit 1 → exit 0 · " in report["diffTabTitle"], report["diffTabTitle"]
     assert "KeyError: 'pear'" in report["diffOriginal"] and "KeyError" not in report["diffModified"]
     assert all("looking up pear" in report[side] for side in ("diffOriginal", "diffModified"))
+    # the code of each run comes first: the diff opens on the program's changed line
+    assert all("=== code ===" in report[side] for side in ("diffOriginal", "diffModified"))
     assert report["diffInserted"] > 0 and report["diffDeleted"] > 0, report

@@ -290,7 +290,9 @@ def _finish_result(
     header += [f"# sent: {f['name']} = {f['path'] or run.uri}" for f in files]
     header += [f"# artifact: {a.path} ({a.size} bytes)" for a in artifacts]
     # the log keeps the output exactly as printed; what is shown names the local files
-    log_path = output.write_log(run.run_id, plan.name, header, result.stdout, result.stderr)
+    log_path = output.write_log(
+        run.run_id, plan.name, header, result.stdout, result.stderr, code=plan.source.text
+    )
     stdout, stderr = findings.shown(result.stdout), findings.shown(result.stderr)
 
     # diagnostics first, so a client reacting to runFinished already sees them

@@ -26,6 +26,8 @@ return {
   -- languageMap, discoverImports (see editors/README.md).
   settings = { unsandbox = {} },
   init_options = {},
+  -- the plugin shows runFinished's `notice` (runs going to the local sandbox) in its split
+  capabilities = { experimental = { unsandbox = { notices = true } } },
   before_init = function(params, config)
     params.initializationOptions = vim.tbl_deep_extend(
       'force',

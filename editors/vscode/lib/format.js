@@ -11,7 +11,8 @@ const { pathToFileURL } = require('url');
  *   uri?: string, language?: string | null, kind?: string, status?: string,
  *   exitCode?: number | null, durationMs?: number | null, stdout?: string, stderr?: string,
  *   artifacts?: Artifact[], jobId?: string | null, logPath?: string | null,
- *   summary?: string | null, error?: string | null, streamed?: boolean, runId?: string
+ *   summary?: string | null, error?: string | null, streamed?: boolean, runId?: string,
+ *   notice?: string | null
  * }} RunFinished
  */
 
@@ -212,6 +213,9 @@ function outputBlock(run, started = false, openLine = false) {
   text += `${doneLine(run)}\n`;
   if (run.logPath) {
     text += `[Log] ${fileUri(run.logPath)}\n`;
+  }
+  if (run.notice) {
+    text += `[Note] ${run.notice}\n`;
   }
   return `${text}\n`;
 }

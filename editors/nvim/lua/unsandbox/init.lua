@@ -226,6 +226,9 @@ function M.format_run(run, started)
   if str(run.logPath) then
     table.insert(lines, '[Log] ' .. run.logPath)
   end
+  if str(run.notice) then
+    table.insert(lines, '[Note] ' .. run.notice)
+  end
   return lines
 end
 
