@@ -17,8 +17,8 @@ const { registerHistoryCommands } = require('./lib/history');
 const {
   INSTALL_LINE,
   commandWords,
-  findExecutable,
   notFoundMessage,
+  resolveServerCommand,
 } = require('./lib/server-command');
 
 const SECTION = 'unsandbox';
@@ -207,10 +207,38 @@ function offerOpenSettings(languageClient) {
   });
 }
 
+/**
+ * The interpreter the Python extension has selected for the workspace, when it is installed.
+ * @returns {Promise<string | undefined>}
+ */
+async function pythonInterpreter() {
+  const python = vscode.extensions.getExtension('ms-python.python');
+  if (!python) {
+    return undefined;
+  }
+  try {
+    const timeout = new Promise((resolve) => setTimeout(() => resolve(undefined), 5000));
+    const api = python.isActive ? python.exports : await Promise.race([python.activate(), timeout]);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const found = api?.environments?.getActiveEnvironmentPath?.(folder);
+    return typeof found?.path === 'string' ? found.path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function startClient() {
-  const words = commandWords(vscode.workspace.getConfiguration(SECTION).get('serverCommand'));
-  if (findExecutable(words[0]) === null) {
-    const message = notFoundMessage(words);
+  const setting = vscode.workspace.getConfiguration(SECTION).get('serverCommand');
+  const trusted = vscode.workspace.isTrusted;
+  const resolved = resolveServerCommand({
+    setting,
+    trusted,
+    folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    interpreter: trusted ? await pythonInterpreter() : undefined,
+    env: process.env,
+  });
+  if (resolved === null) {
+    const message = notFoundMessage(commandWords(setting));
     serverLog.appendLine(message);
     const choice = await vscode.window.showErrorMessage(
       message,
@@ -224,6 +252,8 @@ async function startClient() {
     }
     return;
   }
+  serverLog.appendLine(`unsandbox: starting ${resolved.words.join(' ')} (from ${resolved.source})`);
+  const words = resolved.words;
   const [command, ...args] = words;
   const next = new LanguageClient(
     'unsandbox',
@@ -362,6 +392,12 @@ async function activate(context) {
     vscode.commands.registerCommand('unsandbox.runActiveSelection', runActiveSelection),
     vscode.commands.registerCommand('unsandbox.showOutputChannel', () => runOutput.show(true)),
     vscode.commands.registerCommand('unsandbox.restartServer', restartClient),
+    // a trusted workspace may hold the server in its .venv: look again once trust is given
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (!client) {
+        void startClient();
+      }
+    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       // Other settings reach the running server through workspace/didChangeConfiguration.
       if (event.affectsConfiguration(`${SECTION}.serverCommand`)) {

@@ -195,3 +195,36 @@ test('links in the output channel: paths with spaces, file URIs, frames, problem
   ]);
   assert.deepEqual(findLinks('KeyError: 12:30 is no path'), []);
 });
+
+test('the server is found without PATH: setting, then the workspace .venv, then PATH', () => {
+  const { resolveServerCommand } = require('../lib/server-command');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'unsandbox-find-'));
+  const bin = path.join(root, 'project', '.venv', 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const python = path.join(bin, 'python');
+  fs.writeFileSync(python, '#!/bin/sh\n', { mode: 0o755 });
+  const folders = [path.join(root, 'project')];
+  const none = { PATH: '' };
+  // a .venv without the server installed in it is not used
+  assert.equal(resolveServerCommand({ folders, trusted: true, env: none }), null);
+  fs.writeFileSync(path.join(bin, 'unsandbox-ls'), '#!/bin/sh\n', { mode: 0o755 });
+  assert.deepEqual(resolveServerCommand({ folders, trusted: true, env: none }), {
+    words: [python, '-m', 'unsandbox_ls'],
+    source: "the workspace's .venv",
+  });
+  // an untrusted workspace's .venv is never run: the repository could have put anything there
+  assert.equal(resolveServerCommand({ folders, trusted: false, env: none }), null);
+  // the Python extension's interpreter, when the server is installed beside it
+  assert.deepEqual(resolveServerCommand({ interpreter: python, trusted: true, env: none }).source,
+    "the Python extension's interpreter");
+  // PATH last; the setting first, resolved on PATH
+  assert.deepEqual(resolveServerCommand({ folders, trusted: false, env: { PATH: bin } }), {
+    words: [path.join(bin, 'unsandbox-ls')],
+    source: 'PATH',
+  });
+  assert.deepEqual(
+    resolveServerCommand({ setting: ['python', '-m', 'unsandbox_ls'], folders, trusted: true, env: { PATH: bin } }),
+    { words: [python, '-m', 'unsandbox_ls'], source: 'the unsandbox.serverCommand setting' },
+  );
+  assert.equal(resolveServerCommand({ setting: 'nowhere-ls', folders, trusted: true, env: none }), null);
+});
