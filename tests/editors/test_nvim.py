@@ -409,3 +409,60 @@ def test_failure_actions_through_vim_ui_select(
     assert (second["status"], second["exitCode"]) == ("completed", 1), second
     errors = [d for d in report["diagnostics"] if d["severity"] == ERROR]
     assert [(d["lnum"], d["message"]) for d in errors] == [(RAISE_LINE, "KeyError: 'pear'")]
+
+
+def test_the_plugin_loads_lazily_and_touches_no_other_servers_handlers(
+    nvim: str, tmp_path: Path
+) -> None:
+    """Loading plugin/unsandbox.lua loads none of lua/unsandbox and changes no global handler;
+    the handlers are the unsandbox client's own (lsp/unsandbox.lua); the pure formatting module
+    works alone; no private `vim._*` function is called."""
+    plugin = EDITORS / "nvim"
+    script = tmp_path / "lazy.lua"
+    script.write_text(
+        "\n".join(
+            [
+                f"local plugin = {json.dumps(str(plugin))}",
+                "vim.opt.rtp:prepend(plugin)",
+                "local before = {}",
+                "for name, handler in pairs(vim.lsp.handlers) do before[name] = handler end",
+                "vim.cmd.runtime('plugin/unsandbox.lua')",
+                "local report = { loaded = {}, changed = {} }",
+                "report.commands = vim.fn.exists(':Unsandbox')",
+                "for name in pairs(package.loaded) do",
+                "  if name:find('^unsandbox') then table.insert(report.loaded, name) end",
+                "end",
+                "for name, handler in pairs(vim.lsp.handlers) do",
+                "  if before[name] ~= handler then table.insert(report.changed, name) end",
+                "end",
+                "local config = dofile(plugin .. '/lsp/unsandbox.lua')",
+                "report.handlers = vim.tbl_keys(config.handlers)",
+                "table.sort(report.handlers)",
+                "report.done = require('unsandbox.format').done_line({ uri = 'file:///a%20b/x.py',",
+                "  status = 'completed', exitCode = 1, durationMs = 320 })",
+                "io.stdout:write(vim.json.encode(report), '\\n')",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(script)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["loaded"] == [] and report["changed"] == [], report
+    assert report["commands"] == 2, report
+    assert report["handlers"] == [
+        "unsandbox/runFinished", "unsandbox/runOutput", "unsandbox/runStarted",
+        "window/showMessage",
+    ], report  # fmt: skip
+    assert report["done"] == "[Done] exit 1 in 0.3 s · x.py", report
+    private = [
+        f"{path.relative_to(plugin)}:{number}"
+        for path in plugin.rglob("*.lua")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bvim\._\w", line)
+    ]
+    assert private == [], private
