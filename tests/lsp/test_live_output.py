@@ -39,6 +39,7 @@ async def test_a_program_printing_for_5_s_shows_its_lines_as_it_prints(
     assert finished_before == 0 and first.live is True and first.uri == uri
     assert "line 9" not in first.stdout
     assert len(pieces) >= 3
+    assert all(p.live for p, _ in pieces)  # the local sandbox shows its output: never "at the end"
     # put together, the pieces are the whole output, each line once; runFinished says so
     assert "".join(p.stdout for p, _ in pieces) == note.stdout
     assert "".join(p.stderr for p, _ in pieces) == note.stderr

@@ -114,7 +114,7 @@ class Job:
         data = self.summary()
         if not self.terminal:
             if self.status == "running":
-                data.update(self.live.so_far(LIVE_OUTPUT_LIMIT) or {})
+                data.update(self.live.so_far(LIVE_OUTPUT_LIMIT))
             return data
         if shape == "nested":
             data["result"] = self.result_object()

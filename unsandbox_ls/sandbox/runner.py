@@ -79,9 +79,9 @@ class LiveOutput:
     stdout: Capture | None = None
     stderr: Capture | None = None
 
-    def so_far(self, limit: int) -> dict[str, str] | None:
-        if self.stdout is None or self.stderr is None:
-            return None
+    def so_far(self, limit: int) -> dict[str, str]:
+        if self.stdout is None or self.stderr is None:  # not started yet: nothing printed
+            return {"stdout": "", "stderr": ""}
         return {
             "stdout": _complete_text(bytes(self.stdout.data[:limit])),
             "stderr": _complete_text(bytes(self.stderr.data[:limit])),

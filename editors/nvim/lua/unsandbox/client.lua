@@ -13,7 +13,6 @@ local state = {
   running = {}, ---@type table<string, string> runId -> uri
   progress = nil, ---@type string? last progress message
   announced = {}, ---@type table<string, boolean> runIds whose [Running] lines are in the split
-  later = {}, ---@type table<string, boolean> runIds whose output the API shows only at the end
 }
 
 ---@return unsandbox.Config
@@ -164,9 +163,6 @@ function M.on_run_output(_, params)
   if type(params) ~= 'table' then
     return
   end
-  if params.live == false and params.runId then
-    state.later[tostring(params.runId)] = true
-  end
   local text = format.strip_ansi(str(params.stdout) or '') .. format.strip_ansi(str(params.stderr) or '')
   output.append_text(text)
 end
@@ -185,9 +181,6 @@ function M.on_run_finished(_, params)
   local started = id ~= nil and state.announced[id] == true
   if id then
     state.announced[id] = nil
-  end
-  if id then
-    state.later[id] = nil
   end
   output.append_lines(format.format_run(params, started), not started)
   local failed = params.status ~= 'cancelled' and ((str(params.error) ~= nil) or params.exitCode ~= 0)
