@@ -265,6 +265,7 @@ def test_interactive_nvim_screen_in_tmux(
         target.parent.mkdir(parents=True, exist_ok=True)
         # the temporary folder's path says nothing to a reader: show it as ~/demo
         shown = screen.replace(str(workspace.root), "~/demo")
+        shown = shown.replace(env["XDG_CACHE_HOME"], "~/.cache")
         target.write_text(shown.rstrip() + "\n", encoding="utf-8")
 
 

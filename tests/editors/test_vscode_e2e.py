@@ -251,7 +251,7 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     output = report["output"]
     assert re.search(r"\[Done\] exit 1 in [\d.]+ s · failing\.py", output), output
     assert "[Log] file:///" in output, output
-    assert "looking up pear" in output
+    assert "looking up pear" in report["outputStart"], report["outputStart"]
     assert "KeyError: 'pear'" in output
 
     # The error squiggle is on the raising line (1-based in the gutter), a hint on the call.

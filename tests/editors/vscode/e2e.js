@@ -203,6 +203,8 @@ async function main() {
       return waitOutput(page, failedRun, attempt === 3 ? TIMEOUT : 15000);
     });
     report.runSeconds = (Date.now() - clicked) / 1000;
+    // the start of the run's block (the [Done] and [Log] lines may push it out of the view)
+    report.outputStart = await waitOutput(page, /\[Running\]\s+failing\.py[^]*looking up pear/);
 
     step('wait for the error squiggle');
     const squiggle = editor.locator('.squiggly-error').first();
