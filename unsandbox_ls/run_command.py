@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
-    from unsandbox_ls.runs.request import Plan, RunKind, RunSettings
+    from unsandbox_ls.runs.plan import Plan, RunSettings
+    from unsandbox_ls.runs.source import RunKind
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 69
@@ -73,7 +75,7 @@ def parse_env(pairs: list[str]) -> dict[str, str]:
 
 def _read_program(name: str) -> str:
     """The program's text: a regular UTF-8 file within the size cap."""
-    from unsandbox_ls.runs.source import FileRefused, read_source_file
+    from unsandbox_ls.runs.safe_read import FileRefused, read_source_file
 
     try:
         return read_source_file(Path(name), label=name)
@@ -85,7 +87,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
     """The command line as run settings: every flag given is pinned (the file's magic comment
     applies to the rest, as in the editor)."""
     from unsandbox_ls.api.limits import TTL_DEFAULT
-    from unsandbox_ls.runs.request import RunSettings
+    from unsandbox_ls.runs.plan import RunSettings
 
     pinned: set[str] = set()
     if args.ttl is not None:
@@ -123,31 +125,34 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
 
 def prepare(args: argparse.Namespace) -> Plan:
     """Read the file and build the plan: what goes, and how (nothing is sent)."""
-    from unsandbox_ls.languages import detect_language
-    from unsandbox_ls.runs.request import RunRefused, Source, build_plan
+    from dataclasses import replace
+
+    from unsandbox_ls.runs.plan import RunRefused, build_plan, choose_language
+    from unsandbox_ls.runs.source import Source
 
     text = _read_program(args.file)
+    settings = run_settings(args)
+    source = Source(
+        uri=Path(os.path.abspath(args.file)).as_uri(),
+        path=args.file,
+        lines=text.split("\n"),
+        code=text,
+    )
+    language = choose_language(source, settings)  # once: the plan is given it
     kind: RunKind = "file"
     if args.shebang:
         if not text.startswith("#!"):
             raise UsageError(f"--shebang given but {args.file} does not start with '#!'")
         kind = "shebang"
-    elif not args.language and detect_language(args.file, text) is None:
+    elif language is None:
         if not text.startswith("#!") or args.input_files:
             raise UsageError(
                 f"cannot tell the language of {args.file}; pass --language ID "
                 f"(for example --language python)"
             )
         kind = "shebang"  # an interpreter the API may know: it reads the shebang itself
-    source = Source(
-        uri=Path(os.path.abspath(args.file)).as_uri(),
-        path=args.file,
-        lines=text.split("\n"),
-        code=text,
-        kind=kind,
-    )
     try:
-        return build_plan(source, run_settings(args))
+        return build_plan(replace(source, kind=kind), settings, language=language)
     except RunRefused as exc:
         raise UsageError(str(exc)) from None
 
@@ -219,7 +224,7 @@ async def _run_at(
     args: argparse.Namespace, plan: Plan, base_url: str, credentials: Credentials
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
-    from unsandbox_ls.runs import history
+    from unsandbox_ls.runs import report
     from unsandbox_ls.runs.artifacts import save_artifacts
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
@@ -236,7 +241,7 @@ async def _run_at(
             raise
         finally:
             progress.clear()
-    history.record_cli_run(plan, result, (time.monotonic() - started) * 1000)
+    duration_ms = (time.monotonic() - started) * 1000
     saved: list[SavedArtifact] = []
     if result.artifacts:
         try:
@@ -244,11 +249,16 @@ async def _run_at(
                 [(a.filename, a.content) for a in result.artifacts],
                 Path(args.artifact_dir),
                 source=plan.source.path,
-                protected=[s.path for s in plan.sent],
+                protected=[s.path for s in plan.sent if s.path],
             )
         except OSError as exc:
             _say(f"could not save the artifacts in {args.artifact_dir}: {exc.strerror}")
     findings = read_findings(plan, result)
+    # the log and the history row, as the language server writes them
+    done = report.of_result(
+        plan, result, findings, duration_ms, run_id=uuid.uuid4().hex[:12], artifacts=saved
+    )
+    report.finish(done, folders=[os.getcwd()], source="cli")
     if findings.error:
         _say(findings.error)
     lines = findings.terminal_lines()

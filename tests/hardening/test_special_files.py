@@ -14,7 +14,7 @@ import pytest
 from responsiveness import keeps_answering
 from support.lsp_session import LspSession, start_session
 
-from unsandbox_ls.runs.source import MAX_SOURCE_BYTES
+from unsandbox_ls.runs.safe_read import MAX_SOURCE_BYTES
 
 
 def special_file(kind: str, folder: Path) -> tuple[str, str]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,6 +87,52 @@ async def test_history_lists_server_and_cli_runs_and_diffs_the_last_two(
 
     again = await session.execute("unsandbox.diffLastRun", {"uri": uri})
     assert again == diff  # nothing changed in between: the same answer
+
+
+# the parsers' headline is not stderr's last line here: atexit prints after the traceback
+HELPERS = """\
+import atexit
+import sys
+
+atexit.register(lambda: print("cleaning up", file=sys.stderr))
+
+
+def price(order):
+    return order["price"]
+"""
+ORDER = 'from helpers import price\n\nprint(price({"qty": 2}))\n'
+#: what differs between two runs of the same program: when, how long, which job and log
+TIMES = re.compile(r"(?:\d+ min )?\d+(?:\.\d+)? s\b")
+
+
+def _alike(record: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in record.items() if k not in ("when", "durationMs", "jobId", "runId",
+                                                          "logPath", "source")}  # fmt: skip
+    kept["summary"] = TIMES.sub("T", kept["summary"])
+    return kept
+
+
+def _header(log_path: str) -> list[str]:
+    head = Path(log_path).read_text(encoding="utf-8").split("\n\n", 1)[0]
+    return [re.sub(r"job: \S+", "job: J", TIMES.sub("T", line)) for line in head.splitlines()]
+
+
+async def test_the_server_and_the_cli_record_the_same_failure_alike(
+    vscode: LspSession, sandbox_env: dict[str, str]
+) -> None:
+    (vscode.workspace / "helpers.py").write_text(HELPERS)
+    uri = vscode.open("order.py", ORDER)
+    served = await run_and_wait(vscode, uri)
+    assert served["exitCode"] == 1 and served["stderr"].rstrip().endswith("cleaning up")
+    cli_run(vscode, sandbox_env, vscode.workspace / "order.py")
+
+    cli, server = await vscode.execute("unsandbox.history", {"uri": uri})  # newest first
+    assert (cli["source"], server["source"]) == ("cli", "server")
+    assert server["summary"].endswith(": KeyError: 'price'"), server["summary"]
+    assert server["files"] == ["helpers.py"]
+    assert _alike(cli) == _alike(server)
+    assert _header(cli["logPath"]) == _header(server["logPath"])
+    assert f"# sent: helpers.py = {vscode.workspace / 'helpers.py'}" in _header(cli["logPath"])
 
 
 async def test_diff_of_a_file_run_once_says_why_not(session: LspSession) -> None:

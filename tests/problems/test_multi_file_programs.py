@@ -124,15 +124,7 @@ def results(
 
 def target_for(ran: Ran, texts: dict[str, str] | None = None) -> Target:
     main = main_file(ran.folder)
-    sent = tuple(
-        SentFile(
-            f.name,
-            f.path.as_uri(),
-            f.content.decode().split("\n"),
-            str(f.path),
-        )
-        for f in ran.discovery.files
-    )
+    sent: tuple[SentFile, ...] = ran.discovery.files  # what the plan carries to the mapping
     return Target(
         uri=main.as_uri(),
         lines=main.read_text().split("\n"),

@@ -1,4 +1,4 @@
-"""`unsandbox_ls.runs.files` and `.source` on their own: what a run may read, and what not."""
+"""`unsandbox_ls.runs.files` and `.safe_read` on their own: what a run may read, and what not."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from unsandbox_ls.runs import files
-from unsandbox_ls.runs.source import FileRefused, read_regular_file, read_source_file
+from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file, read_source_file
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_reading_checks_the_api_limits_first(project: Path) -> None:
     base = str(project / "src")
     scope = scope_of(project)
     read = files.input_files(["data/*.csv"], ["../shared.csv"], base, scope)
-    assert {f.filename: f.content for f in read} == {"a.csv": b"a\n", "shared.csv": b"s\n"}
+    assert {f.name: f.content for f in read} == {"a.csv": b"a\n", "shared.csv": b"s\n"}
     with pytest.raises(FileRefused, match="matched no file"):
         files.input_files([], ["data/*.json"], base, scope)
     (project / "src" / "a.csv").write_text("other\n")

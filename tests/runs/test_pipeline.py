@@ -12,7 +12,8 @@ from support.sandbox import SandboxServer
 from unsandbox_ls.api import Credentials, UnsandboxClient
 from unsandbox_ls.runs.execute import execute
 from unsandbox_ls.runs.outcome import Findings, read_findings
-from unsandbox_ls.runs.request import Plan, RunRefused, RunSettings, Source, build_plan
+from unsandbox_ls.runs.plan import Plan, RunRefused, RunSettings, build_plan
+from unsandbox_ls.runs.source import Source
 
 MAIN = "from helpers import add\n\nprint(add(1, 2))\n"
 HELPERS = "def add(a, b):\n    return a + b + missing\n"

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from unsandbox_ls.runs import history
+from unsandbox_ls.runs import history, report
+from unsandbox_ls.runs.report import RunReport
+from unsandbox_ls.sent_file import SentFile
 
 
 @pytest.fixture(autouse=True)
@@ -86,13 +88,20 @@ def test_workspaces_are_kept_apart_and_found_from_a_marker(tmp_path: Path) -> No
     assert history.store_path(repo) != history.store_path(other)
 
 
-def test_a_record_from_a_payload_keeps_no_output_and_no_environment(tmp_path: Path) -> None:
+def test_a_record_from_a_report_keeps_no_output_and_no_environment(tmp_path: Path) -> None:
     file = tmp_path / "a.py"
-    payload = {"kind": "file", "language": "python", "status": "completed", "exitCode": 1,
-               "durationMs": 420, "jobId": "j1", "logPath": "/x.log", "summary": "a.py: exit 1",
-               "runId": "r1", "stdout": "SECRET-OUT", "stderr": "SECRET-ERR",
-               "env": {"TOKEN": "SECRET-ENV"}}  # fmt: skip
-    history.record_finished(payload, path=str(file), folders=[str(tmp_path)], files=["d.csv"])
+    sent = (
+        SentFile.from_text("main.py", "x", path=str(file), origin="program"),
+        SentFile.from_bytes("d.csv", b"SECRET-DATA", path=str(tmp_path / "d.csv"), origin="named"),
+    )
+    done = RunReport(
+        run_id="r1", uri=file.as_uri(), path=str(file), name="a.py", kind="file",
+        language="python", status="completed", exit_code=1, duration_ms=420.2, job_id="j1",
+        summary="a.py: exit 1", files=sent, stdout="SECRET-OUT", stderr="SECRET-ERR",
+        shown_stdout="SECRET-OUT", shown_stderr="SECRET-ERR", log_path="/x.log",
+    )  # fmt: skip
+    row = report.history_row(done, source="server")
+    history.record(row, path=str(file), folders=[str(tmp_path)])
     text = history.store_path(tmp_path).read_text()
     assert "SECRET" not in text
     (record,) = history.load(tmp_path)

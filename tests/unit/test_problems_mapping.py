@@ -164,7 +164,10 @@ def test_a_problem_in_another_file_lands_on_the_first_line(tmp_path: Path) -> No
 def test_frames_are_matched_to_the_sent_files(frame_path: str, expected: str | None) -> None:
     names = ["helpers.py", "util.py", "pkg/util.py", "pkg/main.py", "lib/Helper.java",
              "a/Twice.java", "b/Twice.java"]  # fmt: skip
-    sent = tuple(SentFile(n, f"file:///p/{n}", ["x"], f"/p/{n}") for n in names)
+    sent = tuple(
+        SentFile.from_text(n, "x", path=f"/p/{n}", uri=f"file:///p/{n}", origin="disk")
+        for n in names
+    )
     target = Target(uri="file:///p/main.py", lines=["x"], submitted_name="main.py", files=sent)
     found = target.sent_file_for(frame_path)
     assert (found.name if found else None) == expected
@@ -176,7 +179,9 @@ def test_a_frame_in_a_sent_file_is_not_the_buffer_even_when_it_is_the_only_file(
     (tmp_path / "helpers.py").write_text("def boom():\n    raise ValueError('x')\n")
     stderr = run_python(tmp_path, "import helpers\nhelpers.boom()\n")
     (problem,) = parse_output("python", stderr)
-    helper = SentFile("helpers.py", "file:///p/helpers.py", ["def boom():", "    raise"], None)
+    helper = SentFile.from_text(
+        "helpers.py", "def boom():\n    raise", path=None, uri="file:///p/helpers.py", origin="disk"
+    )
     mapped = buffer_frames(problem, target("import helpers\nhelpers.boom()\n", files=(helper,)))
     assert [(m.document.uri, m.spot.line) for m in mapped] == [
         ("file:///p/helpers.py", 1),

@@ -174,6 +174,14 @@ def folder_clash(names: set[str] | frozenset[str]) -> str | None:
     return None
 
 
+def _checked(request: ExecuteRequest | RawRunRequest) -> bool:
+    return bool(request.__dict__.get("_valid"))
+
+
+def _mark_checked(request: ExecuteRequest | RawRunRequest) -> None:
+    object.__setattr__(request, "_valid", True)  # not a field: equality and the wire ignore it
+
+
 @dataclass(frozen=True)
 class ExecuteRequest:
     """Body of `POST /execute` and `POST /execute/async`."""
@@ -183,9 +191,14 @@ class ExecuteRequest:
     options: RunOptions = field(default_factory=RunOptions)
 
     def validate(self) -> None:
+        """`ValidationError` naming the first problem; checked once (where the request is built,
+        `runs.plan.build_plan`): a request is immutable, so a later call returns at once."""
+        if _checked(self):
+            return
         if not self.language:
             raise ValidationError("no language given")
         self.options.validate()
+        _mark_checked(self)
 
     def to_wire(self) -> dict[str, Any]:
         o = self.options
@@ -216,9 +229,13 @@ class RawRunRequest:
     options: RunOptions = field(default_factory=RunOptions)
 
     def validate(self) -> None:
+        """As `ExecuteRequest.validate`: checked once."""
+        if _checked(self):
+            return
         if self.options.input_files:
             raise ValidationError("input files cannot be sent with a shebang run; use a normal run")
         self.options.validate()
+        _mark_checked(self)
 
     def query(self) -> dict[str, str]:
         """The query parameters: ttl, network_mode, env (JSON), and the optional fields of the

@@ -22,6 +22,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+# the run's own type, re-exported: the files a frame may land in are the files that were sent
+from unsandbox_ls.sent_file import SentFile as SentFile
+
 from .model import ColumnUnit, Frame, Problem
 
 _MAIN_NAMES = frozenset({"<stdin>", "<string>", "-", "main", "Main", "MainKt", "Main.kt"})
@@ -37,17 +40,6 @@ _INTERNAL = re.compile(
 
 
 @dataclass(frozen=True)
-class SentFile:
-    """A local file sent along with the code: its relative name in the sandbox (`pkg/util.py`),
-    its client URI and local path, and its lines as they were sent (the buffer's, when open)."""
-
-    name: str
-    uri: str
-    lines: tuple[str, ...] | list[str]
-    path: str | None = None
-
-
-@dataclass(frozen=True)
 class Target:
     """The buffer a run came from, and the files sent with it.
 
@@ -55,7 +47,8 @@ class Target:
     document's lines at the time of the run, `line_offset` the 0-based document line of the first
     line that was sent (a selection or cell), `column_offset` the code-point column where that
     first line starts (a selection that starts mid-line), and `submitted_name` the file name the
-    code was sent under (such as `main.py`), when known. `files` are the other files sent.
+    code was sent under (such as `main.py`), when known. `files` are the other files sent that
+    a frame may land in (`SentFile.is_target`: text, with a URI).
     """
 
     uri: str
@@ -83,7 +76,7 @@ class Target:
     def sent_document(self, sent: SentFile) -> Target:
         """The target of one sent file, for mapping the frames that land there."""
         return Target(
-            uri=sent.uri, lines=sent.lines, path=sent.path, submitted_name=sent.name,
+            uri=sent.uri or "", lines=sent.lines, path=sent.path, submitted_name=sent.name,
             run_id=self.run_id,
         )  # fmt: skip
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.problems.model import Problem
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
 
 #: where the sandbox saves the code and the files sent with it
 SANDBOX_DIR = "/sandbox"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.client import OnUpdate, UnsandboxClient
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import RunResult
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
 
 logger = logging.getLogger(__name__)
 

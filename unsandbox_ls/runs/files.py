@@ -15,7 +15,7 @@ send the user's own files out, so every file is *contained*:
   than `MAX_WALK_SECONDS` is stopped and refused. the language server builds a run in a
   worker thread, so it keeps answering meanwhile.
 - Only regular files are read, each checked against the API's limits (10 files, 5 MiB each,
-  10 MiB in all) before any byte is read (`unsandbox_ls.runs.source.read_regular_file`).
+  10 MiB in all) before any byte is read (`unsandbox_ls.runs.safe_read.read_regular_file`).
 """
 
 from __future__ import annotations
@@ -25,14 +25,11 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, MAX_INPUT_FILES, MAX_INPUT_TOTAL_BYTES
-from unsandbox_ls.runs.source import FileRefused, in_pseudo_file_system, read_regular_file
-
-if TYPE_CHECKING:
-    from unsandbox_ls.api.models import InputFile
+from unsandbox_ls.runs.safe_read import FileRefused, in_pseudo_file_system, read_regular_file
+from unsandbox_ls.sent_file import SentFile
 
 #: directory entries one pattern may look at before the walk is stopped
 MAX_WALK_ENTRIES = 20_000
@@ -56,10 +53,12 @@ class FileScope:
 
 @dataclass(frozen=True)
 class Match:
-    """One file found for a pattern: the entry as named, and its real path."""
+    """One file found for a pattern: the entry as named, its real path, and which pattern
+    named it (for the run's log)."""
 
     entry: str
     path: str
+    why: str = ""
 
 
 def _inside(path: str, root: str) -> bool:
@@ -233,14 +232,13 @@ def find_files(
     ]
 
 
-def read_input_files(matches: Sequence[Match]) -> list[InputFile]:
+def read_input_files(matches: Sequence[Match], base: str = ".") -> list[SentFile]:
     """Read the matched files (regular files only), checking the API's limits before reading.
 
     Files are placed side by side in the sandbox under their plain names, so two different
-    files of one name are refused rather than one silently replacing the other.
+    files of one name are refused rather than one silently replacing the other. Each file's
+    local path is its entry joined to `base` (the form it was named in).
     """
-    from unsandbox_ls.api.models import InputFile
-
     unique: dict[str, Match] = {}
     for match in matches:
         unique.setdefault(match.path, match)
@@ -272,9 +270,12 @@ def read_input_files(matches: Sequence[Match]) -> list[InputFile]:
             f"of {MAX_INPUT_TOTAL_BYTES // (1024 * 1024)} MiB; send fewer or smaller files"
         )
     return [
-        InputFile(
+        SentFile.from_bytes(
             name,
             read_regular_file(m.path, limit=MAX_INPUT_FILE_BYTES, label=f"input file {m.entry!r}"),
+            path=os.path.normpath(os.path.join(base, m.entry)),
+            origin="named",
+            why=m.why,
         )
         for name, m in by_name.items()
     ]
@@ -284,7 +285,7 @@ def named_matches(
     optional: Sequence[str], required: Sequence[str], base: str | None, scope: FileScope
 ) -> list[Match]:
     """The files the patterns name, contained (blocking: the language server builds a run in a
-    worker thread, `unsandbox_ls.runs.request.build_plan`).
+    worker thread, `unsandbox_ls.runs.plan.build_plan`).
 
     `optional` patterns (the settings) may match nothing; each `required` one (the magic
     comment) must match a file. A buffer with no folder (`base` None) may not name files.
@@ -297,17 +298,19 @@ def named_matches(
         return []
     matches: list[Match] = []
     for pattern in optional:
-        matches += find_files(pattern, base, scope)
+        why = f"named by the inputFiles setting {pattern!r}"
+        matches += [replace(m, why=why) for m in find_files(pattern, base, scope)]
     for pattern in required:
         found = find_files(pattern, base, scope)
         if not found:
             raise FileRefused(f"the file pattern {pattern!r} matched no file in {base}")
-        matches += found
+        why = f"named by files={pattern} in the magic comment"
+        matches += [replace(m, why=why) for m in found]
     return matches
 
 
 def input_files(
     optional: Sequence[str], required: Sequence[str], base: str | None, scope: FileScope
-) -> list[InputFile]:
+) -> list[SentFile]:
     """`named_matches`, read within the API's limits (`read_input_files`)."""
-    return read_input_files(named_matches(optional, required, base, scope))
+    return read_input_files(named_matches(optional, required, base, scope), base or ".")

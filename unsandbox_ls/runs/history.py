@@ -6,6 +6,7 @@ once; the file keeps the last `KEEP` runs. A record holds what a user needs to f
 (file, kind, language, status, exit code, duration, when, job id, files sent, log path) and
 never the environment, the credentials or the output itself: the output stays in the run's log
 file, which is where `diff_last_runs` reads it from. A line that does not parse is skipped.
+The row itself is made by `runs.report.history_row`, the same for the server and the CLI.
 
 The workspace of a file is the nearest folder above it holding `.git`, `.hg`, `.svn`, `.jj` or
 `.helix` (what Helix calls the workspace), else the editor's workspace folder holding it (or the
@@ -22,15 +23,10 @@ import hashlib
 import json
 import logging
 import os
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from unsandbox_ls.api.models import RunResult
-    from unsandbox_ls.runs.request import Plan
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -112,75 +108,13 @@ def append(root: Path, record: Mapping[str, Any], keep: int = KEEP) -> Path:
     return store
 
 
-def record_finished(
-    payload: Mapping[str, Any],
-    *,
-    path: str | None,
-    folders: Iterable[str] = (),
-    files: Sequence[str] = (),
-    source: str = "server",
-) -> None:
-    """Record a run from its `unsandbox/runFinished` payload; never raises (a run must not fail
-    because its history could not be written)."""
-    if not path:  # an untitled buffer has no workspace
-        return
+def record(row: Mapping[str, Any], *, path: str, folders: Iterable[str] = ()) -> None:
+    """Append a run's row (`runs.report.history_row`) to the history of `path`'s workspace;
+    never raises (a run must not fail because its history could not be written)."""
     try:
-        record = {
-            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "file": os.path.realpath(path),
-            "kind": payload.get("kind"),
-            "language": payload.get("language"),
-            "status": payload.get("status"),
-            "exitCode": payload.get("exitCode"),
-            "durationMs": payload.get("durationMs"),
-            "jobId": payload.get("jobId"),
-            "files": list(files),
-            "logPath": payload.get("logPath"),
-            "summary": payload.get("summary"),
-            "source": source,
-            "runId": payload.get("runId"),
-        }
-        append(workspace_root(path, folders), record)
+        append(workspace_root(path, folders), row)
     except Exception as exc:  # the history is a convenience: log and go on
         logger.warning("could not record the run in the history: %s", exc)
-
-
-def record_cli_run(plan: Plan, result: RunResult, duration_ms: float) -> None:
-    """`unsandbox-ls run`: write the run's log (as the server does) and record it."""
-    import uuid
-
-    from unsandbox_ls.runs import output
-
-    try:
-        run_id = uuid.uuid4().hex[:12]
-        path = Path(plan.source.path or plan.name)
-        language = result.language or plan.language or "unknown"
-        error_line = None
-        if not (result.status == "completed" and result.exit_code == 0):
-            error_line = output.first_error_line(result.stderr) or result.error
-        summary = output.summary_line(
-            path.name, result.status, result.exit_code, duration_ms, error_line, plan.file_count
-        )
-        header = [
-            f"# {summary}",
-            f"# file: {path.resolve()}",
-            f"# kind: {plan.source.kind}  language: {language}  job: {result.job_id or '-'}",
-            f"# status: {result.status}  exit code: {result.exit_code}",
-        ]
-        header += [f"# sent: {s.name} = {s.path}" for s in plan.sent]
-        log_path = output.write_log(
-            run_id, path.name, header, result.stdout, result.stderr, code=plan.source.text
-        )
-        sent = [f.filename for f in plan.request.options.input_files]
-    except Exception as exc:
-        logger.warning("could not write the run's log: %s", exc)
-        return
-    payload = {
-        "kind": plan.source.kind, "language": language, "status": result.status,
-        "exitCode": result.exit_code, "durationMs": round(duration_ms), "jobId": result.job_id,
-        "logPath": log_path, "summary": summary, "runId": run_id,
-    }  # fmt: skip
-    record_finished(payload, path=str(path), folders=[os.getcwd()], files=sent, source="cli")
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -32,9 +32,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
-Origin = Literal["buffer", "disk"]
+from unsandbox_ls.sent_file import SentFile
+
 #: an open buffer's text for a local path, or None when the file is not open
 BufferText = Callable[[Path], "str | None"]
 
@@ -62,25 +62,12 @@ class Bounds:
 
 
 @dataclass(frozen=True)
-class FoundFile:
-    """One file to send: its name in the sandbox, its local path, its bytes and where they came
-    from (the editor's buffer or the disk)."""
-
-    name: str
-    path: Path
-    content: bytes
-    origin: Origin
-
-    def __repr__(self) -> str:
-        return f"FoundFile({self.name!r}, {len(self.content)} bytes, {self.origin})"
-
-
-@dataclass(frozen=True)
 class Discovery:
-    """What discovery found: files in the order found, files too large to read (name, size),
-    and notes on what it left out and why."""
+    """What discovery found: files in the order found (each a `SentFile` of origin `buffer` or
+    `disk`, its path in the form the main file's was given), files too large to read (name,
+    size), and notes on what it left out and why."""
 
-    files: tuple[FoundFile, ...] = ()
+    files: tuple[SentFile, ...] = ()
     oversized: tuple[tuple[str, int], ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -524,11 +511,9 @@ class _Reader:
         self.real_roots = roots
         self.buffer_text = buffer_text
 
-    def buffer(self, path: Path) -> bytes | None:
-        if self.buffer_text is None:
-            return None
-        text = self.buffer_text(path)
-        return None if text is None else text.encode("utf-8", "surrogateescape")
+    def buffer(self, path: Path) -> str | None:
+        """The open buffer's text of `path`, or None when it is not open."""
+        return None if self.buffer_text is None else self.buffer_text(path)
 
     def disk_size(self, path: Path) -> int | None:
         """The size of a regular file contained in the folder, or None."""
@@ -547,8 +532,8 @@ class _Reader:
 
     def read(self, path: Path, limit: int) -> bytes | None:
         """The file's bytes (a regular file of at most `limit` bytes, read the safe way of
-        `runs.source`), or None."""
-        from unsandbox_ls.runs.source import FileRefused, read_regular_file
+        `runs.safe_read`), or None."""
+        from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
         try:
             return read_regular_file(path.resolve(strict=True), limit=limit)
@@ -625,7 +610,8 @@ def discover_imports(
     ctx = _Context(base, main.name)
     in_git = is_git_repository(base)
 
-    found: dict[str, FoundFile] = {}
+    given_folder = os.path.dirname(os.fspath(main_path))  # paths in the form given
+    found: dict[str, SentFile] = {}
     oversized: dict[str, int] = {}
     notes: list[str] = []
     seen: set[str] = {main.name}
@@ -633,11 +619,13 @@ def discover_imports(
     level: list[tuple[str, str]] = [(main.name, main_text)]
     while level:
         wanted: list[str] = []
+        importer: dict[str, str] = {}
         for name, text in level:
             for options in resolver(name, text, ctx):
                 choice = _first_existing(options, reader, seen, base)
                 if choice is not None and choice not in wanted:
                     wanted.append(choice)
+                    importer[choice] = name
         if in_git:
             remaining = bounds.seconds - (time.monotonic() - started)
             ignored = _git_ignored(base, wanted, remaining)
@@ -652,10 +640,13 @@ def discover_imports(
                 notes.append(f"stopped after {bounds.seconds:g} s")
                 return Discovery(tuple(found.values()), tuple(oversized.items()), tuple(notes))
             path = base / name
-            content = reader.buffer(path)
-            origin: Origin = "buffer"
-            if content is None:
-                origin = "disk"
+            local = os.path.join(given_folder, name)
+            why = f"imported by {importer[name]}"
+            buffered = reader.buffer(path)
+            item: SentFile
+            if buffered is not None:
+                item = SentFile.from_text(name, buffered, path=local, origin="buffer", why=why)
+            else:
                 size = reader.disk_size(path)
                 if size is None:
                     continue
@@ -671,9 +662,12 @@ def discover_imports(
                 if len(content) > bounds.max_file_bytes:
                     oversized[name] = len(content)
                     continue
-            total += len(content)
-            found[name] = FoundFile(name, path, content, origin)
-            next_level.append((name, content.decode("utf-8", "replace")))
+                item = SentFile.from_bytes(name, content, path=local, origin="disk", why=why)
+            total += item.size
+            found[name] = item
+            # decoded once, when the file was made; a file that is not UTF-8 is read leniently
+            text = item.text if item.text is not None else item.content.decode("utf-8", "replace")
+            next_level.append((name, text))
         level = next_level
     return Discovery(tuple(found.values()), tuple(oversized.items()), tuple(notes))
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.models import RunResult
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.problems.model import Problem
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Findings:
     @property
     def uris(self) -> tuple[str, ...]:
         """Every file of the run: the buffer's URI, then each sent file's."""
-        return (self.target.uri, *(f.uri for f in self.target.files))
+        return (self.target.uri, *(f.uri for f in self.target.files if f.uri))
 
     def diagnostics(self, encoding: str = "utf-16") -> dict[str, list[Diagnostic]]:
         """LSP diagnostics per URI (the buffer's and the sent files')."""

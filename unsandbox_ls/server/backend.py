@@ -20,7 +20,7 @@ from unsandbox_ls.local_backend import (
     backend_setting,
     uses_local,
 )
-from unsandbox_ls.runs.request import RunRefused
+from unsandbox_ls.runs.plan import RunRefused
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient

@@ -64,7 +64,7 @@ def _first_clause(text: str) -> str:
 
 def describe(name: str, error: str | None, exc: BaseException | None) -> Failure:
     """The short sentence and the explanation for a failed run."""
-    from unsandbox_ls.runs.request import RunRefused
+    from unsandbox_ls.runs.plan import RunRefused
     from unsandbox_ls.server.backend import BackendRefused
 
     detail = error or f"unsandbox: {name}: failed"

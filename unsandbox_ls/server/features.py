@@ -29,7 +29,7 @@ from unsandbox_ls.server.regions import (
 from unsandbox_ls.server.server import UnsandboxLanguageServer
 
 if TYPE_CHECKING:
-    from unsandbox_ls.runs.request import RunKind
+    from unsandbox_ls.runs.source import RunKind
     from unsandbox_ls.server.run_finished import RunFinished
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def _why_not(
 async def _run_command(
     ls: UnsandboxLanguageServer, kind: RunKind, args: tuple[Any, ...]
 ) -> RunFinished | dict[str, Any] | None:
-    from unsandbox_ls.runs.request import RunRefused
+    from unsandbox_ls.runs.plan import RunRefused
     from unsandbox_ls.server import runs, sources
 
     target = parse_command_args(args)
@@ -100,7 +100,7 @@ async def _run_command(
             snap.lines, target.start, target.end, encoding=ls.position_encoding()
         )
     else:
-        leader = _leader(ls, uri, snap.text, snap.language_id)
+        leader = comment_leader(snap.language or "python")
         line = target.start[0] if target.start is not None else None
         cell = cell_at(snap.lines, leader, line) if line is not None else None
         if cell is None:

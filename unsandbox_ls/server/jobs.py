@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 async def list_jobs_summary(ls: UnsandboxLanguageServer) -> dict[str, Any]:
     from unsandbox_ls.api.errors import UnsandboxError
-    from unsandbox_ls.runs.request import RunRefused
+    from unsandbox_ls.runs.plan import RunRefused
     from unsandbox_ls.server.sources import borrow_client
 
     try:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from unsandbox_ls.api.models import JobUpdate
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
     from unsandbox_ls.server.server import UnsandboxLanguageServer
     from unsandbox_ls.server.state import Run
 

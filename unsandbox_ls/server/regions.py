@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from unsandbox_ls.runs.request import RunKind
+    from unsandbox_ls.runs.source import RunKind
 
 
 @dataclass(frozen=True)

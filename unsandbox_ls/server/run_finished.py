@@ -1,5 +1,6 @@
 """The `unsandbox/runStarted` and `unsandbox/runFinished` notifications: typed payloads, each
-built in one place.
+built in one place; `unsandbox/runFinished` is the wire form of the run's `runs.report.RunReport`
+(`from_report`), not a record of its own.
 
 `unsandbox/runStarted` carries uri, runId, kind and language (as guessed from the buffer, or
 null) as soon as a run starts. `unsandbox/runFinished` is sent after every run, also when the
@@ -36,7 +37,10 @@ that it does not, and that the output comes when the run ends.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from unsandbox_ls.runs.report import RunReport
 
 RUN_STARTED = "unsandbox/runStarted"
 RUN_FINISHED = "unsandbox/runFinished"
@@ -140,6 +144,34 @@ def run_finished(
         logPath=log_path,
         summary=summary,
         error=error,
+        streamed=streamed,
+        notice=notice,
+    )
+
+
+def from_report(
+    report: RunReport, *, streamed: bool = False, notice: str | None = None
+) -> RunFinished:
+    """The `unsandbox/runFinished` params of a finished run: its report, on the wire (with
+    whether its output went out already as `unsandbox/runOutput`, and the session's notice)."""
+    return run_finished(
+        uri=report.uri,
+        run_id=report.run_id,
+        kind=report.kind,
+        status=report.status,
+        duration_ms=report.duration_ms,
+        summary=report.summary,
+        language=report.language,
+        exit_code=report.exit_code,
+        stdout=report.shown_stdout,
+        stderr=report.shown_stderr,
+        files=[SentFileInfo(name=f.name, path=f.path) for f in report.files],
+        artifacts=[
+            ArtifactInfo(filename=a.filename, path=a.path, size=a.size) for a in report.artifacts
+        ],
+        job_id=report.job_id,
+        log_path=report.log_path,
+        error=report.error,
         streamed=streamed,
         notice=notice,
     )

@@ -23,22 +23,15 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from unsandbox_ls.runs import output
-from unsandbox_ls.runs.request import RunRefused
+from unsandbox_ls.runs.plan import RunRefused
 from unsandbox_ls.server import failure_messages, live_output
+from unsandbox_ls.server.document_uris import uri_to_path
 from unsandbox_ls.server.progress import Progress
-from unsandbox_ls.server.run_finished import (
-    RUN_FINISHED,
-    RUN_STARTED,
-    ArtifactInfo,
-    SentFileInfo,
-    run_finished,
-    run_started,
-)
+from unsandbox_ls.server.run_finished import RUN_FINISHED, RUN_STARTED, from_report, run_started
 from unsandbox_ls.server.sources import (
     Snapshot,
     borrow_client,
     display_name,
-    document_language,
     open_buffers,
     run_settings,
     source_of,
@@ -50,7 +43,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
-    from unsandbox_ls.runs.request import Plan
+    from unsandbox_ls.runs.plan import Plan
     from unsandbox_ls.server.regions import Region
     from unsandbox_ls.server.server import UnsandboxLanguageServer
 
@@ -86,7 +79,7 @@ async def _run_task(
                 uri=run.uri,
                 run_id=run.run_id,
                 kind=run.kind,
-                language=document_language(ls, run.uri, snap),
+                language=snap.language,
             ),
         )
         ls.clear_run_diagnostics(run.uri)
@@ -104,7 +97,7 @@ async def _execute(
     ls: UnsandboxLanguageServer, run: Run, region: Region, snap: Snapshot, progress: Progress
 ) -> None:
     from unsandbox_ls.runs.execute import execute
-    from unsandbox_ls.runs.request import build_plan
+    from unsandbox_ls.runs.plan import build_plan
 
     name = display_name(run.uri)
     plan: Plan | None = None
@@ -114,7 +107,9 @@ async def _execute(
         settings = run_settings(ls.settings, workspace_roots(ls))
         buffers = open_buffers(ls)
         # reading the files that go along blocks: off the event loop
-        plan = await asyncio.to_thread(build_plan, source, settings, buffer_text=buffers.get)
+        plan = await asyncio.to_thread(
+            build_plan, source, settings, buffer_text=buffers.get, language=snap.language
+        )
         for note in plan.notes:  # discovery stopped early: some imports may be missing
             ls.log(f"unsandbox: {name}: import discovery {note}", types.MessageType.Warning)
         client = await borrow_client(ls, name)
@@ -174,15 +169,6 @@ def _on_update(
     progress.report()
 
 
-def _files(plan: Plan | None) -> list[SentFileInfo]:
-    """Every file that went: the code under its sandbox name, then the files sent with it."""
-    if plan is None:
-        return []
-    files = [SentFileInfo(name=plan.target.submitted_name or "main", path=plan.source.path)]
-    files += [SentFileInfo(name=s.name, path=s.path) for s in plan.sent]
-    return files
-
-
 def _finish_failure(
     ls: UnsandboxLanguageServer,
     run: Run,
@@ -195,6 +181,8 @@ def _finish_failure(
 ) -> None:
     """Report a run that produced no result; `partial` is a cancelled job's output so far (the
     API's cancel answer), shown in the output, the log and runFinished."""
+    from unsandbox_ls.runs import report as run_report
+
     name = display_name(run.uri)
     duration = run.elapsed_ms()
     run.status = status
@@ -210,32 +198,28 @@ def _finish_failure(
     else:  # one sentence with actions; the explanation goes to the log
         failure, log_path = failure_messages.report(ls, run, name, error, exc)
         summary, error = failure.short, failure.detail
-    stdout = partial.stdout if partial is not None else ""
-    stderr = partial.stderr if partial is not None else ""
-    live_output.send_rest(ls, run, stdout, stderr, lambda text: text)
-    if stdout or stderr:
-        header = [f"# {summary}", f"# file: {run.uri}", f"# job: {run.job_id or '-'}"]
-        log_path = output.write_log(run.run_id, name, header, stdout, stderr)
-        ls.log(log_text(summary + " (output before the cancel)", stdout, stderr, log_path))
-    run.payload = run_finished(
-        uri=run.uri,
+    report = run_report.not_run(
         run_id=run.run_id,
+        uri=run.uri,
+        path=uri_to_path(run.uri),
+        name=name,
         kind=run.kind,
+        plan=plan,
         status=status,
         duration_ms=duration,
         summary=summary,
-        language=plan.language if plan else None,
-        files=_files(plan) if status == "cancelled" else [],
         job_id=run.job_id,
-        stdout=stdout,
-        stderr=stderr,
-        log_path=log_path,
+        partial=partial,
         error=error or ("cancelled by the user" if status == "cancelled" else None),
-        streamed=live_output.streamed(run),
-        notice=ls.take_notice(),
+        log_path=log_path,
     )
-    run.lens_title = "■ cancelled" if status == "cancelled" else "✗ not run · show why"
-    record_history(ls, run, plan)
+    report = run_report.finish(report, folders=workspace_roots(ls), source="server")
+    live_output.send_rest(ls, run, report.stdout, report.stderr, lambda text: text)
+    if report.stdout or report.stderr:
+        note = summary + " (output before the cancel)"
+        ls.log(log_text(note, report.stdout, report.stderr, report.log_path))
+    run.payload = from_report(report, streamed=live_output.streamed(run), notice=ls.take_notice())
+    run.lens_title = report.lens_title
     ls.last_runs[run.uri] = run
     if progress is not None:  # the progress ends before runFinished arrives
         progress.end()
@@ -256,7 +240,7 @@ def _save_artifacts(
             [(a.filename, a.content) for a in result.artifacts],
             directory,
             source=plan.source.path,
-            protected=[s.path for s in plan.sent],
+            protected=[s.path for s in plan.sent if s.path],
         )
     except OSError as exc:
         return [], f"unsandbox: could not save the artifacts in {directory}: {exc.strerror}"
@@ -266,87 +250,40 @@ def _save_artifacts(
 def _finish_result(
     ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult, progress: Progress
 ) -> None:
+    from unsandbox_ls.runs import report as run_report
     from unsandbox_ls.runs.outcome import read_findings
 
     duration = run.elapsed_ms()
     run.status = result.status
     run.job_id = result.job_id or run.job_id
-    language = result.language or plan.language or "unknown"
     findings = read_findings(plan, result)
-    error_line = findings.headline or output.first_error_line(result.stderr) or result.error
-    if result.status == "completed" and result.exit_code == 0:
-        error_line = None
-    summary = output.summary_line(
-        plan.name, result.status, result.exit_code, duration, error_line, plan.file_count
-    )
     artifacts, artifact_error = _save_artifacts(ls, run, plan, result)
-    files = _files(plan)
-    header = [
-        f"# {summary}",
-        f"# file: {plan.source.path or run.uri}",
-        f"# kind: {run.kind}  language: {language}  job: {result.job_id or '-'}",
-        f"# status: {result.status}  exit code: {result.exit_code}",
-    ]
-    header += [f"# sent: {f['name']} = {f['path'] or run.uri}" for f in files]
-    header += [f"# artifact: {a.path} ({a.size} bytes)" for a in artifacts]
-    # the log keeps the output exactly as printed; what is shown names the local files
-    log_path = output.write_log(
-        run.run_id, plan.name, header, result.stdout, result.stderr, code=plan.source.text
+    report = run_report.of_result(
+        plan, result, findings, duration, run_id=run.run_id, job_id=run.job_id, artifacts=artifacts
     )
-    stdout, stderr = findings.shown(result.stdout), findings.shown(result.stderr)
+    # the log keeps the output exactly as printed; what is shown names the local files
+    report = run_report.finish(report, folders=workspace_roots(ls), source="server")
 
     # diagnostics first, so a client reacting to runFinished already sees them
     by_uri = findings.diagnostics(ls.position_encoding())
     ls.publish_run(run.uri, by_uri)  # each file under the client's own spelling of its URI
     live_output.send_rest(ls, run, result.stdout, result.stderr, findings.shown)
 
-    ok = result.status == "completed" and result.exit_code == 0
-    if failure_messages.toast_wanted(ls, failed=not ok):  # success: lens, status bar, log
-        ls.show(summary, types.MessageType.Info if ok else types.MessageType.Error)
+    if failure_messages.toast_wanted(ls, failed=not report.ok):  # success: lens, status bar, log
+        ls.show(report.summary, types.MessageType.Info if report.ok else types.MessageType.Error)
     if artifact_error:
         ls.error(artifact_error)
     if findings.error:
         ls.log(f"unsandbox: {plan.name}: {findings.error}", types.MessageType.Warning)
-    ls.log(log_text(summary, stdout, stderr, log_path))
-    run.payload = run_finished(
-        uri=run.uri,
-        run_id=run.run_id,
-        kind=run.kind,
-        status=result.status,
-        duration_ms=duration,
-        summary=summary,
-        language=language,
-        exit_code=result.exit_code,
-        stdout=stdout,
-        stderr=stderr,
-        files=files,
-        artifacts=[ArtifactInfo(filename=a.filename, path=a.path, size=a.size) for a in artifacts],
-        job_id=run.job_id,
-        log_path=log_path,
-        streamed=live_output.streamed(run),
-        notice=ls.take_notice(),
-    )
-    run.lens_title = output.lens_title(result.status, result.exit_code, duration, error_line)
-    record_history(ls, run, plan)
+    ls.log(log_text(report.summary, report.shown_stdout, report.shown_stderr, report.log_path))
+    run.payload = from_report(report, streamed=live_output.streamed(run), notice=ls.take_notice())
+    run.lens_title = report.lens_title
     ls.last_runs[run.uri] = run
     if progress is not None:  # the progress ends before runFinished arrives
         progress.end()
     ls.protocol.notify(RUN_FINISHED, run.payload)
-    if ls.settings.open_output_log and log_path and ls.supports_show_document():
-        ls.spawn(show_log(ls, log_path))
-
-
-def record_history(ls: UnsandboxLanguageServer, run: Run, plan: Plan | None) -> None:
-    """Append the finished run to its workspace's history (never raises)."""
-    from pygls.uris import to_fs_path
-
-    from unsandbox_ls.runs import history
-
-    path = plan.source.path if plan and plan.source.path else to_fs_path(run.uri)
-    sent = [f.filename for f in plan.request.options.input_files] if plan else []
-    folders = list(workspace_roots(ls))
-    if run.payload is not None and run.uri.startswith("file:"):
-        history.record_finished(run.payload, path=path, folders=folders, files=sent)
+    if ls.settings.open_output_log and report.log_path and ls.supports_show_document():
+        ls.spawn(show_log(ls, report.log_path))
 
 
 def log_text(summary: str, stdout: str, stderr: str, log_path: str | None) -> str:

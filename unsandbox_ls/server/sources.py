@@ -8,16 +8,17 @@ module only reads the editor's state.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unsandbox_ls.runs.request import RunRefused
+from unsandbox_ls.runs.plan import RunRefused
 from unsandbox_ls.server.document_uris import uri_to_path
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.client import UnsandboxClient
-    from unsandbox_ls.runs.request import RunSettings, Source
+    from unsandbox_ls.runs.plan import RunSettings
+    from unsandbox_ls.runs.source import Source
     from unsandbox_ls.server.regions import Region
     from unsandbox_ls.server.server import UnsandboxLanguageServer
     from unsandbox_ls.server.settings import Settings
@@ -25,25 +26,29 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The buffer as it was when the command arrived: this text is what runs."""
+    """The buffer as it was when the command arrived: this text is what runs, in `language`
+    (chosen once, when the command arrives: `runStarted`, a cell's markers and the plan read
+    it; None when it cannot be told)."""
 
     text: str
     lines: list[str]
     version: int | None
     language_id: str | None
+    language: str | None = None
 
 
 def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
     """The open buffer (unsaved text included), or the file on disk; `RunRefused` if neither.
 
     A file that is not open is read only if it is a regular file within the size cap
-    (`unsandbox_ls.runs.source`): never a device, a FIFO or a file of /proc.
+    (`unsandbox_ls.runs.safe_read`): never a device, a FIFO or a file of /proc.
     """
-    from unsandbox_ls.runs.source import FileRefused, read_source_file
+    from unsandbox_ls.runs.safe_read import FileRefused, read_source_file
 
     doc = ls.open_document(uri)
     if doc is not None:
-        return Snapshot(doc.source, list(doc.lines), doc.version, doc.language_id)
+        snap = Snapshot(doc.source, list(doc.lines), doc.version, doc.language_id)
+        return replace(snap, language=document_language(ls, uri, snap))
     path = uri_to_path(uri)
     if path is None:
         raise RunRefused(f"unsandbox: {uri} is not open and is not a local file")
@@ -51,7 +56,8 @@ def snapshot(ls: UnsandboxLanguageServer, uri: str) -> Snapshot:
         text = read_source_file(path, label=display_name(uri))
     except FileRefused as exc:
         raise RunRefused(f"unsandbox: {exc}; nothing was sent") from None
-    return Snapshot(text, text.splitlines(keepends=True), None, None)
+    snap = Snapshot(text, text.splitlines(keepends=True), None, None)
+    return replace(snap, language=document_language(ls, uri, snap))
 
 
 def display_name(uri: str) -> str:
@@ -60,8 +66,10 @@ def display_name(uri: str) -> str:
 
 
 def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> str | None:
-    """The API language the buffer would run as (for `runStarted`), or None."""
-    from unsandbox_ls.runs.request import RunSettings, Source, choose_language
+    """The API language the buffer runs as, or None (`runs.plan.choose_language` with the
+    editor's settings, as `run_settings` gives them)."""
+    from unsandbox_ls.runs.plan import RunSettings, choose_language
+    from unsandbox_ls.runs.source import Source
 
     source = Source(
         uri=uri, path=uri_to_path(uri), lines=snap.lines, code=snap.text,
@@ -72,7 +80,7 @@ def document_language(ls: UnsandboxLanguageServer, uri: str, snap: Snapshot) -> 
 
 def source_of(uri: str, snap: Snapshot, region: Region, run_id: str) -> Source:
     """The run's source: the buffer's lines and the region of it that is sent."""
-    from unsandbox_ls.runs.request import Source
+    from unsandbox_ls.runs.source import Source
 
     return Source(
         uri=uri,
@@ -94,7 +102,7 @@ EXTRA_ROOTS_ENV = "UNSANDBOX_EXTRA_ROOTS"
 
 def run_settings(settings: Settings, workspace_roots: tuple[str, ...]) -> RunSettings:
     """The editor's settings as the run pipeline reads them (the magic comment may override)."""
-    from unsandbox_ls.runs.request import RunSettings
+    from unsandbox_ls.runs.plan import RunSettings
 
     from_env = [p for p in os.environ.get(EXTRA_ROOTS_ENV, "").split(os.pathsep) if p]
     return RunSettings(

@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, TTL_DEFAULT
 from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
 from unsandbox_ls.runs.magic_comment import MagicCommentError, MagicOptions, parse_magic_comment
+from unsandbox_ls.runs.source import Source
+from unsandbox_ls.sent_file import SentFile
 
 if TYPE_CHECKING:
-    from unsandbox_ls.api.models import ExecuteRequest, InputFile, RawRunRequest
+    from unsandbox_ls.api.models import ExecuteRequest, RawRunRequest
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.runs.files import FileScope
     from unsandbox_ls.runs.imports import Discovery
 
 T = TypeVar("T")
-RunKind = Literal["file", "shebang", "selection", "cell"]
 Mode = Literal["auto", "async", "sync"]
 #: an open buffer's text for a local path, or None when it is not open
 BufferText = Callable[[Path], "str | None"]
@@ -40,40 +41,6 @@ DISCOVERY_OFF = (
 
 class RunRefused(Exception):
     """The run cannot be sent (nothing was sent); the message is for the user."""
-
-
-@dataclass(frozen=True)
-class Source:
-    """What runs: the document (its URI, local path, lines) and the part of it that is sent.
-
-    `code` is the whole text for a file or shebang run; for a selection or cell it is that
-    part, which starts at `line_offset` (0-based) and `column_offset` (code points).
-    """
-
-    uri: str
-    path: str | None
-    lines: tuple[str, ...] | list[str]
-    code: str
-    kind: RunKind = "file"
-    line_offset: int = 0
-    column_offset: int = 0
-    language_id: str | None = None
-    version: int | None = None
-    run_id: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The file's name for messages (`orders.py`), or the URI's last part."""
-        if self.path:
-            return os.path.basename(self.path)
-        return self.uri.rstrip("/").rsplit("/", 1)[-1] or self.uri
-
-    @property
-    def text(self) -> str:
-        """The whole document (its lines may keep their line ends, as an editor's do)."""
-        if any(line.endswith("\n") for line in self.lines):
-            return "".join(self.lines)
-        return "\n".join(self.lines)
 
 
 @dataclass(frozen=True)
@@ -108,25 +75,20 @@ class RunSettings:
 
 
 @dataclass(frozen=True)
-class SentName:
-    """A file sent along with the code: its name in the sandbox, its local path, and whether
-    it came from an open buffer, the disk as discovered, or a pattern / `-f`."""
-
-    name: str
-    path: str
-    origin: Literal["buffer", "disk", "named"]
-
-
-@dataclass(frozen=True)
 class Plan:
-    """A run ready to send: the request, how to send it, and how to read its output."""
+    """A run ready to send: the request, how to send it, and how to read its output.
+
+    `files` is every file that goes, each a `SentFile` made once: the program first (origin
+    `program`, under the name the sandbox gives it), then the files sent with it. The request's
+    input files, the problems' `target` and every record of the run are views of them.
+    """
 
     source: Source
     language: str | None
     request: ExecuteRequest | RawRunRequest
     mode: Mode
     target: Target
-    sent: tuple[SentName, ...] = ()
+    files: tuple[SentFile, ...]
     notes: tuple[str, ...] = ()
     discovered: bool = False
 
@@ -135,9 +97,23 @@ class Plan:
         return self.source.name
 
     @property
+    def program(self) -> SentFile:
+        return self.files[0]
+
+    @property
+    def sent(self) -> tuple[SentFile, ...]:
+        """The files sent with the program (the request's input files)."""
+        return self.files[1:]
+
+    @property
+    def shown_files(self) -> tuple[SentFile, ...]:
+        """The files a user is told went: the program, then the others it may see."""
+        return tuple(f for f in self.files if f.shown)
+
+    @property
     def file_count(self) -> int:
-        """How many files go: the code and every input file."""
-        return 1 + len(self.request.options.input_files)
+        """How many files go, as a user counts them: the code and every file shown."""
+        return len(self.shown_files)
 
 
 def submitted_name(language: str | None) -> str:
@@ -150,8 +126,18 @@ def submitted_name(language: str | None) -> str:
     return f"main.{ext}"
 
 
+class _Detect:
+    """The default of `build_plan`'s `language`: choose it there."""
+
+
+DETECT = _Detect()
+
+
 def choose_language(source: Source, settings: RunSettings) -> str | None:
-    """The API language: explicit, else `languageMap`, extension, shebang, editor id."""
+    """The API language: explicit, else `languageMap`, extension, shebang, editor id.
+
+    Chosen once per run: a caller that needs it before the plan (the server's `runStarted`, a
+    cell's comment leader, the CLI's shebang fallback) passes it on to `build_plan`."""
     if settings.language:
         return settings.language
     detection = detect_language(
@@ -173,18 +159,25 @@ def _map_key(name: str, language_id: str | None) -> str:
 
 
 def build_plan(
-    source: Source, settings: RunSettings, *, buffer_text: BufferText | None = None
+    source: Source,
+    settings: RunSettings,
+    *,
+    buffer_text: BufferText | None = None,
+    language: str | _Detect | None = DETECT,
 ) -> Plan:
     """The plan of a run; `RunRefused` (saying why, and that nothing was sent) if it cannot go.
 
     Blocking: it reads the files that go along. `buffer_text` gives the editor's text of an
-    open file (unsaved changes included), which is sent instead of the disk's.
+    open file (unsaved changes included), which is sent instead of the disk's. `language` is
+    the caller's `choose_language(source, settings)` when it has one already.
+    The request is validated here, once.
     """
     from unsandbox_ls.api.errors import ValidationError
-    from unsandbox_ls.api.models import ExecuteRequest, RawRunRequest, RunOptions
+    from unsandbox_ls.api.models import ExecuteRequest, InputFile, RawRunRequest, RunOptions
 
     name = source.name
-    language = choose_language(source, settings)
+    if isinstance(language, _Detect):
+        language = choose_language(source, settings)
     if language is None and source.kind != "shebang":
         raise RunRefused(
             f"cannot tell the language of {name}; map its extension or language id in the "
@@ -196,8 +189,7 @@ def build_plan(
     except MagicCommentError as exc:
         raise RunRefused(f"{name}: {exc}; nothing was sent") from None
     discover = _winner(settings, "discover_imports", magic.discover, settings.discover_imports)
-    files: list[InputFile] = []
-    sent: list[SentName] = []
+    sent: list[SentFile] = []
     notes: tuple[str, ...] = ()
     discovered = False
     # a shebang run (`/run`) takes no input files: discovery is skipped, and files named by a
@@ -207,13 +199,9 @@ def build_plan(
         discovered = True
         notes = found.notes
         _refuse_oversized(name, found)
-        folder = os.path.dirname(source.path)
         _contain_discovered(source, settings, found)
-        for item in found.files:
-            files.append(_input_file(item.name, item.content))
-            # the path in the form the source's was given (relative on a command line)
-            sent.append(SentName(item.name, os.path.join(folder, item.name), item.origin))
-    _merge(files, sent, _named_files(source, settings, magic), name)
+        sent += found.files  # paths in the form the source's was given (relative on a CLI)
+    _merge(sent, _named_files(source, settings, magic), name)
     code_name = submitted_name(language)
     clash = next((s for s in sent if s.name == code_name), None)
     if clash is not None:
@@ -228,7 +216,7 @@ def build_plan(
         ttl=_winner(settings, "ttl", magic.ttl, settings.ttl),
         network_mode=_winner(settings, "network_mode", magic.network_mode, settings.network_mode),
         env=env,
-        input_files=tuple(files),
+        input_files=tuple(InputFile(f.wire_name, f.content) for f in sent),
         return_artifact=_winner(
             settings, "return_artifact", magic.return_artifact, settings.return_artifact
         ),
@@ -248,25 +236,23 @@ def build_plan(
     try:
         request.validate()
     except ValidationError as exc:
-        hint = f" (turn import discovery off: {DISCOVERY_OFF})" if discovered and files else ""
+        hint = f" (turn import discovery off: {DISCOVERY_OFF})" if discovered and sent else ""
         raise RunRefused(f"{name}: {exc}{hint}; nothing was sent") from None
     mode = _winner(settings, "mode", magic.mode, settings.mode)
+    program = SentFile.from_text(
+        code_name, source.code, path=source.path, uri=source.uri, origin="program",
+        why=f"the {source.kind} run's code",
+    )  # fmt: skip
     return Plan(
         source=source,
         language=language,
         request=request,
         mode="auto" if mode == "auto" else "sync" if mode == "sync" else "async",
-        target=_target(source, language, sent, files),
-        sent=tuple(sent),
+        target=_target(source, code_name, sent),
+        files=(program, *sent),
         notes=notes,
         discovered=discovered,
     )
-
-
-def _input_file(name: str, content: bytes) -> InputFile:
-    from unsandbox_ls.api.models import InputFile
-
-    return InputFile(name, content)
 
 
 def _discover(
@@ -286,7 +272,7 @@ def _contain_discovered(source: Source, settings: RunSettings, found: Discovery)
     """The rule of `runs.files` for what discovery read from disk (discovery keeps to the file's
     folder already; this also refuses ~/.unsandbox and the kernel's pseudo file systems)."""
     from unsandbox_ls.runs.files import resolve_entry
-    from unsandbox_ls.runs.source import FileRefused
+    from unsandbox_ls.runs.safe_read import FileRefused
 
     assert source.path is not None
     base = os.path.dirname(os.path.abspath(source.path))
@@ -322,75 +308,54 @@ def _scope(source: Source, settings: RunSettings) -> FileScope:
     )
 
 
-def _named_files(
-    source: Source, settings: RunSettings, magic: MagicOptions
-) -> list[tuple[InputFile, str]]:
+def _named_files(source: Source, settings: RunSettings, magic: MagicOptions) -> list[SentFile]:
     """The files named by patterns, with their local paths: the settings' globs (which may match
     nothing) and `files=` of the magic comment (each must match), contained (`runs.files`); then
     the command line's `-f` files, read wherever they are."""
     from unsandbox_ls.runs.files import named_matches, read_input_files
-    from unsandbox_ls.runs.source import FileRefused, read_regular_file
+    from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
-    found: list[tuple[InputFile, str]] = []
     try:
         base = (os.path.dirname(source.path) or ".") if source.path else None
         matches = named_matches(settings.input_files, magic.files, base, _scope(source, settings))
-        where = {os.path.basename(m.entry.rstrip("/")): m.entry for m in matches}
-        for item in read_input_files(matches):
-            found.append((item, os.path.normpath(os.path.join(base or ".", where[item.filename]))))
+        found = read_input_files(matches, base or ".")
         for name in settings.extra_files:
             content = read_regular_file(
                 name, limit=MAX_INPUT_FILE_BYTES, label=f"input file {name}"
             )
-            found.append((_input_file(os.path.basename(name), content), name))
+            why = "named by -f on the command line"
+            short = os.path.basename(name)
+            found.append(SentFile.from_bytes(short, content, path=name, origin="named", why=why))
     except FileRefused as exc:
         raise RunRefused(f"{exc}; nothing was sent") from None
     return found
 
 
-def _merge(
-    files: list[InputFile],
-    sent: list[SentName],
-    named: list[tuple[InputFile, str]],
-    name: str,
-) -> None:
+def _merge(sent: list[SentFile], named: list[SentFile], name: str) -> None:
     """Add the named files after the discovered ones; one name, one file."""
-    by_name = {f.filename: f for f in files}
-    for item, path in named:
-        other = by_name.get(item.filename)
+    by_name = {f.wire_name: f for f in sent}
+    for item in named:
+        other = by_name.get(item.wire_name)
         if other is None:
-            files.append(item)
-            by_name[item.filename] = item
-            sent.append(SentName(item.filename, path, "named"))
+            sent.append(item)
+            by_name[item.wire_name] = item
         elif other.content != item.content:
             raise RunRefused(
-                f"{name}: two different files would be sent as {item.filename!r} (one imported, "
+                f"{name}: two different files would be sent as {item.wire_name!r} (one imported, "
                 f"one named by a file pattern); rename one; nothing was sent"
             )
 
 
-def _target(
-    source: Source, language: str | None, sent: list[SentName], files: list[InputFile]
-) -> Target:
-    from unsandbox_ls.problems.mapping import SentFile, Target
+def _target(source: Source, code_name: str, sent: list[SentFile]) -> Target:
+    from unsandbox_ls.problems.mapping import Target
 
-    contents = {f.filename: f.content for f in files}
-    documents: list[SentFile] = []
-    for item in sent:
-        content = contents.get(item.name, b"")
-        try:
-            text = content.decode("utf-8")
-        except UnicodeDecodeError:
-            continue  # a data file: no frame lands in it
-        uri = Path(os.path.abspath(item.path)).as_uri()
-        documents.append(SentFile(item.name, uri, text.split("\n"), item.path))
     return Target(
         uri=source.uri,
         lines=source.lines,
         path=source.path,
         line_offset=source.line_offset,
         column_offset=source.column_offset,
-        submitted_name=submitted_name(language),
+        submitted_name=code_name,
         run_id=source.run_id,
-        files=tuple(documents),
+        files=tuple(f for f in sent if f.is_target),  # a data file: no frame lands in it
     )
