@@ -98,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
                          help="answer POST /execute and /run with {job_id, status: pending} "
                          "when the job has not finished within MS milliseconds (0: always); "
                          "the client then polls")  # fmt: skip
+    sandbox.add_argument("--layout", choices=("docs", "hosted", "hosted-code-cwd"),
+                         default="docs",
+                         help="where a job's code and input files are written: docs (default: "
+                         "both in the cwd /sandbox, code main.<ext>), hosted (files in "
+                         "/tmp/input, the cwd; code /sandbox/src/code.<ext>), hosted-code-cwd "
+                         "(the same, cwd at the code's folder); /tmp/input holds the files in "
+                         "every layout")  # fmt: skip
+    sandbox.add_argument("--names", choices=("tree", "flat"), default="tree",
+                         help="input file names: tree (default: 'pkg/util.py' accepted) or "
+                         "flat ('/' and '..' refused with 400 invalid_filename, as the API "
+                         "docs say)")  # fmt: skip
 
     history = sub.add_parser("history", help="list the workspace's recent runs, or diff two")
     history.add_argument("file", nargs="?", help="only the runs of this file")
@@ -108,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--workspace", help="workspace folder (default: found from FILE or .)")
 
     doctor = sub.add_parser("doctor", help="show which credentials and base URL would be used")
+    doctor.add_argument("--probe", action="store_true",
+                        help="also run one tiny job and report where the backend puts the code "
+                        "and the input files, the cwd, and whether names with '/' are accepted "
+                        "(cached per base URL in the user cache)")  # fmt: skip
     _add_api_options(doctor)
     return parser
 

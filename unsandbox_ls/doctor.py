@@ -4,7 +4,9 @@ Prints one line per check: the backend (hosted, or the local sandbox that `auto`
 keys, account or base URL are configured), the credentials and where they were found (the public
 key is shown, a secret never), any other credentials found but not used, the base URL,
 `GET /health`, `POST /keys/validate` and `GET /languages`. For the local sandbox it starts one,
-checks it the same way and stops it.
+checks it the same way and stops it. With `--probe` it then runs one tiny job (two, to try a name
+holding a folder) and prints where the backend put the code and the input files, the cwd, and
+whether names with `/` are accepted (`runs/layout_probe.py`), and caches that per base URL.
 Exit status: 0 all good, 2 a bad setting, 69 the API or the sandbox cannot be reached or fails,
 77 the credentials are missing or rejected.
 """
@@ -32,7 +34,7 @@ async def _check(args: argparse.Namespace) -> int:
                 _line("ok", "backend", "local sandbox (bubblewrap) on this machine")
                 base_url, credentials = local
                 _line("ok", "base URL", base_url)
-                return await _contact(base_url, credentials)
+                return await _contact(base_url, credentials, probe=bool(args.probe))
     except BackendSettingError as exc:
         _line("!!", "backend", str(exc))
         return EXIT_USAGE
@@ -72,10 +74,29 @@ async def _check_hosted(args: argparse.Namespace) -> int:
         _line("!!", "base URL", str(exc))
         return EXIT_USAGE
     _line("ok", "base URL", base_url)
-    return await _contact(base_url, credentials, status)
+    return await _contact(base_url, credentials, status, probe=bool(args.probe))
 
 
-async def _contact(base_url: str, credentials: Any, status: int = 0) -> int:
+async def _probe(client: Any, base_url: str) -> int:
+    """Run the layout probe, print what it found and cache it; the exit status."""
+    from unsandbox_ls.api import UnsandboxError
+    from unsandbox_ls.runs.layout_probe import probe, remember
+
+    try:
+        found = await probe(client, base_url)
+    except UnsandboxError as exc:
+        _line("!!", "probe", f"the probe job could not run: {exc}")
+        return EXIT_UNAVAILABLE
+    for mark, label, text in found.lines():
+        _line(mark, label, text)
+    try:
+        _line("ok", "cached", str(remember(found)))
+    except OSError as exc:
+        _line("!!", "cached", f"the answer could not be cached: {exc}")
+    return EXIT_UNAVAILABLE if found.problems else 0
+
+
+async def _contact(base_url: str, credentials: Any, status: int = 0, *, probe: bool = False) -> int:
     """`/health`, `/keys/validate` and `/languages` of the API at `base_url`; the exit status
     (a failed `/health` is 69 whatever came before; otherwise the first problem's status)."""
     from unsandbox_ls.api import AuthenticationError, UnsandboxClient, UnsandboxError
@@ -121,6 +142,8 @@ async def _contact(base_url: str, credentials: Any, status: int = 0) -> int:
         except UnsandboxError as exc:
             _line("!!", "languages", str(exc))
             status = status or EXIT_UNAVAILABLE
+        if probe and status == 0:
+            status = await _probe(client, base_url)
     return status
 
 

@@ -29,6 +29,14 @@ def sandbox_env(sandbox_server: Any, tmp_path: Path) -> dict[str, str]:
     return {**sandbox_server.env, "HOME": str(home)}
 
 
+@pytest.fixture
+def layout_env(sandbox_layout: Any, tmp_path: Path) -> dict[str, str]:
+    """As `sandbox_env`, for each job layout's server in turn (the test runs once per layout)."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {**sandbox_layout.env, "HOME": str(home)}
+
+
 @pytest_asyncio.fixture(params=PROFILES)
 async def session(
     request: pytest.FixtureRequest, sandbox_env: dict[str, str], workspace: Path

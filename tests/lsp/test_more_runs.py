@@ -32,7 +32,8 @@ async def test_shebang_run_lets_the_sandbox_pick_the_language(session: LspSessio
     assert note.stdout == "via shebang 3\n"
 
 
-async def test_artifact_is_saved_and_reported(sandbox_env: dict[str, str], workspace: Path) -> None:
+async def test_artifact_is_saved_and_reported(layout_env: dict[str, str], workspace: Path) -> None:
+    sandbox_env = layout_env  # in every job layout: the binary is built in the cwd
     options = {"unsandbox": {"artifactDirectory": "build"}}
     async with start_session("neovim", sandbox_env, workspace, init_options=options) as nvim:
         uri = nvim.open("hello.c", C_PROGRAM, language_id="c")

@@ -1,8 +1,10 @@
 """Real programs run through the local sandbox; their diagnostics must land on the marked lines.
 
 All programs are submitted at once (the sandbox runs four at a time) by a module fixture, then
-each test checks one program. The code is saved by the sandbox as `main.<ext>` / `Main.java`;
-nothing here knows the directory it runs in.
+each test checks one program. Nothing here knows the directory the code runs in or its name: the
+programs run in the docs layout (saved as `main.<ext>` / `Main.java` in the cwd) and in the
+hosted one (`/sandbox/src/code.<ext>`, the cwd elsewhere). A single file does not depend on the
+cwd, so the hosted layout with the cwd at the code is left out to keep the run count down.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from support.sandbox import SandboxServer
 
 PROGRAMS = programs()
 RUN_TIMEOUT = 180.0
+SANDBOX_LAYOUTS_USED = ("docs", "hosted")
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +31,9 @@ def offered(sandbox_server: SandboxServer) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def results(sandbox_server: SandboxServer, offered: set[str]) -> dict[str, dict[str, Any]]:
-    """Every offered program's job result, run concurrently, by program id."""
+def results(sandbox_layout: SandboxServer, offered: set[str]) -> dict[str, dict[str, Any]]:
+    """Every offered program's job result in one layout, run concurrently, by program id."""
+    sandbox_server = sandbox_layout
     wanted = [p for p in PROGRAMS if p.language in offered]
 
     def run(program: Program) -> tuple[str, dict[str, Any]]:

@@ -7,6 +7,9 @@ sent files in the target, and checks the `expect:` markers of every file: the er
 imported file where it was raised, a hint at the call in the file that called it, nothing on
 unmarked lines, and `PATH:LINE:COL:` terminal lines naming each file's own path.
 
+Every program runs in each layout of the local sandbox (`sandbox_layout`); what cannot work in a
+layout until the client sends a start-up hook is listed in `NEEDS_STARTUP_HOOK`.
+
 `test_unsaved_buffer_text_is_what_runs` sends an imported file as an editor buffer holds it
 (different from the disk) and checks that the error follows the buffer's text.
 """
@@ -35,6 +38,32 @@ from unsandbox_ls.runs.imports import Discovery, discover_imports
 HERE = Path(__file__).resolve().parent / "multifile"
 CASES = sorted(p.name for p in HERE.iterdir() if p.is_dir())
 LANGUAGE = {"typescript": "deno"}  # the local sandbox runs TypeScript with Deno either way
+
+#: What fails today, per test and layout. `hosted`: the imports resolve against the code's own
+#: folder (Python's sys.path[0], `require('./x')`, `require_relative`, `#include "x.h"`, `mod x`,
+#: relative ES imports), not the cwd where the files are, and `pkg/util.py` is refused (names
+#: rule); Bash, Lua, Perl, PHP, R, Tcl and Java find them in the cwd. `hosted-code-cwd`: the
+#: files are neither beside the code nor in the cwd, so every import fails.
+_FAILING = {
+    ("test_each_problem_lands_in_its_own_file", "hosted"): (
+        "c cpp javascript python python-package ruby rust typescript"
+    ),
+    ("test_each_problem_lands_in_its_own_file", "hosted-code-cwd"): (
+        "bash c cpp java javascript lua perl php python python-package r ruby rust tcl typescript"
+    ),
+    ("test_terminal_lines_name_each_files_own_path", "hosted"): "javascript python ruby",
+    ("test_terminal_lines_name_each_files_own_path", "hosted-code-cwd"): (
+        "java javascript python ruby"
+    ),
+    ("test_shown_output_names_the_local_files", "hosted"): "javascript python ruby",
+    ("test_shown_output_names_the_local_files", "hosted-code-cwd"): (
+        "java javascript lua php python ruby"
+    ),
+}
+#: (test, layout, case) marked xfail(strict) by tests/conftest.py until the start-up hook lands
+NEEDS_STARTUP_HOOK = {
+    (test, layout, case) for (test, layout), cases in _FAILING.items() for case in cases.split()
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +104,7 @@ class Ran:
     folder: Path
     language: str
     discovery: Discovery
+    #: the job, or `{"http_status": N, "answer": …}` when the sandbox refused the request
     job: dict[str, Any]
 
 
@@ -90,16 +120,21 @@ def run(server: SandboxServer, folder: Path, language: str, discovery: Discovery
         {"language": language, "code": main.read_text(), "ttl": 60, "input_files": files},
         timeout=180,
     )
-    assert response.status_code == 200, response.text
+    if response.status_code != 200:  # e.g. 400 for 'pkg/util.py' where names may not hold '/'
+        return {"http_status": response.status_code, "answer": response.text}
     data: dict[str, Any] = response.json()
     return data
 
 
+def ran_ok(ran: Ran) -> None:
+    assert "http_status" not in ran.job, f"the sandbox refused the request: {ran.job}"
+
+
 @pytest.fixture(scope="module")
 def results(
-    sandbox_server: SandboxServer, offered: set[str], tmp_path_factory: pytest.TempPathFactory
+    sandbox_layout: SandboxServer, offered: set[str], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Ran]:
-    """Every offered program's discovery and job result, run four at a time."""
+    """Every offered program's discovery and job result in one layout, run four at a time."""
     work = tmp_path_factory.mktemp("multifile")
     wanted: list[tuple[str, Path, str]] = []
     for case in CASES:
@@ -114,9 +149,8 @@ def results(
         case, folder, language = item
         main = main_file(folder)
         discovery = discover_imports(language, main, main.read_text(), root=folder)
-        return case, Ran(
-            folder, language, discovery, run(sandbox_server, folder, language, discovery)
-        )
+        job = run(sandbox_layout, folder, language, discovery)
+        return case, Ran(folder, language, discovery, job)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(pool.map(one, wanted))
@@ -129,6 +163,7 @@ def target_for(ran: Ran, texts: dict[str, str] | None = None) -> Target:
         uri=main.as_uri(),
         lines=main.read_text().split("\n"),
         path=str(main),
+        # what the client calls the code, whatever name the sandbox gives it
         submitted_name="Main.java" if ran.language == "java" else f"main{main.suffix}",
         files=sent,
     )
@@ -150,6 +185,7 @@ def test_each_problem_lands_in_its_own_file(
     if case not in results:
         pytest.skip(f"the local sandbox offers no runtime for {case} on this machine")
     ran = results[case]
+    ran_ok(ran)
     expected_names = {
         p.relative_to(ran.folder).as_posix()
         for p in ran.folder.rglob("*")
@@ -196,6 +232,7 @@ def test_terminal_lines_name_each_files_own_path(case: str, results: dict[str, R
     if case not in results:
         pytest.skip(f"no {case} runtime")
     ran = results[case]
+    ran_ok(ran)
     job = ran.job
     problems = parse_output(ran.language, job.get("stderr") or "", job.get("stdout") or "")
     lines = to_terminal_lines(problems, target_for(ran))
@@ -232,6 +269,7 @@ def test_shown_output_names_the_local_files(case: str, results: dict[str, Ran]) 
     if case not in results:
         pytest.skip(f"no {case} runtime")
     ran = results[case]
+    ran_ok(ran)
     stderr = ran.job.get("stderr") or ""
     stdout = ran.job.get("stdout") or ""
     problems = parse_output(ran.language, stderr, stdout)
@@ -241,5 +279,5 @@ def test_shown_output_names_the_local_files(case: str, results: dict[str, Ran]) 
     error_path = str(ran.folder / error_mark.name)
     main_path = str(main_file(ran.folder))
     assert error_path in shown and main_path in shown, (replacements, shown)
-    assert "/sandbox/" not in shown, shown
+    assert "/sandbox/" not in shown and "/tmp/input/" not in shown, shown
     assert localise(shown, replacements) == shown  # local paths are left alone

@@ -18,7 +18,11 @@ Variants (`AppConfig`), as the hosted API's own material shows them (README, "Lo
 with `{message, job_id, result: {stdout, stderr, error, exit_code: -1, …}}` (the API docs);
 `"flat"` puts them on the job and answers DELETE with the cancelled job (the official clients'
 reading). `pending_after_ms=N` answers a synchronous `/execute` or `/run` whose job has not
-finished within N ms with `{job_id, status: pending|running}` (HTTP 202), to be polled.
+finished within N ms with `{job_id, status: pending|running}` and HTTP 200, to be polled (the
+official C CLI and C library take only a 200 from `/execute`, then poll when the body holds a
+`job_id` with such a status; the Python and JavaScript clients take any 2xx). `names="flat"`
+refuses input file names holding `/` or `..` (400 `invalid_filename`, as the API docs say);
+where the files and the code are written is the executor's `job_layout` (`layouts`).
 `vcpu`, `return_wasm_artifact` and `return_artifact` on `/run` are read by `run_options`.
 
 Errors are JSON `{"error": code, "message": text}`: 400 bad request, 401 authentication
@@ -68,6 +72,8 @@ class AppConfig:
     #: answer a synchronous `/execute` or `/run` with the pending job when it has not finished
     #: within this many milliseconds (None: always wait for the result)
     pending_after_ms: int | None = None
+    #: "tree" (names such as `pkg/util.py` accepted) or "flat" (`/` and `..` refused)
+    names: str = "tree"
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -181,7 +187,8 @@ def create_app(config: AppConfig) -> Starlette:
         """Wait for the job; a client that hangs up meanwhile cancels it (frees its slot).
 
         With `pending_after_ms`, a job still running after that long is answered as pending
-        (`{job_id, status}`, HTTP 202), which the client then polls."""
+        (`{job_id, status}`, HTTP 200 as the official C client requires), which the client
+        then polls."""
         if config.pending_after_ms is not None:
             if config.pending_after_ms > 0:
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -190,7 +197,7 @@ def create_app(config: AppConfig) -> Starlette:
                 pending: dict[str, Any] = {"job_id": job.job_id, "status": job.status}
                 if job.detected_language is not None:
                     pending["detected_language"] = job.detected_language
-                return JSONResponse(pending, status_code=202)
+                return JSONResponse(pending)
         while not job.done.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(job.done.wait(), timeout=0.5)
@@ -200,7 +207,9 @@ def create_app(config: AppConfig) -> Starlette:
         return JSONResponse(sync_answer(job))
 
     def submit_json(body: bytes) -> Job:
-        spec = parse_execute(body, language_set)
+        spec = parse_execute(
+            body, language_set, config.executor.job_layout, flat_names=config.names == "flat"
+        )
         extras = run_options.from_json_body(body)
         job = store().submit(spec)
         job.vcpu = extras.vcpu

@@ -1,8 +1,9 @@
 """Turns a validated job spec into one sandboxed process and its result.
 
 The code and the input files are written into memfds that bwrap copies (`--file`) into the
-job's tmpfs working directory (bwrap creates the folders of names such as `pkg/util.py`, owned
-by the job's uid); the host file system only holds an artifact directory (when the
+job's tmpfs folders where its layout (`layouts`) puts them: by default both in the working
+directory `/sandbox` (bwrap creates the folders of names such as `pkg/util.py`, owned by the
+job's uid). The host file system only holds an artifact directory (when the
 job asks for its compiled binary) and, for a root server, empty staging mount points. Both live
 in a per-job directory under the server's private scratch directory and are removed afterwards.
 """
@@ -23,8 +24,9 @@ from typing import Any
 
 from unsandbox_ls.sandbox import isolation
 from unsandbox_ls.sandbox.cgroups import JobCgroup, JobCgroups
+from unsandbox_ls.sandbox.layouts import DEFAULT_LAYOUT, LAYOUTS, JobLayout
 from unsandbox_ls.sandbox.runner import OUTPUT_LIMIT, LiveOutput, Outcome, run_process
-from unsandbox_ls.sandbox.toolchains import Toolchain, script_for, search_path, source_name
+from unsandbox_ls.sandbox.toolchains import Toolchain, artifact_names, script_for, search_path
 
 DEFAULT_ENV = {
     "NO_COLOR": "1",
@@ -70,9 +72,12 @@ class Executor:
         limits: isolation.Limits | None = None,
         output_limit: int = OUTPUT_LIMIT,
         memory_limit: int = isolation.JOB_MEMORY_BYTES,
+        job_layout: JobLayout | None = None,
     ) -> None:
         self.toolchains = toolchains
         self.layout = layout
+        #: where each job's code and input files are written, and its cwd
+        self.job_layout = job_layout or LAYOUTS[DEFAULT_LAYOUT]
         self.sandboxed = sandboxed
         self.limits = limits or isolation.Limits()
         self.output_limit = output_limit
@@ -135,8 +140,11 @@ class Executor:
         cgroup: JobCgroup | None,
         live: LiveOutput | None,
     ) -> ExecResult:
-        files = {source_name(spec.language): spec.code.encode("utf-8")}
-        files.update(dict(spec.input_files))
+        jl = self.job_layout
+        # without the sandbox the layout's folders are made under the job's own directory
+        root = "" if self.sandboxed else str(job_dir / "root")
+        files = {jl.code_path(spec.language, root): spec.code.encode("utf-8")}
+        files.update({jl.input_path(name, root): data for name, data in spec.input_files})
         artifact_dir: Path | None = None
         if spec.return_artifact and chain.artifacts:
             artifact_dir = job_dir / "artifacts"
@@ -144,17 +152,23 @@ class Executor:
             if self.drop_tools is not None:
                 os.chown(artifact_dir, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
         script_dir = "/artifacts" if self.sandboxed else str(artifact_dir)
+        stem = jl.code_name(spec.language).rsplit(".", 1)[0]
         script = (
             self.limits.ulimit_line(spec.ttl + 1)
             + "\n"
-            + script_for(chain, artifact_dir=script_dir if artifact_dir else None)
+            + script_for(
+                chain,
+                artifact_dir=script_dir if artifact_dir else None,
+                src=jl.code_argument(spec.language, root),
+                stem=stem,
+            )
         )
         env = self._job_env(spec, chain)
         if self.sandboxed:
             status_read, status_write = os.pipe()
             fds.append(status_read)
             argv, pass_fds = self._sandbox_argv(
-                job_dir, fds, files, artifact_dir, spec, env, script, status_write
+                job_dir, fds, files, artifact_dir, spec, env, script, status_write, stem
             )
             outcome = await run_process(
                 (cgroup.join_prefix() if cgroup else []) + argv,
@@ -177,13 +191,18 @@ class Executor:
                     outcome.stderr.strip() or f"exit status {outcome.exit_code}"
                 )
         else:
-            work = job_dir / "work"
-            work.mkdir()
-            for name, content in files.items():
+            work = Path(root + jl.cwd)
+            for folder in (jl.cwd, jl.input_dir, jl.code_dir):
+                Path(root + folder).mkdir(parents=True, exist_ok=True)
+            for path, content in files.items():
                 # names are validated relative paths (`pkg/util.py`): make their folders
-                (work / name).parent.mkdir(parents=True, exist_ok=True)
-                (work / name).write_bytes(content)
-            env["HOME"] = str(work)
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                Path(path).write_bytes(content)
+            for link, target in jl.links:
+                if not os.path.lexists(root + link):
+                    Path(root + link).parent.mkdir(parents=True, exist_ok=True)
+                    os.symlink(root + target, root + link)
+            env["HOME"] = root + isolation.SANDBOX_DIR
             outcome = await run_process(
                 (cgroup.join_prefix() if cgroup else []) + ["/bin/bash", "-c", script],
                 ttl=spec.ttl,
@@ -195,7 +214,8 @@ class Executor:
                 cgroup=cgroup,
                 live=live,
             )
-        artifacts = collect_artifacts(artifact_dir, chain) if artifact_dir else []
+        names = artifact_names(chain, stem)
+        artifacts = collect_artifacts(artifact_dir, names) if artifact_dir else []
         return ExecResult(outcome, artifacts)
 
     def _sandbox_argv(
@@ -208,6 +228,7 @@ class Executor:
         env: dict[str, str],
         script: str,
         status_fd: int,
+        stem: str,
     ) -> tuple[list[str], tuple[int, ...]]:
         file_fds: dict[str, int] = {}
         for i, (name, content) in enumerate(files.items()):
@@ -225,14 +246,23 @@ class Executor:
                 staging[d] = str(point)
         artifact_files: tuple[str, ...] = ()
         if artifact_dir is not None:
-            artifact_files = self.toolchains[spec.language].artifacts
+            artifact_files = artifact_names(self.toolchains[spec.language], stem)
             for name in artifact_files:
                 # pre-created: the job can fill these (each up to the file-size limit) but not
                 # create others, as /artifacts itself is on the sandbox's read-only root
                 (artifact_dir / name).touch(mode=0o600)
                 if self.drop_tools is not None:
                     os.chown(artifact_dir / name, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
-        mounts = isolation.JobMounts(file_fds, artifact_dir, staging, artifact_files)
+        jl = self.job_layout
+        mounts = isolation.JobMounts(
+            file_fds,
+            artifact_dir,
+            staging,
+            artifact_files,
+            cwd=jl.cwd,
+            dirs=tuple(dict.fromkeys(d for d in (jl.input_dir, jl.cwd) if d != jl.code_dir)),
+            links=jl.links,
+        )
         argv = isolation.bwrap_argv(
             self.layout,
             mounts,
@@ -254,10 +284,10 @@ def _write_all(fd: int, content: bytes) -> None:
         view = view[written:]
 
 
-def collect_artifacts(artifact_dir: Path, chain: Toolchain) -> list[dict[str, Any]]:
+def collect_artifacts(artifact_dir: Path, names: tuple[str, ...]) -> list[dict[str, Any]]:
     """`[{filename, content_base64, mime_type, size}]` for the files the compile step left."""
     found: list[dict[str, Any]] = []
-    for name in chain.artifacts:
+    for name in names:
         path = artifact_dir / name
         if not path.is_file() or path.is_symlink() or path.stat().st_size == 0:
             continue  # not produced (the sandbox pre-creates each artifact file empty)

@@ -12,7 +12,8 @@ What a job sees (built by `bwrap_argv`):
   toolchain directories found at start-up (a Python installation outside `/usr`, the rustup and
   cargo homes) bound **read-only** at their usual paths; a fresh `/proc`; a minimal `/dev`;
   size-limited tmpfs `/tmp` and `/dev/shm`; and a size-limited tmpfs working directory
-  `/sandbox` holding the code and the input files (copied in through memfds). The root itself is
+  `/sandbox` holding the code and the input files (copied in through memfds; where each job
+  layout puts them, `/tmp/input` in the hosted ones, is in `layouts`). The root itself is
   remounted read-only: only `/sandbox`, `/tmp` and `/dev/shm` can be written, and nothing written
   survives the job. No host directory is writable: when the job asked for its compiled binary,
   the artifact files alone (pre-created empty in a per-job host directory) are bound at
@@ -177,7 +178,8 @@ def privilege_drop_tools() -> tuple[str, str] | None:
 
 @dataclass
 class JobMounts:
-    """Per-job inputs of `bwrap_argv`: files to copy in (name → fd) and the artifact dir."""
+    """Per-job inputs of `bwrap_argv`: files to copy in (absolute path in the job → fd), the
+    working directory, symbolic links (path → target) and the artifact dir (see `layouts`)."""
 
     files: dict[str, int]
     artifact_dir: Path | None = None
@@ -185,6 +187,10 @@ class JobMounts:
     staging: dict[str, str] = field(default_factory=dict)
     #: the files of `artifact_dir` bound one by one at /artifacts/<name>
     artifact_files: tuple[str, ...] = ()
+    cwd: str = SANDBOX_DIR
+    #: folders made (empty) before the files are copied in: the cwd and the input folder
+    dirs: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()
 
 
 def bwrap_argv(
@@ -232,14 +238,18 @@ def bwrap_argv(
     sized = bwrap_supports("--size")
     for size, path in zip((SHM_BYTES, TMPFS_BYTES, TMPFS_BYTES), TMPFS_MOUNTS, strict=True):
         argv += [*(["--size", str(size)] if sized else []), "--tmpfs", path]
-    for name, fd in mounts.files.items():
-        argv += ["--file", str(fd), f"{SANDBOX_DIR}/{name}"]
+    for d in mounts.dirs:
+        argv += ["--dir", d]
+    for path, fd in mounts.files.items():
+        argv += ["--file", str(fd), path]
+    for link, target in mounts.links:
+        argv += ["--symlink", target, link]
     if mounts.artifact_dir is not None:
         # each artifact file alone, not the directory: /artifacts stays on the read-only root,
         # so the job cannot create files there (each bound file is capped by RLIMIT_FSIZE)
         for name in mounts.artifact_files:
             argv += ["--bind", str(mounts.artifact_dir / name), f"/artifacts/{name}"]
-    argv += ["--remount-ro", "/", "--chdir", SANDBOX_DIR]
+    argv += ["--remount-ro", "/", "--chdir", mounts.cwd]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv += ["--", "/bin/bash", "-c", script]

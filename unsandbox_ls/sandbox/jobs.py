@@ -99,6 +99,10 @@ class Job:
             "execution_mode": "pooled",
             "network_mode": self.spec.network_mode,
             "total_time_ms": self._total_ms(),
+            # the official clients' duration fields, whole milliseconds: the C library reads
+            # `execution_time` (as ms), the Python and JavaScript CLIs `execution_time_ms`
+            "execution_time": round(self._total_ms()),
+            "execution_time_ms": round(self._total_ms()),
         }
         if self.detected_language is not None:
             data["detected_language"] = self.detected_language

@@ -33,7 +33,7 @@ from unsandbox_ls.api.models import (
 )
 from unsandbox_ls.languages import language_from_shebang
 from unsandbox_ls.sandbox.executor import JobSpec
-from unsandbox_ls.sandbox.toolchains import source_name
+from unsandbox_ls.sandbox.layouts import DEFAULT_LAYOUT, LAYOUTS, JobLayout, flat_name_problem
 
 #: the longest file name (one path component) the kernel accepts, in bytes
 NAME_MAX_BYTES = 255
@@ -125,7 +125,11 @@ def parse_env(value: Any) -> dict[str, str]:
     return env
 
 
-def parse_input_files(value: Any, code_file: str) -> tuple[tuple[str, bytes], ...]:
+def parse_input_files(
+    value: Any, code_file: str | None, *, flat_names: bool = False
+) -> tuple[tuple[str, bytes], ...]:
+    """The input files; `code_file` is the code's name when it shares their folder (an input
+    file may not replace it), `flat_names` refuses `/` and `..` in names (the API docs' rule)."""
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -143,7 +147,7 @@ def parse_input_files(value: Any, code_file: str) -> tuple[tuple[str, bytes], ..
             raise BadRequest(
                 f"each input file needs a filename of 1 to {MAX_FILENAME_CHARS} characters"
             )
-        problem = input_name_problem(name)
+        problem = (flat_names and flat_name_problem(name)) or input_name_problem(name)
         if problem:
             raise BadRequest(problem, code="invalid_filename")
         if any(len(utf8(part, "an input file name")) > NAME_MAX_BYTES for part in name.split("/")):
@@ -154,7 +158,7 @@ def parse_input_files(value: Any, code_file: str) -> tuple[tuple[str, bytes], ..
             )
         if name in names:
             raise BadRequest(f"input file {name!r} is given twice")
-        if name == code_file or name.split("/", 1)[0] == code_file:
+        if code_file is not None and code_file in (name, name.split("/", 1)[0]):
             raise BadRequest(f"input file {name!r} would overwrite the code; rename it")
         names.add(name)
         payload = item.get("content", item.get("content_base64"))
@@ -176,8 +180,15 @@ def parse_input_files(value: Any, code_file: str) -> tuple[tuple[str, bytes], ..
     return tuple(files)
 
 
-def parse_execute(body: bytes, languages: set[str]) -> JobSpec:
-    """The JSON body of `POST /execute` and `/execute/async`."""
+def parse_execute(
+    body: bytes,
+    languages: set[str],
+    layout: JobLayout | None = None,
+    *,
+    flat_names: bool = False,
+) -> JobSpec:
+    """The JSON body of `POST /execute` and `/execute/async`, for jobs run in `layout`."""
+    layout = layout or LAYOUTS[DEFAULT_LAYOUT]
     try:
         data = load_json(body, "the body")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -202,7 +213,11 @@ def parse_execute(body: bytes, languages: set[str]) -> JobSpec:
         ttl=parse_ttl(data.get("ttl")),
         network_mode=parse_network_mode(data.get("network_mode")),
         env=parse_env(data.get("env")),
-        input_files=parse_input_files(data.get("input_files"), source_name(language)),
+        input_files=parse_input_files(
+            data.get("input_files"),
+            layout.code_name(language) if layout.code_beside_inputs() else None,
+            flat_names=flat_names,
+        ),
         return_artifact=bool(data.get("return_artifact", False)),
     )
 

@@ -18,6 +18,7 @@ from unsandbox_ls.sandbox.app import AppConfig, create_app
 from unsandbox_ls.sandbox.auth import Keys
 from unsandbox_ls.sandbox.executor import Executor, JobSpec, unsafe_warning
 from unsandbox_ls.sandbox.jobs import JOB_SHAPES
+from unsandbox_ls.sandbox.layouts import DEFAULT_LAYOUT, LAYOUTS, NAME_RULES
 from unsandbox_ls.sandbox.toolchains import available_toolchains, search_path
 
 #: queued jobs allowed per running slot before 429
@@ -82,6 +83,12 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
     pending_after = getattr(args, "pending_after", None)
     if pending_after is not None and pending_after < 0:
         return "--pending-after must be 0 or more milliseconds"
+    layout_name = getattr(args, "layout", None) or DEFAULT_LAYOUT
+    if layout_name not in LAYOUTS:
+        return f"--layout must be one of {', '.join(LAYOUTS)}"
+    names = getattr(args, "names", None) or "tree"
+    if names not in NAME_RULES:
+        return f"--names must be one of {', '.join(NAME_RULES)}"
     unsafe = bool(getattr(args, "unsafe_no_sandbox", False))
     if not unsafe and isolation.bwrap_available() is None:
         return (
@@ -92,7 +99,12 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
     toolchains = available_toolchains(search_path(list(layout.path_dirs)))
     if not toolchains:
         return "no language runtime was found on PATH"
-    executor = Executor(toolchains=toolchains, layout=layout, sandboxed=not unsafe)
+    executor = Executor(
+        toolchains=toolchains,
+        layout=layout,
+        sandboxed=not unsafe,
+        job_layout=LAYOUTS[layout_name],
+    )
     if executor.sandboxed and isolation.needs_privilege_drop() and executor.drop_tools is None:
         executor.close()
         return (
@@ -111,6 +123,7 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
         sandboxed=not unsafe,
         job_shape=job_shape,
         pending_after_ms=pending_after,
+        names=names,
     )
 
 
@@ -143,7 +156,8 @@ def serve_sandbox(args: argparse.Namespace) -> int:
     print(
         f"unsandbox-ls sandbox: languages: {', '.join(sorted(config.executor.toolchains))}; "
         f"auth: {' + '.join(auth)}; max jobs: {config.max_jobs}; job shape: "
-        f"{config.job_shape}{pending}",
+        f"{config.job_shape}{pending}; layout: {config.executor.job_layout.name} "
+        f"({config.executor.job_layout.describe()}); names: {config.names}",
         file=sys.stderr,
         flush=True,
     )

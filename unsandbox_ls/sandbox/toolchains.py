@@ -1,10 +1,11 @@
 """Per-language command lines of the local sandbox: how each language is compiled and run.
 
-Every job runs `bash -c <script>` inside the sandbox, in the working directory that holds the code
-saved as `main.<ext>` (`Main.java` for Java) and the input files. The script is built from one
-`Toolchain` row: an optional compile step (its failure ends the job with the compiler's exit code
-and its diagnostics on stderr) and the run step, which `exec`s the program so that its exit code
-is the job's exit code.
+Every job runs `bash -c <script>` inside the sandbox, in the working directory of its layout
+(`layouts`: in the default one, the folder that holds the code saved as `main.<ext>`, `Main.java`
+for Java, and the input files). The script is built from one `Toolchain` row: an optional
+compile step (its failure ends the job with the compiler's exit code and its diagnostics on
+stderr) and the run step, which `exec`s the program so that its exit code is the job's exit code.
+Compiled output is written to the working directory whatever the layout.
 
 Which languages are offered is decided at start-up by `available_toolchains`: a row is kept only
 when every program it needs is found on the sandbox's PATH. Nothing here assumes a runtime is
@@ -14,6 +15,7 @@ installed; installing e.g. `ruby` or `golang-go` and restarting the server adds 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -23,7 +25,8 @@ from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES
 
 @dataclass(frozen=True)
 class Toolchain:
-    """How one API language id is compiled and run; `{src}` is the code file's name."""
+    """How one API language id is compiled and run; `{src}` is the code file as the command line
+    names it (relative to the cwd, or absolute), `{stem}` its name without the extension."""
 
     language: str
     #: programs that must be on PATH for the language to be offered (first word of each step)
@@ -66,9 +69,9 @@ TOOLCHAINS: tuple[Toolchain, ...] = (
     Toolchain(
         "typescript",
         ("tsc", "node"),
-        "exec node main.js",
+        "exec node {stem}.js",
         compile="tsc --pretty false --target es2020 --module commonjs --outDir . {src}",
-        artifacts=("main.js",),
+        artifacts=("{stem}.js",),
     ),
     Toolchain("haskell", ("runghc",), "exec runghc {src}"),
     Toolchain("ocaml", ("ocaml",), "exec ocaml {src}"),
@@ -118,7 +121,7 @@ TOOLCHAINS: tuple[Toolchain, ...] = (
         "java",
         ("javac", "java"),
         "exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -cp . Main",
-        compile="javac -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -J-XX:-UsePerfData {src}",
+        compile="javac -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -J-XX:-UsePerfData -d . {src}",
         artifacts=("Main.class",),
     ),
 )
@@ -135,16 +138,24 @@ def available_toolchains(path: str) -> dict[str, Toolchain]:
     return found
 
 
-def script_for(chain: Toolchain, *, artifact_dir: str | None) -> str:
-    """The bash script of one job (rlimits are prepended by the runner)."""
-    src = source_name(chain.language)
+def artifact_names(chain: Toolchain, stem: str = "main") -> tuple[str, ...]:
+    """The files the compile step leaves in the cwd for a code file named `<stem>.<ext>`."""
+    return tuple(name.format(stem=stem) for name in chain.artifacts)
+
+
+def script_for(
+    chain: Toolchain, *, artifact_dir: str | None, src: str | None = None, stem: str = "main"
+) -> str:
+    """The bash script of one job (rlimits are prepended by the runner); `src` is how the
+    command line names the code (default: the docs layout's `main.<ext>` in the cwd)."""
+    src = shlex.quote(src if src is not None else source_name(chain.language))
     lines: list[str] = []
     if chain.compile:
-        lines.append(f"{chain.compile.format(src=src)} || exit $?")
+        lines.append(f"{chain.compile.format(src=src, stem=stem)} || exit $?")
         if artifact_dir is not None:
-            for name in chain.artifacts:
+            for name in artifact_names(chain, stem):
                 lines.append(f"cp -- {name} {artifact_dir}/ 2>/dev/null")
-    lines.append(chain.run.format(src=src))
+    lines.append(chain.run.format(src=src, stem=stem))
     return "\n".join(lines) + "\n"
 
 
