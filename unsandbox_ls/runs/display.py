@@ -59,8 +59,17 @@ def localise(text: str, replacements: dict[str, str]) -> str:
 
 def live_localiser(plan: Plan) -> Callable[[str], str]:
     """For pieces of output shown while the job runs (before the whole traceback can be read):
-    the sandbox's absolute paths of the run's files (`/sandbox/main.py`) as the local paths."""
-    names = {plan.target.submitted_name or "": plan.source.path}
-    names.update({s.name: s.path for s in plan.sent})
-    paths = {f"{SANDBOX_DIR}/{name}": path for name, path in names.items() if name and path}
+    the sandbox's absolute paths of the run's files (`/sandbox/main.py`, or in the hosted API's
+    layout `/sandbox/src/code.py` and `/tmp/input/<name>`) as the local paths."""
+    program = plan.target.submitted_name or ""
+    paths: dict[str, str] = {}
+    if program and plan.source.path:
+        paths[f"{SANDBOX_DIR}/{program}"] = plan.source.path
+        ext = program.rsplit(".", 1)[1] if "." in program else ""
+        # the hosted API's layout: the code in src/code.<ext>, the files sent in /tmp/input
+        paths[f"{SANDBOX_DIR}/src/code{'.' + ext if ext else ''}"] = plan.source.path
+    for sent in plan.sent:
+        if sent.path:
+            paths[f"{SANDBOX_DIR}/{sent.name}"] = sent.path
+            paths[f"/tmp/input/{sent.name}"] = sent.path
     return lambda text: localise(text, paths)
