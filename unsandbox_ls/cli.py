@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--artifact", action="store_true", help="return the compiled binary")
     run.add_argument("--wasm-artifact", action="store_true", help="return a WebAssembly build")
     run.add_argument("--vcpu", type=int, metavar="N", help="virtual CPUs, 1-8 (default 1)")
-    run.add_argument("--artifact-dir", default=".", help="where to save artifacts (default .)")
+    run.add_argument("--artifact-dir",
+                     help="where to save the artifacts asked for (default: the cache's "
+                     "artifacts folder; an existing file is never overwritten)")  # fmt: skip
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.add_argument("--compact", action="store_true",
                      help="plain text for an editor popup (Helix :sh): output, problems, "
@@ -94,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="where a finished job's result fields sit in GET /jobs/{id}: on "
                          "the job (flat, default) or under 'result' (nested, as in the API "
                          "docs; DELETE then answers {message, job_id, result})")  # fmt: skip
+    sandbox.add_argument("--stop", action="store_true",
+                         help="stop this user's shared sandbox (the one `run` starts when no "
+                         "keys exist) and exit")  # fmt: skip
     sandbox.add_argument("--pending-after", type=int, metavar="MS",
                          help="answer POST /execute and /run with {job_id, status: pending} "
                          "when the job has not finished within MS milliseconds (0: always); "
@@ -153,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
         from unsandbox_ls.history_command import history_command
 
         return history_command(args)
+    if args.command == "sandbox" and args.stop:
+        from unsandbox_ls.local_backend import stop_command
+
+        return stop_command()
     if args.command == "sandbox":
         missing = _missing_sandbox_extra()
         if missing:

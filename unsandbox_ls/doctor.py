@@ -3,10 +3,11 @@
 Prints one line per check: the backend (hosted, or the local sandbox that `auto` picks when no
 keys, account or base URL are configured), the credentials and where they were found (the public
 key is shown, a secret never), any other credentials found but not used, the base URL,
-`GET /health`, `POST /keys/validate` and `GET /languages`. For the local sandbox it starts one,
-checks it the same way and stops it. With `--probe` it then runs one tiny job (two, to try a name
-holding a folder) and prints where the backend put the code and the input files, the cwd, and
-whether names with `/` are accepted (`runs/layout_probe.py`), and caches that per base URL.
+`GET /health`, `POST /keys/validate` and `GET /languages`. For the local sandbox it finds or
+starts this user's shared one (as `run` does), names its socket and checks it the same way.
+With `--probe` it then runs one tiny job (two, to try a name holding a folder) and prints where
+the backend put the code and the input files, the cwd, and whether names with `/` are accepted
+(`runs/layout_probe.py`), and caches that per base URL.
 Exit status: 0 all good, 2 a bad setting, 69 the API or the sandbox cannot be reached or fails,
 77 the credentials are missing or rejected.
 """
@@ -32,9 +33,13 @@ async def _check(args: argparse.Namespace) -> int:
         async with local_target(args, say=lambda text: _line("--", "backend", text)) as local:
             if local is not None:
                 _line("ok", "backend", "local sandbox (bubblewrap) on this machine")
-                base_url, credentials = local
-                _line("ok", "base URL", base_url)
-                return await _contact(base_url, credentials, probe=bool(args.probe))
+                _line("ok", "socket", f"{local.socket_path} (pid {local.pid}, proved its keys)")
+                return await _contact(
+                    local.base_url,
+                    local.credentials(),
+                    transport=local.transport(),
+                    probe=bool(args.probe),
+                )
     except BackendSettingError as exc:
         _line("!!", "backend", str(exc))
         return EXIT_USAGE
@@ -96,12 +101,19 @@ async def _probe(client: Any, base_url: str) -> int:
     return EXIT_UNAVAILABLE if found.problems else 0
 
 
-async def _contact(base_url: str, credentials: Any, status: int = 0, *, probe: bool = False) -> int:
+async def _contact(
+    base_url: str,
+    credentials: Any,
+    status: int = 0,
+    *,
+    transport: Any = None,
+    probe: bool = False,
+) -> int:
     """`/health`, `/keys/validate` and `/languages` of the API at `base_url`; the exit status
     (a failed `/health` is 69 whatever came before; otherwise the first problem's status)."""
     from unsandbox_ls.api import AuthenticationError, UnsandboxClient, UnsandboxError
 
-    async with UnsandboxClient(base_url, credentials, timeout=10.0) as client:
+    async with UnsandboxClient(base_url, credentials, timeout=10.0, transport=transport) as client:
         try:
             health = await client.health()
             _line("ok", "health", str(health.get("status", "ok"))[:80])

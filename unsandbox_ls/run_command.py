@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
 
+    import httpx
+
     from unsandbox_ls.api.credentials import Credentials
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.artifacts import SavedArtifact
@@ -215,22 +217,26 @@ async def _run(args: argparse.Namespace, plan: Plan) -> int:
         _say(f"{plan.name}: import discovery {note}")
     async with local_target(args, say=_say) as local:
         if local is not None:
-            return await _run_at(args, plan, *local)
+            credentials = local.credentials()
+            return await _run_at(args, plan, local.base_url, credentials, local.transport())
     base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
     return await _run_at(args, plan, base_url, credentials)
 
 
 async def _run_at(
-    args: argparse.Namespace, plan: Plan, base_url: str, credentials: Credentials
+    args: argparse.Namespace,
+    plan: Plan,
+    base_url: str,
+    credentials: Credentials,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
     from unsandbox_ls.api import UnsandboxClient
     from unsandbox_ls.runs import report
-    from unsandbox_ls.runs.artifacts import save_artifacts
     from unsandbox_ls.runs.execute import execute
     from unsandbox_ls.runs.outcome import read_findings
 
     started = time.monotonic()
-    async with UnsandboxClient(base_url, credentials) as client:
+    async with UnsandboxClient(base_url, credentials, transport=transport) as client:
         progress = StatusLine(sys.stderr)
         printed = Printed(plan, progress, live=not (args.json or args.compact))
         try:
@@ -242,22 +248,11 @@ async def _run_at(
         finally:
             progress.clear()
     duration_ms = (time.monotonic() - started) * 1000
-    saved: list[SavedArtifact] = []
-    if result.artifacts:
-        try:
-            saved = save_artifacts(
-                [(a.filename, a.content) for a in result.artifacts],
-                Path(args.artifact_dir),
-                source=plan.source.path,
-                protected=[s.path for s in plan.sent if s.path],
-            )
-        except OSError as exc:
-            _say(f"could not save the artifacts in {args.artifact_dir}: {exc.strerror}")
+    run_id = uuid.uuid4().hex[:12]
+    saved = _save_artifacts(args, plan, result, run_id)
     findings = read_findings(plan, result)
     # the log and the history row, as the language server writes them
-    done = report.of_result(
-        plan, result, findings, duration_ms, run_id=uuid.uuid4().hex[:12], artifacts=saved
-    )
+    done = report.of_result(plan, result, findings, duration_ms, run_id=run_id, artifacts=saved)
     report.finish(done, folders=[os.getcwd()], source="cli")
     if findings.error:
         _say(findings.error)
@@ -271,7 +266,7 @@ async def _run_at(
         for line in lines:
             print(line, file=sys.stderr)
         for artifact in saved:
-            _say(f"saved artifact {artifact.path}")
+            _say(_saved_line(artifact))
         if result.status not in ("completed",) and result.error:
             _say(f"the job {result.status}: {result.error}")
         elif result.status == "timeout":
@@ -280,13 +275,48 @@ async def _run_at(
     return program_status(result)
 
 
+def _save_artifacts(
+    args: argparse.Namespace, plan: Plan, result: RunResult, run_id: str
+) -> list[SavedArtifact]:
+    """Save the artifacts the run asked for (`runs.artifacts`: the folder named with
+    `--artifact-dir`, else the cache's); say what was ignored or could not be saved."""
+    from unsandbox_ls.runs import artifacts
+
+    if not result.artifacts:
+        return []
+    if not artifacts.asked_for(plan):
+        _say(artifacts.not_asked_message(len(result.artifacts)))
+        return []
+    directory = artifacts.artifact_folder(args.artifact_dir, None, run_id)
+    try:
+        outcome = artifacts.save_artifacts(
+            [(a.filename, a.content) for a in result.artifacts],
+            directory,
+            source=plan.source.path,
+            protected=[s.path for s in plan.sent if s.path],
+        )
+    except OSError as exc:
+        _say(f"could not save the artifacts in {directory}: {exc.strerror}")
+        return []
+    finally:
+        if not args.artifact_dir:
+            artifacts.prune_artifact_runs()
+    for problem in outcome.problems:
+        _say(problem)
+    return outcome.saved
+
+
+def _saved_line(artifact: SavedArtifact) -> str:
+    return f"saved artifact {artifact.path}" + (f" ({artifact.note})" if artifact.note else "")
+
+
 def _print_compact(
     plan: Plan, result: RunResult, lines: list[str], saved: list[SavedArtifact], started: float
 ) -> int:
     """`--compact`: everything on stdout for an editor popup; 0 whenever the program ran."""
     from unsandbox_ls.runs.compact import compact_text
 
-    notes = [f"unsandbox-ls: saved artifact {artifact.path}" for artifact in saved]
+    notes = [f"unsandbox-ls: {_saved_line(artifact)}" for artifact in saved]
     if result.status == "timeout":
         notes.append(f"unsandbox-ls: the job hit its time limit ({plan.request.options.ttl} s)")
     duration = (time.monotonic() - started) * 1000

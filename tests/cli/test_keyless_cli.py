@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.fault_server import free_port
-from support.keyless import keyless_env
+from support.keyless import keyless_env, stop_shared_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 
 
 @pytest.fixture
-def keyless(tmp_path: Path) -> dict[str, str]:
-    """A fresh profile: no UNSANDBOX_* variable and an empty HOME (no accounts.csv)."""
-    return keyless_env(tmp_path)
+def keyless(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A fresh profile: no UNSANDBOX_* variable, an empty HOME (no accounts.csv) and a private
+    runtime folder; the shared sandbox its runs started is stopped afterwards."""
+    env = keyless_env(tmp_path)
+    try:
+        yield env
+    finally:
+        stop_shared_sandbox(env)
 
 
 def cli(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

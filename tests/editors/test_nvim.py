@@ -31,6 +31,7 @@ from editor_env import (
     require,
     update_docs_images,
 )
+from support import keyless
 
 from unsandbox_ls import __version__
 
@@ -300,6 +301,7 @@ def _keyless_path_env(tmp_path: Path) -> dict[str, str]:
         pytest.skip("the unsandbox-ls console script is not beside this interpreter")
     env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", HOME=str(tmp_path))
+    env.update(keyless.keyless_runtime(tmp_path))  # no shared sandbox of another test's
     return env
 
 

@@ -33,7 +33,10 @@ def scratch() -> Iterator[Path]:
 
 
 def _keyless_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
+    # a private runtime folder of its own: no shared local sandbox of the user's is found
+    env["UNSANDBOX_LS_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="usls-")
+    return env
 
 
 def _drive(code_server: CodeServer, scenario: str, screenshot: Path) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def test_names(filename: str, content: bytes, source: str | None, expected: str)
 
 
 def test_executables_are_made_executable(tmp_path: Path) -> None:
-    (saved,) = save_artifacts([("main", ELF)], tmp_path / "out", source=str(tmp_path / "x.c"))
+    (saved,) = save_artifacts([("main", ELF)], tmp_path / "out", source=str(tmp_path / "x.c")).saved
     assert saved.filename == "x" and saved.size == len(ELF)
     assert os.access(saved.path, os.X_OK) and Path(saved.path).read_bytes() == ELF
 
@@ -45,26 +45,28 @@ def test_files_of_the_run_are_never_overwritten(tmp_path: Path) -> None:
         tmp_path,
         source=str(program),
         protected=[str(sent)],
-    )
-    assert [s.filename for s in saved] == ["main.js.artifact", "main.ts.artifact"]
+    ).saved
+    assert [s.filename for s in saved] == ["main (2).js", "main (2).ts"]
     assert sent.read_text() == "// mine\n" and program.read_text() == "let x = 1\n"
 
 
-def test_a_symlink_at_the_target_is_replaced_not_followed(tmp_path: Path) -> None:
+def test_a_symlink_at_the_target_is_left_alone_not_followed(tmp_path: Path) -> None:
     victim = tmp_path / "victim"
     victim.write_text("keep")
     out = tmp_path / "out"
     out.mkdir()
     (out / "a.bin").symlink_to(victim)
-    save_artifacts([("a.bin", b"new")], out)
+    (saved,) = save_artifacts([("a.bin", b"new")], out).saved
     assert victim.read_text() == "keep"
-    assert not (out / "a.bin").is_symlink() and (out / "a.bin").read_bytes() == b"new"
+    assert (out / "a.bin").is_symlink()
+    assert saved.filename == "a (2).bin" and (out / "a (2).bin").read_bytes() == b"new"
+    assert saved.note == "'a.bin' exists, saved as 'a (2).bin'"
 
 
 def test_two_artifacts_of_one_name_are_both_kept(tmp_path: Path) -> None:
-    saved = save_artifacts([("x/a", b"1"), ("y/a", b"2")], tmp_path)
+    saved = save_artifacts([("x/a", b"1"), ("y/a", b"2")], tmp_path).saved
     assert [(s.filename, Path(s.path).read_bytes()) for s in saved] == [
         ("a", b"1"),
-        ("a.artifact", b"2"),
+        ("a (2)", b"2"),
     ]
-    assert sorted(os.listdir(tmp_path)) == ["a", "a.artifact"]  # no temporary left behind
+    assert sorted(os.listdir(tmp_path)) == ["a", "a (2)"]  # no temporary left behind

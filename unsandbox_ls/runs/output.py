@@ -7,7 +7,6 @@ Pure formatting plus a small file writer; nothing here talks LSP.
 
 from __future__ import annotations
 
-import os
 import time
 import unicodedata
 from pathlib import Path
@@ -147,14 +146,3 @@ def _prune(directory: Path, keep: int) -> None:
     logs = sorted(directory.glob("*.log"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in logs[keep:]:
         old.unlink(missing_ok=True)
-
-
-def artifact_directory(directory: str | None, base_dir: str | None, run_id: str) -> Path:
-    """Where a run's artifacts go: the `artifactDirectory` setting (relative: to the file's
-    folder), else `<cache>/artifacts/<run id>/`."""
-    if directory:
-        target = Path(os.path.expanduser(directory))
-        if not target.is_absolute() and base_dir:
-            target = Path(base_dir) / target
-        return target
-    return cache_dir() / "artifacts" / run_id

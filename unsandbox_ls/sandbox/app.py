@@ -8,7 +8,7 @@
 | `GET /jobs` | `{"jobs": [{job_id, status, language, created_at, …}]}` |
 | `DELETE /jobs/{id}` | kills the job; answers as the docs (`nested`) or the job (`flat`) |
 | `GET /languages` | `{"languages": [...]}`: the languages whose toolchain was found |
-| `GET /health` | `{"status": "ok", …}`, no authentication |
+| `GET /health` | `{"status": "ok", …}`, no authentication (`?challenge=HEX`: + `pid`, `proof`) |
 | `POST /keys/validate` | `{valid, public_key, tier, status, concurrency, …}` |
 
 A client that hangs up on `POST /execute` or `/run` before the answer cancels its job.
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -48,7 +49,7 @@ from starlette.routing import Route
 
 from unsandbox_ls import __version__
 from unsandbox_ls.sandbox import run_options
-from unsandbox_ls.sandbox.auth import AuthError, Keys, verify
+from unsandbox_ls.sandbox.auth import HEALTH_CHALLENGE, AuthError, Keys, health_proof, verify
 from unsandbox_ls.sandbox.executor import Executor, JobSpec
 from unsandbox_ls.sandbox.jobs import Job, JobStore, QueueFull
 from unsandbox_ls.sandbox.parsing import BadRequest, parse_execute, parse_run
@@ -290,16 +291,20 @@ def create_app(config: AppConfig) -> Starlette:
 
     async def health(request: Request) -> Response:
         s = state.get("store")
-        return JSONResponse(
-            {
-                "status": "ok",
-                "version": __version__,
-                "sandboxed": config.sandboxed,
-                "active_executions": s.active_count() if s else 0,
-                "concurrency_limit": config.max_jobs,
-                "time": time.time(),
-            }
-        )
+        body: dict[str, Any] = {
+            "status": "ok",
+            "version": __version__,
+            "sandboxed": config.sandboxed,
+            "active_executions": s.active_count() if s else 0,
+            "concurrency_limit": config.max_jobs,
+            "time": time.time(),
+        }
+        challenge = request.query_params.get("challenge", "")
+        secret = config.keys.secret_key
+        if secret and HEALTH_CHALLENGE.fullmatch(challenge):
+            body["pid"] = os.getpid()
+            body["proof"] = health_proof(secret, challenge, body["pid"])
+        return JSONResponse(body)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -319,6 +324,7 @@ def create_app(config: AppConfig) -> Starlette:
         state["store"] = JobStore(
             config.executor, max_jobs=config.max_jobs, max_queued=config.max_queued
         )
+        app.state.job_store = state["store"]  # read by `serve`'s idle stop
         try:
             yield
         finally:

@@ -6,12 +6,17 @@ query string, and compared in constant time. The timestamp (ASCII decimal digits
 ±300 s of the server's clock. Legacy bearer: `Authorization: Bearer <api key>` alone, when an
 api key is configured.
 
+`GET /health?challenge=HEX` is answered with `proof` = `health_proof(secret, challenge, pid)`
+and the server's `pid` when an HMAC secret is configured: the proof that the answer comes from the
+holder of the secret (`local_backend` checks it before it sends anything).
+
 Failure messages say what is wrong (unknown key, bad signature, skewed clock, missing header)
 and never contain a key or a signature.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 import time
@@ -107,3 +112,15 @@ def verify(
             code="invalid_signature",
         )
     return "hmac"
+
+
+#: what a `/health` challenge may be: 16 to 128 hex digits
+HEALTH_CHALLENGE = re.compile(r"[0-9a-f]{16,128}")
+
+
+def health_proof(secret_key: str, challenge: str, pid: int) -> str:
+    """The answer to a `/health?challenge=…`: hex HMAC-SHA256, with the secret key, of
+    `unsandbox-ls-health:{challenge}:{pid}`. A client that started the sandbox with fresh keys
+    checks it to know that whatever answers holds the secret (and which process it is)."""
+    message = f"unsandbox-ls-health:{challenge}:{pid}".encode()
+    return hmac.new(secret_key.encode("utf-8"), message, hashlib.sha256).hexdigest()

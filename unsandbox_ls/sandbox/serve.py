@@ -4,14 +4,28 @@ Start-up refuses to run when no key is configured (flags or `UNSANDBOX_PUBLIC_KE
 `UNSANDBOX_SECRET_KEY`, or `UNSANDBOX_API_KEY`), and, unless `--unsafe-no-sandbox` is given,
 when bubblewrap is missing or cannot create a sandbox (one trivial job is run as a
 self-check). It prints the languages found and never prints a key.
+
+Started by `unsandbox_ls.local_backend` (the sandbox a run starts when no keys exist), it serves
+a unix socket that the client bound in its private folder and hands over as an inherited file
+descriptor, named by `UNSANDBOX_LS_LISTEN_FD`: no port, and no path on any command line. With
+`UNSANDBOX_LS_SANDBOX_IDLE` (seconds) it stops by itself once no request came and no job ran for
+that long; with `UNSANDBOX_LS_RUNTIME_DIR` it removes its socket and `sandbox.json` there when it
+stops (if they are still its own).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import socket
+import stat
 import sys
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
 
 from unsandbox_ls.sandbox import isolation
 from unsandbox_ls.sandbox.app import AppConfig, create_app
@@ -23,6 +37,16 @@ from unsandbox_ls.sandbox.toolchains import available_toolchains, search_path
 
 #: queued jobs allowed per running slot before 429
 QUEUE_PER_SLOT = 16
+#: the inherited listening unix socket (set by `local_backend`, never on the command line)
+LISTEN_FD_ENV = "UNSANDBOX_LS_LISTEN_FD"
+#: stop after this many seconds without a request or a running job (with `LISTEN_FD_ENV`)
+IDLE_ENV = "UNSANDBOX_LS_SANDBOX_IDLE"
+#: the private folder whose `sandbox.json` names this process (the shared sandbox)
+RUNTIME_DIR_ENV = "UNSANDBOX_LS_RUNTIME_DIR"
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 def keys_from(args: argparse.Namespace) -> Keys:
@@ -127,11 +151,79 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
     )
 
 
+def inherited_listener(env: Any = None) -> int | None:
+    """The listening unix socket handed over by `LISTEN_FD_ENV`, or None; `ValueError` when
+    the variable names something else."""
+    env = os.environ if env is None else env
+    text = env.get(LISTEN_FD_ENV, "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValueError(f"{LISTEN_FD_ENV} must be a file descriptor number")
+    fd = int(text)
+    try:
+        info = os.fstat(fd)
+        kind = socket.socket(fileno=os.dup(fd))
+    except OSError as exc:
+        raise ValueError(f"{LISTEN_FD_ENV}={fd} is not open: {exc.strerror}") from None
+    with kind:
+        listening = kind.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        family = kind.family
+    if not stat.S_ISSOCK(info.st_mode) or family != socket.AF_UNIX or not listening:
+        raise ValueError(f"{LISTEN_FD_ENV}={fd} is not a listening unix socket")
+    return fd
+
+
+def idle_seconds(env: Any = None) -> float | None:
+    env = os.environ if env is None else env
+    text = env.get(IDLE_ENV, "").strip()
+    try:
+        value = float(text) if text else None
+    except ValueError:
+        return None
+    return value if value is not None and value > 0 else None
+
+
+class IdleWatch:
+    """ASGI middleware that remembers when the last request ended and how many are in flight;
+    `expired()` once none came for `seconds` and no job is running or queued."""
+
+    def __init__(self, app: Any, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+        self.in_flight = 0
+        self.last = time.monotonic()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+            self.last = time.monotonic()
+
+    def expired(self) -> bool:
+        store = getattr(self.app.state, "job_store", None)
+        busy = store is not None and store.active_count() > 0  # pending or running
+        if self.in_flight or busy:
+            self.last = time.monotonic()
+            return False
+        return time.monotonic() - self.last > self.seconds
+
+
 def serve_sandbox(args: argparse.Namespace) -> int:
     import uvicorn
 
     from unsandbox_ls.sandbox.http_protocol import HeaderDeadlineH11Protocol
 
+    try:
+        listen_fd = inherited_listener()
+    except ValueError as exc:
+        print(f"unsandbox-ls sandbox: {exc}", file=sys.stderr)
+        return 2
     config = build_config(args)
     if isinstance(config, str):
         print(f"unsandbox-ls sandbox: {config}", file=sys.stderr)
@@ -161,6 +253,8 @@ def serve_sandbox(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    if listen_fd is not None:
+        return _serve_inherited(config, listen_fd)
     where = f"http://{host}:{port}" if port else f"{host}, on a free port"
     print(f"unsandbox-ls sandbox: serving on {where}", file=sys.stderr, flush=True)
     if host not in ("127.0.0.1", "::1", "localhost"):
@@ -177,4 +271,53 @@ def serve_sandbox(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
         http=HeaderDeadlineH11Protocol,
     )
+    return 0
+
+
+def _serve_inherited(config: AppConfig, fd: int) -> int:
+    """Serve the unix socket handed over by the client that started this sandbox; stop when
+    idle (`IDLE_ENV`) and, at the end, take this sandbox out of the private folder."""
+    import uvicorn
+
+    from unsandbox_ls.sandbox.http_protocol import HeaderDeadlineH11Protocol
+
+    app: Any = create_app(config)
+    idle = idle_seconds()
+    watch = IdleWatch(app, idle) if idle is not None else None
+    print(
+        "unsandbox-ls sandbox: serving on the private socket it was given"
+        + (f"; stops after {idle:g} s idle" if idle is not None else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+
+    class Server(uvicorn.Server):
+        async def on_tick(self, counter: int) -> bool:
+            if await super().on_tick(counter):
+                return True
+            if watch is not None and counter % 10 == 0 and watch.expired():
+                print("unsandbox-ls sandbox: idle, stopping", file=sys.stderr, flush=True)
+                return True
+            return False
+
+    server = Server(
+        uvicorn.Config(
+            watch or app,
+            fd=fd,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,
+            http=HeaderDeadlineH11Protocol,
+            lifespan="on",
+        )
+    )
+    try:
+        server.run()
+    finally:
+        runtime = os.environ.get(RUNTIME_DIR_ENV, "").strip()
+        if runtime:
+            from unsandbox_ls.private_dir import release
+
+            with contextlib.suppress(OSError):
+                release(Path(runtime), os.getpid())
     return 0

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: (base URL, credentials): the credentials are a frozen dataclass, compared by value in memory
-Key = tuple[str, "Credentials"]
+#: (base URL, credentials, unix socket or None): the credentials are a frozen dataclass,
+#: compared by value in memory
+Key = tuple[str, "Credentials", "str | None"]
 
 
 class ApiClients:
@@ -31,14 +32,22 @@ class ApiClients:
         self._users: dict[Key, int] = {}
         self._current: Key | None = None
 
-    async def borrow(self, base_url: str, credentials: Credentials) -> UnsandboxClient:
-        """The client for these settings (created on first use); give it back with `give_back`."""
-        key: Key = (base_url, credentials)
+    async def borrow(
+        self, base_url: str, credentials: Credentials, *, uds: str | None = None
+    ) -> UnsandboxClient:
+        """The client for these settings (created on first use); give it back with `give_back`.
+        `uds`: the unix socket of a local sandbox, where the requests go instead of TCP."""
+        key: Key = (base_url, credentials, uds)
         client = self._clients.get(key)
         if client is None:
+            import httpx
+
             from unsandbox_ls.api.client import UnsandboxClient
 
-            client = self._clients[key] = UnsandboxClient(base_url, credentials)
+            transport = httpx.AsyncHTTPTransport(uds=uds) if uds else None
+            client = self._clients[key] = UnsandboxClient(
+                base_url, credentials, transport=transport
+            )
         self._users[key] = self._users.get(key, 0) + 1
         self._current = key
         await self._close_idle()

@@ -65,25 +65,20 @@ async def borrow(ls: UnsandboxLanguageServer, name: str) -> UnsandboxClient:
 
 
 async def _borrow_local(ls: UnsandboxLanguageServer, name: str) -> UnsandboxClient:
-    from unsandbox_ls.api.credentials import Credentials
-
     sandbox = ls.local_sandbox
     if sandbox is None:
         sandbox = ls.local_sandbox = LocalSandbox()
     try:
-        await sandbox.ensure_started()
+        endpoint = await sandbox.ensure_started()
     except LocalSandboxError as exc:
+        detail = exc.detail
+        if "nothing was sent" not in detail:
+            detail += "; nothing was sent"
         raise BackendRefused(
             f"unsandbox: {name}: {exc.message}",
-            f"unsandbox: {name}: {exc.detail}; nothing was sent",
+            f"unsandbox: {name}: {detail}",
             offer_local=False,
         ) from None
-    assert sandbox.base_url and sandbox.public_key and sandbox.secret_key
-    credentials = Credentials(
-        public_key=sandbox.public_key,
-        secret_key=sandbox.secret_key,
-        source="the local sandbox started by unsandbox-ls",
-    )
     asked = backend_setting(ls.backend_override or ls.settings.backend, os.environ)
     if asked == "auto" and not ls.local_notice_given:
         ls.local_notice_given = True
@@ -93,7 +88,9 @@ async def _borrow_local(ls: UnsandboxLanguageServer, name: str) -> UnsandboxClie
             ls.pending_notice = notice
         elif ls.settings.notify != "never":
             ls.show(notice, types.MessageType.Info)
-    return await ls.api_clients.borrow(sandbox.base_url, credentials)
+    return await ls.api_clients.borrow(
+        endpoint.base_url, endpoint.credentials(), uds=endpoint.socket_path
+    )
 
 
 #: how each editor sets the keys, for the notice of a keyless run

@@ -240,6 +240,8 @@ def register(server: UnsandboxLanguageServer) -> None:
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(ls: UnsandboxLanguageServer, params: None) -> None:
         ls.exit_status = 0
+        if ls.local_sandbox is not None:  # a run waiting on its start: "shutting down"
+            ls.local_sandbox.abort_start()
         await ls.cancel_all_runs()
         await ls.api_clients.close_all()
         _stop_local_sandbox(ls)

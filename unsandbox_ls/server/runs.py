@@ -229,14 +229,19 @@ def _finish_failure(
 def _save_artifacts(
     ls: UnsandboxLanguageServer, run: Run, plan: Plan, result: RunResult
 ) -> tuple[list[SavedArtifact], str | None]:
-    from unsandbox_ls.runs.artifacts import save_artifacts
+    from unsandbox_ls.runs import artifacts
 
     if not result.artifacts:
         return [], None
+    if not artifacts.asked_for(plan):
+        message = artifacts.not_asked_message(len(result.artifacts))
+        ls.log(f"unsandbox: {plan.name}: {message}", types.MessageType.Warning)
+        return [], None
     base_dir = os.path.dirname(plan.source.path) if plan.source.path else None
-    directory = output.artifact_directory(ls.settings.artifact_directory, base_dir, run.run_id)
+    named = ls.settings.artifact_directory
+    directory = artifacts.artifact_folder(named, base_dir, run.run_id)
     try:
-        saved = save_artifacts(
+        report = artifacts.save_artifacts(
             [(a.filename, a.content) for a in result.artifacts],
             directory,
             source=plan.source.path,
@@ -244,7 +249,15 @@ def _save_artifacts(
         )
     except OSError as exc:
         return [], f"unsandbox: could not save the artifacts in {directory}: {exc.strerror}"
-    return saved, None
+    finally:
+        if not named:
+            artifacts.prune_artifact_runs()
+    for artifact in report.saved:
+        if artifact.note:
+            ls.log(f"unsandbox: {plan.name}: artifact {artifact.path}: {artifact.note}")
+    if report.problems:
+        return report.saved, "unsandbox: " + "; ".join(report.problems)
+    return report.saved, None
 
 
 def _finish_result(
