@@ -68,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("file", help="the source file to run")
     run.add_argument("--language", help="API language id (default: from extension or shebang)")
     run.add_argument("--shebang", action="store_true", help="POST /run: language from the shebang")
-    run.add_argument("--async", dest="use_async", action="store_true", help="submit and poll")
+    sending = run.add_mutually_exclusive_group()
+    sending.add_argument("--async", dest="use_async", action="store_true",
+                         help="submit and poll (default: auto)")  # fmt: skip
+    sending.add_argument("--sync", dest="use_sync", action="store_true",
+                         help="one request, answered when the job has ended")  # fmt: skip
     run.add_argument("--ttl", type=int, help="time limit in seconds, 1-900 (default 60)")
     run.add_argument("--network", choices=("zerotrust", "semitrusted"), help="network mode")
     run.add_argument("-e", "--env", action="append", default=[], metavar="K=V", help="env var")

@@ -2,13 +2,17 @@
 
 The same run as the editor's (`unsandbox_ls.runs`): the file's magic comment applies, the local
 files it imports go along (unless `--no-discover`), and the flags given win over the comment.
-The program's stdout goes to stdout and its stderr to stderr; then, on stderr, one
-`PATH:LINE:COL: error: MESSAGE` line per problem found in the output, each naming its own file
-(`helpers.py:2:5: error: …` for an error raised in an imported file). Nothing printed can steer
-the terminal (`runs.terminal`): file names, problem lines and messages have every control
-character made visible (a newline in a name never starts a line); the program's output keeps
-its newlines and tabs, and only `--raw` prints it exactly as it came. Artifacts are saved to
-`--artifact-dir`. `--json` prints the whole result as one JSON object instead.
+Like the editor, it sends a re-run expected to end within 5 s as one request and otherwise
+submits the job and polls it (`--sync`, `--async` choose). The program's stdout goes to stdout
+and its stderr to stderr as it is printed (when the API shows a running job's output, as the
+local sandbox does), the sandbox's paths of the run's files shown as the local files; then, on
+stderr, one `PATH:LINE:COL: error: MESSAGE` line per problem found in the output, each naming
+its own file (`helpers.py:2:5: error: …` for an error raised in an imported file). Nothing
+printed can steer the terminal (`runs.terminal`): file names, problem lines and messages have
+every control character made visible (a newline in a name never starts a line); the program's
+output keeps its newlines and tabs, and only `--raw` prints it exactly as it came. Artifacts are
+saved to `--artifact-dir`. `--json` prints the whole result, as the program printed it, as one
+JSON object instead.
 
 Exit status: the program's own exit code when it ran to the end; otherwise 2 bad usage or a
 request the API refused, 69 the API or the network failed, 77 credentials missing or rejected,
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     import httpx
 
@@ -111,7 +115,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         pinned.add("env")
     if args.artifact:
         pinned.add("return_artifact")
-    if args.use_async:
+    if args.use_async or getattr(args, "use_sync", False):
         pinned.add("mode")
     if args.no_discover:
         pinned.add("discover_imports")
@@ -139,7 +143,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         # file's folder (unlike the magic comment's files=), but only regular files within the cap
         extra_files=tuple(args.input_files),
         return_artifact=bool(args.artifact),
-        mode="async" if args.use_async else "sync",
+        mode="async" if args.use_async else "sync" if getattr(args, "use_sync", False) else "auto",
         language=args.language,
         discover_imports=not args.no_discover,
         return_wasm_artifact=bool(getattr(args, "wasm_artifact", False)),
@@ -333,11 +337,13 @@ async def _send_and_show(
     started = time.monotonic()
     async with UnsandboxClient(base_url, credentials, transport=transport) as client:
         progress = StatusLine(sys.stderr)
+        annotate = getattr(args, "annotate", False)  # --annotate prints the output at the end
+        printed = Printed(plan, progress, args, live=not (args.json or args.compact or annotate))
         try:
-            result = await execute(plan, client, on_update=progress.show)
+            result = await execute(plan, client, on_update=printed.update)
         except asyncio.CancelledError as exc:  # Ctrl-C: the client cancelled the job
             progress.clear()
-            _report_cancel(args, plan, exc)
+            _report_cancel(args, plan, exc, printed)
             raise
         finally:
             progress.clear()
@@ -362,10 +368,12 @@ async def _send_and_show(
     else:
         from unsandbox_ls.runs.terminal import escape_line
 
-        annotate = getattr(args, "annotate", False)
         annotated = _annotated(plan, result, done.in_place) if annotate else None
-        _write_output(args, sys.stdout, result.stdout if annotated is None else annotated)
-        _write_output(args, sys.stderr, result.stderr)
+        if annotated is None:
+            printed.rest(result, findings.shown)
+        else:
+            _write_output(args, sys.stdout, annotated)
+            _write_output(args, sys.stderr, findings.shown(result.stderr))
         for line in lines:
             print(escape_line(line), file=sys.stderr)
         for artifact in saved:
@@ -449,6 +457,42 @@ def _print_compact(
     return 0
 
 
+class Printed:
+    """The program's output on this terminal: each piece as the job's polls show it, then at
+    the end only what was not printed yet (`rest`)."""
+
+    def __init__(
+        self, plan: Plan, status: StatusLine, args: argparse.Namespace, *, live: bool
+    ) -> None:
+        from unsandbox_ls.runs.display import live_localiser
+
+        self.status = status
+        self.args = args
+        self.live = live
+        self.shown = live_localiser(plan)
+        self.stdout = ""
+        self.stderr = ""
+
+    def update(self, update: JobUpdate) -> None:
+        if not self.live or not (update.stdout or update.stderr):
+            self.status.show(update)
+            return
+        self.status.clear()
+        self.stdout += update.stdout
+        self.stderr += update.stderr
+        _write_output(self.args, sys.stdout, self.shown(update.stdout))
+        _write_output(self.args, sys.stderr, self.shown(update.stderr))
+
+    def rest(self, result: RunResult, shown: Callable[[str], str]) -> None:
+        """Print the part of the result's output not printed yet, through `shown`."""
+        for stream, whole, seen in (
+            (sys.stdout, result.stdout, self.stdout),
+            (sys.stderr, result.stderr, self.stderr),
+        ):
+            rest = whole[len(seen) :] if whole.startswith(seen) else whole
+            _write_output(self.args, stream, shown(rest))
+
+
 class StatusLine:
     """The job's progress on one rewritten stderr line, only when stderr is a terminal (and
     cleared before anything else is printed): `unsandbox-ls: job 1f3… running · 4 s`."""
@@ -459,13 +503,17 @@ class StatusLine:
         self.shown = False
 
     def show(self, update: JobUpdate) -> None:
+        from unsandbox_ls.runs.display import OUTPUT_AT_THE_END
+
         if self.stream is None:
             return
         from unsandbox_ls.runs.terminal import escape_line
 
         job = update.job
+        waiting = job.status == "running" and not update.streams
+        later = f" · {OUTPUT_AT_THE_END}" if waiting else ""
         what = escape_line(f"job {job.job_id} {job.status}")  # as the API answered them
-        self.stream.write(f"\r\x1b[Kunsandbox-ls: {what} · {update.elapsed:.0f} s")
+        self.stream.write(f"\r\x1b[Kunsandbox-ls: {what} · {update.elapsed:.0f} s{later}")
         self.stream.flush()
         self.shown = True
 
@@ -476,7 +524,9 @@ class StatusLine:
             self.shown = False
 
 
-def _report_cancel(args: argparse.Namespace, plan: Plan, exc: BaseException) -> None:
+def _report_cancel(
+    args: argparse.Namespace, plan: Plan, exc: BaseException, printed: Printed
+) -> None:
     """What a cancelled job left: the output the cancel answer carried, and whether it stopped."""
     from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
 
@@ -489,12 +539,13 @@ def _report_cancel(args: argparse.Namespace, plan: Plan, exc: BaseException) -> 
     if partial is not None and args.json:
         print(result_json(plan, partial, [], []), flush=True)
     elif partial is not None:
-        _write_output(args, sys.stdout, partial.stdout)
-        _write_output(args, sys.stderr, partial.stderr)
-    printed = partial is not None and bool(partial.stdout or partial.stderr)
+        printed.rest(partial, printed.shown)
+    before = bool(printed.stdout or printed.stderr) or (
+        partial is not None and bool(partial.stdout or partial.stderr)
+    )
     _say(
         f"job {exc.job_id} was cancelled"
-        + ("; above is the output it printed before" if printed else "")
+        + ("; above is the output it printed before" if before else "")
     )
 
 

@@ -10,14 +10,15 @@
 
 const vscode = require('vscode');
 const { LanguageClient, RevealOutputChannelOn, State } = require('vscode-languageclient/node');
-const { outputBlock, startBlock, statusItem, failed } = require('./lib/format');
+const { outputBlock, outputPiece, startBlock, statusItem, failed } = require('./lib/format');
+const { findLinks } = require('./lib/links');
 const { RunProgress } = require('./lib/run-progress');
 const { registerHistoryCommands } = require('./lib/history');
 const {
   INSTALL_LINE,
   commandWords,
-  findExecutable,
   notFoundMessage,
+  resolveServerCommand,
 } = require('./lib/server-command');
 
 const SECTION = 'unsandbox';
@@ -34,25 +35,47 @@ let statusBar;
 const running = new Map();
 /** runIds whose `[Running]` lines are in the output channel already */
 const announced = new Set();
+/** runIds whose output so far ends inside a line */
+const openLine = new Set();
+/** the language of the output channel, whose links lib/links.js finds */
+const OUTPUT_LANGUAGE = 'unsandbox-output';
 /** @type {RunProgress} */
 let runProgress;
+/** the keyless notice of this session, once said (runFinished.notice) */
+let notice = '';
 
 /**
- * Tells the server that this client does not take window/workDoneProgress: vscode-languageclient
- * would show it only as status-bar text, and the extension shows each run as a notification
- * with a Cancel button instead (lib/run-progress.js).
- * @type {import('vscode-languageclient').StaticFeature}
+ * A client feature that only adds to the capabilities the client announces.
+ * @param {(capabilities: import('vscode-languageclient').ClientCapabilities) => void} fill
+ * @returns {import('vscode-languageclient').StaticFeature}
  */
-const progressShownByExtension = {
-  fillClientCapabilities(capabilities) {
-    capabilities.window = { ...capabilities.window, workDoneProgress: false };
-  },
-  initialize() {},
-  getState() {
-    return { kind: 'static' };
-  },
-  clear() {},
-};
+function staticFeature(fill) {
+  return {
+    fillClientCapabilities: fill,
+    initialize() {},
+    getState() {
+      return { kind: 'static' };
+    },
+    clear() {},
+  };
+}
+
+/**
+ * What this client does itself, told to the server:
+ * - no window/workDoneProgress: vscode-languageclient would show it only as status-bar text, and
+ *   the extension shows each run as a notification with a Cancel button (lib/run-progress.js);
+ * - `unsandbox.openSettings`: it opens its settings on `unsandbox/openSettings`, so failure
+ *   messages may carry an "Open settings" button;
+ * - `unsandbox.notices`: it shows runFinished's `notice` in the output and the status bar, so the
+ *   server sends no toast of its own for it.
+ */
+const extensionFeatures = staticFeature((capabilities) => {
+  capabilities.window = { ...capabilities.window, workDoneProgress: false };
+  capabilities.experimental = {
+    ...(capabilities.experimental ?? {}),
+    unsandbox: { openSettings: true, notices: true },
+  };
+});
 
 /** The `unsandbox` settings as a plain object, sent as initializationOptions. */
 function currentSettings() {
@@ -103,27 +126,43 @@ function onRunStarted(params) {
   runProgress.start(params, name);
 }
 
-/** @param {import('./lib/format').RunFinished & {runId?: string}} run */
-function onRunFinished(run) {
-  if (run.runId !== undefined) {
-    running.delete(run.runId);
-  } else {
-    for (const [id, name] of running) {
-      if (name === baseName(String(run.uri ?? ''))) {
-        running.delete(id);
-        break;
-      }
+/**
+ * `unsandbox/runOutput`: what a running program printed since the last piece, appended as it
+ * comes; `live: false` says the API shows no output before the end.
+ * @param {{runId?: string, stdout?: string, stderr?: string, live?: boolean}} piece
+ */
+function onRunOutput(piece) {
+  const id = String(piece.runId ?? '');
+  if (piece.live === false) {
+    runProgress.outputAtTheEnd(id);
+  }
+  const text = outputPiece(piece);
+  if (text) {
+    runOutput.append(text);
+    if (text.endsWith('\n')) {
+      openLine.delete(id);
+    } else {
+      openLine.add(id);
     }
   }
+}
+
+/** @param {import('./lib/format').RunFinished} run */
+function onRunFinished(run) {
+  const id = String(run.runId ?? '');
+  running.delete(id);
   runProgress.finish(run);
-  runOutput.append(outputBlock(run, run.runId !== undefined && announced.delete(run.runId)));
+  runOutput.append(outputBlock(run, announced.delete(id), openLine.delete(id)));
   const reveal = vscode.workspace.getConfiguration(SECTION).get('revealOutputChannel', 'always');
   if (reveal === 'always' || (reveal === 'onError' && failed(run))) {
     runOutput.show(true);
   }
   const item = statusItem(run);
-  statusBar.text = item.text;
-  statusBar.tooltip = item.tooltip;
+  if (run.notice) {
+    notice = run.notice;
+  }
+  statusBar.text = notice && !run.error ? `${item.text} · local sandbox` : item.text;
+  statusBar.tooltip = notice ? `${item.tooltip}\n${notice}` : item.tooltip;
   statusBar.backgroundColor = item.error
     ? new vscode.ThemeColor('statusBarItem.errorBackground')
     : undefined;
@@ -132,35 +171,74 @@ function onRunFinished(run) {
 }
 
 /**
- * The server's failure messages carry an "Open settings" button for clients that can open their
- * settings: say so with an experimental client capability, and open them when the server asks
- * (`unsandbox/openSettings` `{query}`, sent when the user clicks that button).
+ * Open the settings editor on the tab where the `unsandbox` settings live: the workspace's when
+ * one of them is set there, the Remote tab when VS Code runs remotely (code-server, SSH,
+ * containers: the User tab is the browser's there, and says "No Settings Found"), else User.
+ * @param {string} query what the settings editor searches for
+ */
+async function openSettings(query) {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const keys = query.startsWith(`${SECTION}.`) ? [query.slice(SECTION.length + 1)] : Object.keys(config);
+  const inWorkspace = keys.some((key) => {
+    const where = config.inspect(key);
+    return where?.workspaceValue !== undefined || where?.workspaceFolderValue !== undefined;
+  });
+  const command = inWorkspace
+    ? 'workbench.action.openWorkspaceSettings'
+    : vscode.env.remoteName
+      ? 'workbench.action.openRemoteSettings'
+      : 'workbench.action.openSettings';
+  try {
+    await vscode.commands.executeCommand(command, { query });
+  } catch {
+    await vscode.commands.executeCommand('workbench.action.openSettings', query);
+  }
+}
+
+/**
+ * Open the settings when the server asks (`unsandbox/openSettings` `{query}`, sent when the user
+ * clicks the "Open settings" button of a failure message).
  * @param {LanguageClient} languageClient
  */
 function offerOpenSettings(languageClient) {
-  languageClient.registerFeature({
-    fillClientCapabilities(capabilities) {
-      capabilities.experimental = {
-        ...(capabilities.experimental ?? {}),
-        unsandbox: { openSettings: true },
-      };
-    },
-    initialize() {},
-    getState() {
-      return { kind: 'static' };
-    },
-    clear() {},
-  });
   languageClient.onNotification('unsandbox/openSettings', (/** @type {any} */ params) => {
     const query = typeof params?.query === 'string' && params.query ? params.query : SECTION;
-    void vscode.commands.executeCommand('workbench.action.openSettings', query);
+    void openSettings(query);
   });
 }
 
+/**
+ * The interpreter the Python extension has selected for the workspace, when it is installed.
+ * @returns {Promise<string | undefined>}
+ */
+async function pythonInterpreter() {
+  const python = vscode.extensions.getExtension('ms-python.python');
+  if (!python) {
+    return undefined;
+  }
+  try {
+    const timeout = new Promise((resolve) => setTimeout(() => resolve(undefined), 5000));
+    const api = python.isActive ? python.exports : await Promise.race([python.activate(), timeout]);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const found = api?.environments?.getActiveEnvironmentPath?.(folder);
+    return typeof found?.path === 'string' ? found.path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function startClient() {
-  const words = commandWords(vscode.workspace.getConfiguration(SECTION).get('serverCommand'));
-  if (findExecutable(words[0]) === null) {
-    const message = notFoundMessage(words);
+  const setting = vscode.workspace.getConfiguration(SECTION).get('serverCommand');
+  const trusted = vscode.workspace.isTrusted;
+  const resolved = resolveServerCommand({
+    setting,
+    trusted,
+    folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    interpreter: trusted ? await pythonInterpreter() : undefined,
+    env: process.env,
+  });
+  if (resolved === null) {
+    const message = notFoundMessage(commandWords(setting));
     serverLog.appendLine(message);
     const choice = await vscode.window.showErrorMessage(
       message,
@@ -170,13 +248,12 @@ async function startClient() {
     if (choice === 'Copy install command') {
       await vscode.env.clipboard.writeText(INSTALL_LINE);
     } else if (choice === 'Open settings') {
-      await vscode.commands.executeCommand(
-        'workbench.action.openSettings',
-        `${SECTION}.serverCommand`,
-      );
+      await openSettings(`${SECTION}.serverCommand`);
     }
     return;
   }
+  serverLog.appendLine(`unsandbox: starting ${resolved.words.join(' ')} (from ${resolved.source})`);
+  const words = resolved.words;
   const [command, ...args] = words;
   const next = new LanguageClient(
     'unsandbox',
@@ -190,16 +267,18 @@ async function startClient() {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     },
   );
-  next.registerFeature(progressShownByExtension);
+  next.registerFeature(extensionFeatures);
   next.onDidChangeState((change) => {
     if (change.newState === State.Stopped) {
       // the server stopped (or crashed): its runs will not finish, close their notifications
       runProgress.clear();
       announced.clear();
+      openLine.clear();
     }
   });
   next.onNotification('unsandbox/runStarted', onRunStarted);
   next.onNotification('unsandbox/runFinished', onRunFinished);
+  next.onNotification('unsandbox/runOutput', onRunOutput);
   offerOpenSettings(next);
   client = next;
   try {
@@ -276,9 +355,28 @@ async function runActiveSelection() {
   }
 }
 
+/**
+ * Links of the output channel: paths with spaces, `file://` URIs, traceback frames.
+ * @param {vscode.TextDocument} document
+ */
+function provideDocumentLinks(document) {
+  /** @type {vscode.DocumentLink[]} */
+  const links = [];
+  for (let line = 0; line < document.lineCount; line++) {
+    for (const found of findLinks(document.lineAt(line).text)) {
+      let target = vscode.Uri.file(found.path);
+      if (found.line !== undefined) {
+        target = target.with({ fragment: `L${found.line}${found.column ? `,${found.column}` : ''}` });
+      }
+      links.push(new vscode.DocumentLink(new vscode.Range(line, found.start, line, found.end), target));
+    }
+  }
+  return links;
+}
+
 /** @param {vscode.ExtensionContext} context */
 async function activate(context) {
-  runOutput = vscode.window.createOutputChannel('Unsandbox');
+  runOutput = vscode.window.createOutputChannel('Unsandbox', OUTPUT_LANGUAGE);
   serverLog = vscode.window.createOutputChannel('Unsandbox Language Server');
   statusBar = vscode.window.createStatusBarItem('unsandbox.status', vscode.StatusBarAlignment.Left, 10);
   statusBar.name = 'unsandbox';
@@ -294,12 +392,21 @@ async function activate(context) {
     vscode.commands.registerCommand('unsandbox.runActiveSelection', runActiveSelection),
     vscode.commands.registerCommand('unsandbox.showOutputChannel', () => runOutput.show(true)),
     vscode.commands.registerCommand('unsandbox.restartServer', restartClient),
+    // a trusted workspace may hold the server in its .venv: look again once trust is given
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (!client) {
+        void startClient();
+      }
+    }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       // Other settings reach the running server through workspace/didChangeConfiguration.
       if (event.affectsConfiguration(`${SECTION}.serverCommand`)) {
         void restartClient();
       }
     }),
+  );
+  context.subscriptions.push(
+    vscode.languages.registerDocumentLinkProvider({ language: OUTPUT_LANGUAGE }, { provideDocumentLinks }),
   );
   registerHistoryCommands(context, ensureClient);
   await startClient();

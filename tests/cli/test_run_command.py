@@ -81,7 +81,7 @@ except KeyError:
 """
 
 
-@pytest.mark.parametrize("mode", [[], ["--async"]], ids=["sync", "async"])
+@pytest.mark.parametrize("mode", [["--sync"], ["--async"]], ids=["sync", "async"])
 def test_a_failing_program_prints_its_output_exit_code_and_diagnostic(
     variant_env: dict[str, str], tmp_path: Path, mode: list[str]
 ) -> None:
@@ -92,19 +92,55 @@ def test_a_failing_program_prints_its_output_exit_code_and_diagnostic(
     assert done.stdout == "working\n"
     assert "Traceback (most recent call last)" in done.stderr
     assert f"{script}:5:" in done.stderr and "KeyError: 'price'" in done.stderr, done.stderr
+    # the traceback names the local file, as the editors show it
+    assert f'File "{script}", line 5' in done.stderr and "/sandbox/" not in done.stderr
 
 
-def test_progress_shows_on_a_terminal_once_there_is_a_job(
-    variant_env: dict[str, str], tmp_path: Path, sandbox_variant: SandboxServer
+PRINTER_PY = """\
+import sys, time
+for i in range(10):
+    print(f"line {i}", flush=True)
+    time.sleep(0.5)
+raise SystemExit(4)
+"""
+
+
+def test_a_program_printing_for_5_s_shows_its_first_lines_while_it_runs(
+    variant_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """With stderr on a terminal, a polled job's status is shown on one rewritten line: for a
-    synchronous run too, once the API answered it as pending."""
+    script = tmp_path / "long.py"
+    script.write_text(PRINTER_PY)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "unsandbox_ls", "run", str(script)],
+        env=variant_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        # printed while the program still runs: it prints nine more lines over 4.5 s
+        still_running = process.poll() is None
+        rest, stderr = process.communicate(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert first == b"line 0\n" and still_running, stderr
+    assert process.returncode == 4
+    assert first + rest == b"".join(f"line {i}\n".encode() for i in range(10))  # each line once
+
+
+@pytest.mark.parametrize("mode", [[], ["--sync"]], ids=["auto", "sync"])
+def test_progress_shows_on_a_terminal_once_there_is_a_job(
+    variant_env: dict[str, str], tmp_path: Path, sandbox_variant: SandboxServer, mode: list[str]
+) -> None:
+    """With stderr on a terminal, a polled job's status is shown on one rewritten line: a first
+    run is polled, and a synchronous run too once the API answered it as pending."""
     script = tmp_path / "slow.py"
     script.write_text("import time\ntime.sleep(1)\nprint('done')\n")
     main, secondary = pty.openpty()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "unsandbox_ls", "run", str(script)],
+            [sys.executable, "-m", "unsandbox_ls", "run", *mode, str(script)],
             env=variant_env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=secondary,
             timeout=TIMEOUT, check=False,
         )  # fmt: skip
@@ -121,7 +157,7 @@ def test_progress_shows_on_a_terminal_once_there_is_a_job(
     finally:
         os.close(main)
     assert (done.returncode, done.stdout) == (0, b"done\n")
-    polled = sandbox_variant.variant == "pending"
+    polled = not mode or sandbox_variant.variant == "pending"
     assert (b"unsandbox-ls: job " in shown and b" running \xc2\xb7 " in shown) is polled, shown
     if polled:
         assert shown.endswith(b"\r\x1b[K")  # the line is cleared before the output
@@ -275,11 +311,11 @@ def test_unreachable_api_exits_69(env: dict[str, str], tmp_path: Path) -> None:
     assert "cannot connect" in done.stderr
 
 
-@pytest.mark.parametrize("mode", [[], ["--async"]], ids=["sync", "async"])
+@pytest.mark.parametrize("mode", [["--sync"], ["--async"]], ids=["sync", "async"])
 def test_ctrl_c_cancels_the_job_shows_its_output_and_exits_130(
     variant_env: dict[str, str], tmp_path: Path, sandbox_variant: SandboxServer, mode: list[str]
 ) -> None:
-    if not mode and sandbox_variant.variant != "pending":
+    if mode == ["--sync"] and sandbox_variant.variant != "pending":
         pytest.skip("a synchronous run is only polled (and cancelled by id) when answered pending")
     script = tmp_path / "long.py"
     script.write_text("import time\nprint('before the cancel', flush=True)\ntime.sleep(60)\n")

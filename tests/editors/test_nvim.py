@@ -102,7 +102,8 @@ def test_run_lens_and_cancel_in_headless_nvim(
     assert any(line.endswith("failing.py") and line.startswith("[File] ") for line in output)
     assert "looking up pear" in output
     assert any("KeyError: 'pear'" in line for line in output), output
-    assert any(line.startswith("[Done] failing.py: exit 1 in ") for line in output), output
+    assert any(re.fullmatch(r"\[Done\] exit 1 in [\d.]+ s · failing\.py", ln) for ln in output)
+    assert any(line.startswith("[Log] /") and line.endswith(".log") for line in output), output
     assert report["output_windows"] == 1
     # the [Running] line was in the split as soon as the run started, before any output
     assert report["split_when_started"][0] == "[Running] failing.py · python"
@@ -141,7 +142,7 @@ def test_run_lens_and_cancel_in_headless_nvim(
     assert report["noisy_last_visible"] == report["noisy_line_count"], report
     visible = report["noisy_visible"]
     assert "failed at the end" in visible and any(
-        line.startswith("[Done] noisy.py: exit 1") for line in visible
+        line.startswith("[Done] exit 1") and line.endswith("· noisy.py") for line in visible
     ), visible
 
     # The long run shows "■ Cancel" while it runs and ends as cancelled, well before its 60 s.
@@ -149,8 +150,13 @@ def test_run_lens_and_cancel_in_headless_nvim(
     cancelled = report["cancelled_run"]
     assert cancelled["status"] == "cancelled", cancelled
     assert any(
-        line.startswith("[Done] long.py: run cancelled") for line in report["output_after_cancel"]
+        re.fullmatch(r"\[Done\] cancelled after .* · long\.py", line)
+        for line in report["output_after_cancel"]
     ), report["output_after_cancel"]
+    # what it printed before the cancel showed while it ran, and is in the split once
+    assert "started" in report["output_while_running"], report["output_while_running"]
+    assert not any("[Done]" in line for line in report["output_while_running"][-3:])
+    assert report["output_after_cancel"].count("started") == 1, report["output_after_cancel"]
     assert report["cancel_seconds"] < 15
     assert report["status_line"] == ""
 
@@ -227,9 +233,7 @@ def test_interactive_nvim_screen_in_tmux(
         # the plugin draws the code lenses once the client has attached
         _wait_screen(socket, lambda s: "Run remotely" in s, 30)
         _tmux("send-keys", "-t", "0", ":Unsandbox run", "Enter", socket=socket)
-        screen = _wait_screen(
-            socket, lambda s: "[Done] failing.py: exit 1" in s and "KeyError" in s, 45
-        )
+        screen = _wait_screen(socket, lambda s: "[Done] exit 1 in" in s and "KeyError" in s, 45)
         _wait_screen(socket, lambda s: "■ KeyError" in s, 10)  # the diagnostic's virtual text
         time.sleep(1.0)  # progress end, the summary message, lens refresh
         screen = _tmux("capture-pane", "-p", "-t", "0", socket=socket)
@@ -242,7 +246,7 @@ def test_interactive_nvim_screen_in_tmux(
         running = _wait_screen(socket, lambda s: "[Running] long.py · python" in s, 30)
         _wait_screen(socket, lambda s: "■ Cancel" in s, 30)
         _tmux("send-keys", "-t", "0", ":Unsandbox cancel", "Enter", socket=socket)
-        cancelled = _wait_screen(socket, lambda s: "[Done] long.py: run cancelled" in s, 30)
+        cancelled = _wait_screen(socket, lambda s: "[Done] cancelled after" in s, 30)
         time.sleep(1.0)
         after_cancel = _tmux("capture-pane", "-p", "-t", "0", socket=socket)
     finally:
@@ -251,7 +255,7 @@ def test_interactive_nvim_screen_in_tmux(
     lines = screen.splitlines()
     raise_row = next(i for i, line in enumerate(lines) if "return table[key]" in line)
     assert "KeyError" in lines[raise_row], "the error is not shown on the raising line:\n" + screen
-    assert any(line.startswith("[Done] failing.py: exit 1") for line in lines), screen
+    assert any(re.match(r"\[Done\] exit 1 in .* · failing\.py", line) for line in lines), screen
     assert any("unsandbox://output" in line for line in lines), screen
     assert "Press ENTER" not in running + cancelled + after_cancel, after_cancel
     # the summary is the one line of the message area, under the split's status line
@@ -262,6 +266,7 @@ def test_interactive_nvim_screen_in_tmux(
         target.parent.mkdir(parents=True, exist_ok=True)
         # the temporary folder's path says nothing to a reader: show it as ~/demo
         shown = screen.replace(str(workspace.root), "~/demo")
+        shown = shown.replace(env["XDG_CACHE_HOME"], "~/.cache")
         target.write_text(shown.rstrip() + "\n", encoding="utf-8")
 
 
@@ -352,7 +357,7 @@ def test_output_split_text_has_no_escape_sequences(nvim: str, tmp_path: Path) ->
         "[File] /tmp/a.py",
         "green",
         "boom",
-        "[Done] a.py: exit 1",
+        "[Done] exit 1 · a.py",
     ], report
 
 
@@ -473,3 +478,66 @@ def test_inlay_hints_turn_on_once_a_run_has_them(
     assert report["enabled_before"] is False
     assert report["stdout"] == "step 0\nstep 1\nstep 2\n"
     assert report["hints"] == [{"line": 1, "label": "\N{MULTIPLICATION SIGN}3 step 2"}]
+
+
+def test_the_plugin_loads_lazily_and_touches_no_other_servers_handlers(
+    nvim: str, tmp_path: Path
+) -> None:
+    """Loading plugin/unsandbox.lua loads none of lua/unsandbox and changes no global handler
+    or command; the handlers and the "Run with arguments…" command are the unsandbox client's
+    own (lsp/unsandbox.lua); the pure formatting module works alone; no private `vim._*`
+    function is called."""
+    plugin = EDITORS / "nvim"
+    script = tmp_path / "lazy.lua"
+    script.write_text(
+        "\n".join(
+            [
+                f"local plugin = {json.dumps(str(plugin))}",
+                "vim.opt.rtp:prepend(plugin)",
+                "local before = {}",
+                "for name, handler in pairs(vim.lsp.handlers) do before[name] = handler end",
+                "local commands_before = vim.tbl_count(vim.lsp.commands)",
+                "vim.cmd.runtime('plugin/unsandbox.lua')",
+                "local report = { loaded = {}, changed = {} }",
+                "report.commands = vim.fn.exists(':Unsandbox')",
+                "for name in pairs(package.loaded) do",
+                "  if name:find('^unsandbox') then table.insert(report.loaded, name) end",
+                "end",
+                "for name, handler in pairs(vim.lsp.handlers) do",
+                "  if before[name] ~= handler then table.insert(report.changed, name) end",
+                "end",
+                "report.global_commands = vim.tbl_count(vim.lsp.commands) - commands_before",
+                "local config = dofile(plugin .. '/lsp/unsandbox.lua')",
+                "report.client_commands = vim.tbl_keys(config.commands)",
+                "report.handlers = vim.tbl_keys(config.handlers)",
+                "table.sort(report.handlers)",
+                "report.done = require('unsandbox.format').done_line({ uri = 'file:///a%20b/x.py',",
+                "  status = 'completed', exitCode = 1, durationMs = 320 })",
+                "io.stdout:write(vim.json.encode(report), '\\n')",
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-l", str(script)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["loaded"] == [] and report["changed"] == [], report
+    assert report["commands"] == 2, report
+    assert report["handlers"] == [
+        "unsandbox/runFinished", "unsandbox/runOutput", "unsandbox/runStarted",
+        "window/showMessage",
+    ], report  # fmt: skip
+    assert report["global_commands"] == 0, report
+    assert report["client_commands"] == ["unsandbox.runWithArguments"], report
+    assert report["done"] == "[Done] exit 1 in 0.3 s · x.py", report
+    private = [
+        f"{path.relative_to(plugin)}:{number}"
+        for path in plugin.rglob("*.lua")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\bvim\._\w", line)
+    ]
+    assert private == [], private

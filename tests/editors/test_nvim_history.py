@@ -45,7 +45,7 @@ def test_history_picker_and_diff_after_two_runs(sandbox_server: Any, workspace: 
     # the picker: both runs, newest first
     assert report["prompt"] == "unsandbox runs"
     newest, older = report["items"]
-    assert "failing.py  exit 0  " in newest and newest.endswith("(server)"), newest
+    assert "failing.py  exit 0  " in newest and newest.endswith("from the editor"), newest
     assert "failing.py  exit 1  " in older, older
     # picking the older run opened its log
     assert report["opened"] == report["item_logs"][1]
@@ -57,7 +57,11 @@ def test_history_picker_and_diff_after_two_runs(sandbox_server: Any, workspace: 
     previous, latest = report["diff"]
     assert previous["diff"] and latest["diff"]
     assert "previous exit 1" in previous["name"] and "latest exit 0" in latest["name"]
-    assert previous["lines"][:2] == ["=== stdout ===", "looking up pear"]
+    # the code of each run first (the diff opens on the program's change), then its output
+    assert previous["lines"][0] == "=== code ===" and latest["lines"][0] == "=== code ==="
+    out = previous["lines"].index("=== stdout ===")
+    assert previous["lines"][out + 1] == "looking up pear" and out > 2
+    assert previous["lines"][1:out] != latest["lines"][1 : latest["lines"].index("=== stdout ===")]
     assert "KeyError: 'pear'" in previous["lines"] and "3" in latest["lines"]
     assert "3" in report["highlighted"]
     assert any(

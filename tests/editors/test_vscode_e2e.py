@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -243,15 +244,14 @@ def _drive(code_server: CodeServer, scenario: str, screenshot: Path) -> dict[str
 
 def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_path: Path) -> None:
     screenshot = tmp_path / "vscode-run.png"
-    started = time.monotonic()
     report = _drive(code_server, "run", screenshot)
-    elapsed = time.monotonic() - started
 
     # The output channel: Code Runner-style header, the program's output and its traceback.
     # (the panel holds the lines in view: the [Running] line may be above them)
     output = report["output"]
-    assert "[Done] failing.py: exit 1 in " in output, output
-    assert "looking up pear" in output
+    assert re.search(r"\[Done\] exit 1 in [\d.]+ s · failing\.py", output), output
+    assert "[Log] file:///" in output, output
+    assert "looking up pear" in report["outputStart"], report["outputStart"]
     assert "KeyError: 'pear'" in output
 
     # The error squiggle is on the raising line (1-based in the gutter), a hint on the call.
@@ -281,13 +281,19 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     # The long program: [Running] as soon as it started; Cancel in its notification stopped it
     # long before its 60 s sleep ended, and the notification closed.
     running = report["runningOutput"]
-    assert "[Running] long.py · python" in running and "[Done] long.py" not in running, running
+    assert "[Running] long.py · python" in running, running
+    assert not re.search(r"\[Done\].*long\.py", running), running
+    # its first line showed while it ran (unsandbox/runOutput), before its [Done]
+    live = report["liveOutput"]
+    assert "started" in live and not re.search(r"\[Done\].*long\.py", live), live
     assert "unsandbox: running long.py" in report["notification"], report["notification"]
     # one progress display: the server's $/progress ("file run of long.py") is not also shown
     # as status-bar text by vscode-languageclient
     status_texts = report["statusBarWhileRunning"]
     assert not [t for t in status_texts if "file run of" in t], status_texts
-    assert "[Done] long.py: run cancelled" in report["cancelOutput"], report["cancelOutput"]
+    assert re.search(r"\[Done\] cancelled after .* · long\.py", report["cancelOutput"]), report
+    # what it printed while it ran is in the channel once
+    assert report["cancelOutput"].count("started") == 1, report["cancelOutput"]
     assert report["cancelSeconds"] < 20, report
     assert "exit" not in report["cancelStatusBar"], report["cancelStatusBar"]
 
@@ -295,7 +301,7 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
     assert report["titleButtonRun"] is True
 
     # `unsandbox.ttl` set in .vscode/settings.json while VS Code ran: long.py stopped after 2 s.
-    assert "[Done] long.py: timed out" in report["ttlOutput"], report["ttlOutput"]
+    assert re.search(r"\[Done\] timed out after .* · long\.py", report["ttlOutput"]), report
 
     assert screenshot.stat().st_size > 10_000
     assert screenshot.with_name("vscode-run-cancel.png").stat().st_size > 10_000
@@ -306,7 +312,6 @@ def test_run_and_cancel_from_code_lenses_in_vscode(code_server: CodeServer, tmp_
         shutil.copyfile(
             screenshot.with_name("vscode-run-cancel.png"), target.with_name("vscode-cancel.png")
         )
-    assert elapsed < 150, f"the VS Code end-to-end test took {elapsed:.0f} s"
 
 
 def test_missing_server_shows_the_install_line(
@@ -331,11 +336,13 @@ def test_history_quick_pick_and_diff_editor_in_vscode(
     assert report["historyTitle"] == "unsandbox: run history"
     # newest first (a lens click lost to a refresh may have been repeated: two runs or more)
     newest, *older = report["historyItems"]
-    assert "failing.py · exit 0" in newest and "server" in newest, newest
+    assert "failing.py · exit 0" in newest and "from the editor" in newest, newest
     assert any("failing.py · exit 1" in i and "KeyError: 'pear'" in i for i in older), older
     assert report["logTab"].endswith(".log") and "failing" in report["logTab"], report["logTab"]
     assert report["logShowsError"] is True
     assert "failing.py: exit 1 → exit 0 · " in report["diffTabTitle"], report["diffTabTitle"]
     assert "KeyError: 'pear'" in report["diffOriginal"] and "KeyError" not in report["diffModified"]
     assert all("looking up pear" in report[side] for side in ("diffOriginal", "diffModified"))
+    # the code of each run comes first: the diff opens on the program's changed line
+    assert all("=== code ===" in report[side] for side in ("diffOriginal", "diffModified"))
     assert report["diffInserted"] > 0 and report["diffDeleted"] > 0, report

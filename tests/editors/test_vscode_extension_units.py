@@ -33,6 +33,7 @@ def test_extension_helpers_with_node_test_runner() -> None:
         "lib/server-command.js",
         "lib/history.js",
         "lib/history-format.js",
+        "lib/links.js",
     ):
         check = subprocess.run([node, "--check", source], cwd=extension, capture_output=True)
         assert check.returncode == 0, check.stderr

@@ -83,7 +83,9 @@ async def test_artifacts_nobody_asked_for_are_ignored_and_said(
     unasked = result_with(("Makefile", b"pwned:\n"), ("conftest.py", b"import os\n"))
     async with FaultServer() as server:
         server.on("POST", "/execute", Reply(200, unasked))
-        code, out, err = await run_cli(["run", "hello.py"], api_env(base_env, server), project)
+        code, out, err = await run_cli(
+            ["run", "--sync", "hello.py"], api_env(base_env, server), project
+        )
     assert code == 0, err
     assert out == "ran\n"
     assert "the sandbox returned 2 artifacts that this run did not ask for; ignored" in err
@@ -120,7 +122,7 @@ async def test_never_over_a_file_dot_names_renamed_long_names_cut(
     )
     async with FaultServer() as server:
         server.on("POST", "/execute", Reply(200, answer))
-        args = ["run", "--artifact", "--artifact-dir", "out", "hello.py"]
+        args = ["run", "--sync", "--artifact", "--artifact-dir", "out", "hello.py"]
         code, _, err = await run_cli(args, api_env(base_env, server), project)
     assert code == 0, err
     assert (out_dir / "Makefile").read_text() == "mine\n"
@@ -147,7 +149,7 @@ async def test_the_caches_artifacts_folder_is_pruned(
         os.utime(folder, (old + n, old + n))
     async with FaultServer() as server:
         server.on("POST", "/execute", Reply(200, result_with(("a.out", b"new"))))
-        args = ["run", "--artifact", "hello.py"]
+        args = ["run", "--sync", "--artifact", "hello.py"]
         code, _, err = await run_cli(args, api_env(base_env, server), project)
     assert code == 0, err
     left = sorted(p.name for p in artifacts.iterdir())

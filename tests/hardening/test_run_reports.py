@@ -28,7 +28,8 @@ async def test_a_truncated_stderr_headline_is_the_programs_own_line(
         uri = vscode.open("noisy.py", NOISY)
         note = await vscode.execute("unsandbox.runFile", {"uri": uri, "wait": True})
         assert note["exitCode"] == 1, note["summary"]
-        assert len(note["stderr"]) > 1024 * 1024, "the stream was not cut: proves nothing"
+        # near the 1 MiB cap (the start-up hook's report, taken out, was part of what it kept)
+        assert len(note["stderr"]) > 1_000_000, "the stream was not cut: proves nothing"
         assert "were discarded]" in note["stderr"]  # the sandbox's own note is there …
         complete = re.compile(r"noise line \d{6}")
         last_real = [line for line in note["stderr"].splitlines() if complete.fullmatch(line)][-1]

@@ -81,6 +81,7 @@ async def test_history_lists_server_and_cli_runs_and_diffs_the_last_two(
     assert diff["latest"]["runId"] == latest["runId"]
     assert diff["previous"]["source"] == "cli"
     assert diff["previous"]["stdout"] == diff["latest"]["stdout"] == "apple 4\n"
+    assert diff["previous"]["code"] == diff["latest"]["code"] == SECOND  # saved, then the buffer
     assert "KeyError: 'price'" in diff["latest"]["stderr"]
     assert diff["change"].startswith("exit 1 (unchanged) · ")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 from support import keyless
-from support.lsp_session import LspSession, start_session
+from support.lsp_session import LspSession, capabilities_of, start_session
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders.py"
 PROFILES = ("visual-studio-code", "neovim", "helix")
@@ -255,3 +255,29 @@ async def test_a_stopped_local_sandbox_is_named(
         )
         await nvim.wait_for(lambda: nvim.message_requests)
         assert nvim.actions_offered() == [["Use the local sandbox", "Show log"]]
+
+
+@pytest.mark.parametrize(
+    ("profile", "how"),
+    [
+        ("visual-studio-code", "unsandbox.publicKey and unsandbox.secretKey in the settings"),
+        ("neovim", "vim.lsp.config('unsandbox'"),
+    ],
+)
+async def test_the_keyless_notice_goes_with_the_result_once_in_the_editors_words(
+    profile: str, how: str, keyless_env: dict[str, str], workspace: Path
+) -> None:
+    """A client that shows runFinished's notice itself (the VS Code extension, the Neovim
+    plugin) gets it once, in the run's result, naming its own way to set keys: no toast."""
+    capabilities = capabilities_of(profile)
+    capabilities.experimental = {"unsandbox": {"notices": True}}
+    async with start_session(profile, keyless_env, workspace, capabilities=capabilities) as ed:
+        uri = ed.open("ok.py", 'print("fine")\n')
+        await ed.execute("unsandbox.runFile", uri)
+        first = await ed.wait_finished()
+        await ed.execute("unsandbox.runFile", uri)
+        second = await ed.wait_finished(2)
+    assert first.exitCode == 0 and "runs go to the local sandbox" in first.notice
+    assert how in first.notice and "accounts.csv" in first.notice
+    assert second.notice is None
+    assert notices(ed) == [] and ed.message_requests == []

@@ -54,9 +54,31 @@ def test_execute_async_then_poll(sandbox_server: SandboxServer) -> None:
     assert set(submitted) == {"job_id", "status"} and submitted["status"] == "pending"
     first = sandbox_server.request("GET", f"/jobs/{submitted['job_id']}").json()
     assert first["status"] in ("pending", "running")
-    assert "stdout" not in first  # result fields only once terminal
+    # result fields only once terminal; a running job shows its output so far
+    assert "exit_code" not in first and "result" not in first
+    assert "stdout" not in first or first["status"] == "running"
     done = wait_for(sandbox_server, submitted["job_id"])
     assert done["status"] == "completed" and done["stdout"] == "done\n"
+
+
+def test_a_running_job_shows_its_output_so_far(sandbox_server: SandboxServer) -> None:
+    code = "echo first; echo oops >&2; printf 'caf\\303'; sleep 1; printf '\\251\\n'; sleep 30"
+    response = sandbox_server.request("POST", "/execute/async", {"language": "bash", "code": code})
+    job_id = response.json()["job_id"]
+    deadline = time.monotonic() + 20
+    answer: dict[str, object] = {}
+    while answer.get("stdout") != "first\ncaf":
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.05)
+        answer = sandbox_server.request("GET", f"/jobs/{job_id}").json()
+    # the half-printed UTF-8 character waits for its last byte
+    assert answer["status"] == "running" and answer["stderr"] == "oops\n"
+    while answer.get("stdout") == "first\ncaf":
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.05)
+        answer = sandbox_server.request("GET", f"/jobs/{job_id}").json()
+    assert answer["status"] == "running" and answer["stdout"] == "first\ncafé\n"
+    sandbox_server.request("DELETE", f"/jobs/{job_id}")
 
 
 def test_delete_kills_a_long_job_and_frees_its_slot(sandbox_server: SandboxServer) -> None:

@@ -47,6 +47,8 @@ class LspSession:
     lens_refreshes: list[float] = field(default_factory=list)
     started: list[Any] = field(default_factory=list)
     finished: list[Any] = field(default_factory=list)
+    #: unsandbox/runOutput params, each with how many runFinished had arrived before it
+    outputs: list[tuple[Any, int]] = field(default_factory=list)
     shut_down: bool = False
     #: window/showMessageRequest params received, and the title the "user" clicks (None: dismiss)
     message_requests: list[types.ShowMessageRequestParams] = field(default_factory=list)
@@ -215,6 +217,10 @@ async def start_session(
     @client.feature("unsandbox/runFinished")  # type: ignore[untyped-decorator]
     def _finished(params: Any) -> None:
         session.finished.append(params)
+
+    @client.feature("unsandbox/runOutput")  # type: ignore[untyped-decorator]
+    def _output(params: Any) -> None:
+        session.outputs.append((params, len(session.finished)))
 
     @client.feature("unsandbox/openSettings")  # type: ignore[untyped-decorator]
     def _open_settings(params: Any) -> None:

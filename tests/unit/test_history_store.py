@@ -128,3 +128,20 @@ def test_diff_of_the_last_two_runs_reads_their_logs(tmp_path: Path) -> None:
     assert "-two\n" in found.diff and "+three\n" in found.diff and "+Boom\n" in found.diff
     assert found.latest["stdout"] == "one\nthree\n" and found.latest["stderr"] == "Boom\n"
     assert found.previous["stdout"] == "one\ntwo\n" and found.previous["stderr"] == ""
+
+
+def test_the_log_keeps_the_code_and_the_diff_opens_with_its_change(tmp_path: Path) -> None:
+    from unsandbox_ls.runs import output
+
+    file = tmp_path / "a.py"
+    for number, code in enumerate(["x = 1\nprint(x)\n", "x = 2\nprint(x)\n"]):
+        log = output.write_log(f"r{number}", "a.py", ["# a.py"], f"{number + 1}\n", "", code=code)
+        assert log is not None and history.read_code(log) == code
+        extra = {"logPath": log, "exitCode": 0, "durationMs": 300}
+        history.append(tmp_path, {**_record(file, number), **extra})
+    found = history.diff_last_runs(str(file), [str(tmp_path)])
+    assert not isinstance(found, str)
+    changed = [line for line in found.diff if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == ["-x = 1\n", "+x = 2\n", "-1\n", "+2\n"]  # the code's line, then the output's
+    assert found.latest["code"] == "x = 2\nprint(x)\n" and found.latest["stdout"] == "2\n"
+    assert found.latest["output"].startswith("=== code ===\nx = 2\n")

@@ -431,7 +431,10 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Job:
-    """`GET /jobs/{id}`: a job's state; `result` is set once the status is terminal."""
+    """`GET /jobs/{id}`: a job's state; `result` is set once the status is terminal.
+
+    `stdout`/`stderr` are the output printed so far of a job still in flight, when the answer
+    carries it (the local sandbox does; None when it does not)."""
 
     job_id: str
     status: str
@@ -439,6 +442,8 @@ class Job:
     detected_language: str | None = None
     created_at: float | None = None
     result: RunResult | None = None
+    stdout: str | None = None
+    stderr: str | None = None
 
     @property
     def done(self) -> bool:
@@ -452,17 +457,17 @@ class Job:
         fields = result_fields(data)
         lang = fields.get("language")
         detected = fields.get("detected_language")
+        terminal = status in TERMINAL_STATUSES
+        so_far = [fields.get(name) if not terminal else None for name in ("stdout", "stderr")]
         return cls(
             job_id=_text(data.get("job_id")),
             status=status,
             language=lang if isinstance(lang, str) else None,
             detected_language=detected if isinstance(detected, str) else None,
             created_at=parse_timestamp(data.get("created_at")),
-            result=(
-                RunResult.from_wire(data, default_status=status)
-                if status in TERMINAL_STATUSES
-                else None
-            ),
+            result=RunResult.from_wire(data, default_status=status) if terminal else None,
+            stdout=so_far[0] if isinstance(so_far[0], str) else None,
+            stderr=so_far[1] if isinstance(so_far[1], str) else None,
         )
 
 
@@ -502,11 +507,17 @@ class KeyInfo:
 
 @dataclass(frozen=True)
 class JobUpdate:
-    """What `wait(on_update=…)` gets after each poll: the job, seconds since submission, polls."""
+    """What `wait(on_update=…)` gets after each poll: the job, seconds since submission, polls.
+
+    `stdout`/`stderr` are what the job printed since the previous poll, when the API shows a
+    running job's output (`streams`); otherwise empty, and the output comes with the result."""
 
     job: Job
     elapsed: float
     polls: int
+    stdout: str = ""
+    stderr: str = ""
+    streams: bool = False
 
     @property
     def status(self) -> str:

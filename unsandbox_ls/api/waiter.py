@@ -36,6 +36,7 @@ from unsandbox_ls.api.errors import (
     ServerError,
     UnsandboxError,
 )
+from unsandbox_ls.api.live_output import LIVE_POLL_GAP, OutputSoFar
 from unsandbox_ls.api.models import Job, JobUpdate, RunResult
 from unsandbox_ls.api.policy import PollPlan, RetryPolicy
 from unsandbox_ls.api.poll_plan import RunObservation
@@ -88,6 +89,9 @@ class JobWaiter:
         self.polls = self.not_found = self.failed_polls = self.rate_limited = 0
         self.seen = self.failed_before = False
         self.backoff = 0.0
+        #: what the job has printed so far, and whether the last poll showed new output
+        self.output = OutputSoFar()
+        self.printing = False
 
     async def wait(self) -> RunResult:
         try:
@@ -106,6 +110,8 @@ class JobWaiter:
 
     async def _sleep_until_next_poll(self) -> None:
         delay = self.plan.next_delay(time.monotonic() - self.submitted, at_least=self.backoff)
+        if self.printing and not self.backoff:  # the program is printing: show it soon
+            delay = min(delay, LIVE_POLL_GAP)
         self.backoff = 0.0
         if self.timeout is not None:
             remaining = self.timeout - (time.monotonic() - self.started)
@@ -135,7 +141,9 @@ class JobWaiter:
         now = time.monotonic()
         if self.observed is not None:
             self.observed.saw(current.done, now)
-        await report(self.on_update, JobUpdate(current, now - self.started, self.polls))
+        update = self.output.update(current, now - self.started, self.polls)
+        self.printing = bool(update.stdout or update.stderr)
+        await report(self.on_update, update)
         if not current.done:
             return None
         assert current.result is not None

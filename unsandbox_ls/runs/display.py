@@ -15,8 +15,16 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.problems.model import Problem
+    from unsandbox_ls.runs.plan import Plan
+
+#: where the sandbox saves the code and the files sent with it
+SANDBOX_DIR = "/sandbox"
+#: said while a job runs whose output the API does not show before the end
+OUTPUT_AT_THE_END = "output comes when the run ends"
 
 
 def local_paths(problems: list[Problem], target: Target) -> dict[str, str]:
@@ -51,3 +59,21 @@ def localise(text: str, replacements: dict[str, str]) -> str:
     from unsandbox_ls.runs.terminal import escape_line
 
     return pattern.sub(lambda m: escape_line(replacements[m[1]]), text)
+
+
+def live_localiser(plan: Plan) -> Callable[[str], str]:
+    """For pieces of output shown while the job runs (before the whole traceback can be read):
+    the sandbox's absolute paths of the run's files (`/sandbox/main.py`, or in the hosted API's
+    layout `/sandbox/src/code.py` and `/tmp/input/<name>`) as the local paths."""
+    program = plan.target.submitted_name or ""
+    paths: dict[str, str] = {}
+    if program and plan.source.path:
+        paths[f"{SANDBOX_DIR}/{program}"] = plan.source.path
+        ext = program.rsplit(".", 1)[1] if "." in program else ""
+        # the hosted API's layout: the code in src/code.<ext>, the files sent in /tmp/input
+        paths[f"{SANDBOX_DIR}/src/code{'.' + ext if ext else ''}"] = plan.source.path
+    for sent in plan.sent:
+        if sent.path:
+            paths[f"{SANDBOX_DIR}/{sent.name}"] = sent.path
+            paths[f"/tmp/input/{sent.name}"] = sent.path
+    return lambda text: localise(text, paths)

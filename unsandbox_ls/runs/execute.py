@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from unsandbox_ls.api.client import OnUpdate, UnsandboxClient
     from unsandbox_ls.api.credentials import Credentials
-    from unsandbox_ls.api.models import RunResult
+    from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.runs.plan import Plan
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,8 @@ async def execute(
         source.kind,
     )
     observed = RunObservation()
+    if plan.boot is not None and on_update is not None:
+        on_update = _without_blocks(on_update, plan.boot.nonce)
     result = await client.run_request(
         plan.request,
         mode=plan.mode,
@@ -131,3 +133,19 @@ async def execute(
         timing.learn_off_loop, *timed, result.status, observed.run_s
     )
     return result
+
+
+def _without_blocks(on_update: OnUpdate, nonce: str) -> OnUpdate:
+    """`on_update` given each update with the hook's framed blocks kept out of its stderr."""
+    from dataclasses import replace
+
+    from unsandbox_ls.runs.hook_blocks import LiveBlockFilter
+
+    blocks = LiveBlockFilter(nonce)
+
+    def filtered(update: JobUpdate) -> object:
+        if update.stderr:
+            update = replace(update, stderr=blocks.feed(update.stderr))
+        return on_update(update)
+
+    return filtered

@@ -50,6 +50,7 @@ FIELDS = (
     "when", "file", "kind", "language", "status", "exitCode", "durationMs", "jobId",
     "files", "logPath", "summary", "source", "runId",
 )  # fmt: skip
+_CODE_MARK = "=== code ===\n"
 _STDOUT_MARK = "=== stdout ===\n"
 _STDERR_MARK = "\n=== stderr ===\n"
 
@@ -232,6 +233,21 @@ def read_output(log_path: str | None) -> str | None:
         return None
 
 
+def read_code(log_path: str | None) -> str | None:
+    """The file's text as it ran, kept in the run's log (None for a log without it)."""
+    if not log_path:
+        return None
+    try:
+        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    start = text.find("\n\n" + _CODE_MARK)
+    end = text.find("\n\n" + _STDOUT_MARK, start + 1)
+    if start < 0 or end < 0:
+        return None
+    return text[start + 2 + len(_CODE_MARK) : end]
+
+
 def split_output(output: str) -> tuple[str, str]:
     """(stdout, stderr) of a log's output sections (stdout ends at the last stderr marker)."""
     body = output.removeprefix(_STDOUT_MARK)
@@ -273,8 +289,12 @@ def diff_last_runs(file: str, folders: Iterable[str] = ()) -> RunDiff | str:
         )
     (latest, new), (previous, old) = runs
     for record, text in ((previous, old), (latest, new)):
-        record["output"] = text
         record["stdout"], record["stderr"] = split_output(text)
+        code = read_code(record.get("logPath"))
+        record["code"] = code
+        # the code's lines first, so that the diff opens on what changed in the program
+        record["output"] = (_CODE_MARK + code + "\n" if code is not None else "") + text
+    old, new = previous["output"], latest["output"]
     diff = list(
         difflib.unified_diff(
             old.splitlines(keepends=True),

@@ -142,12 +142,16 @@ def write_log(
     header: list[str],
     stdout: str,
     stderr: str,
+    code: str | None = None,
 ) -> str | None:
-    """Write the run's full output to `<cache>/runs/…log`; its path, or None if it failed."""
+    """Write the run's full output to `<cache>/runs/…log`, after the file's text as it ran
+    (`code`, for comparing two runs); its path, or None if it failed."""
     directory = cache_dir() / "runs"
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = directory / f"{stamp}-{safe_name(name)[:60]}-{run_id}.log"
     text = "\n".join(header)
+    if code is not None:
+        text += "\n\n" + CODE_MARK + code + ("" if code.endswith("\n") or not code else "\n")
     text += "\n\n=== stdout ===\n" + stdout
     if stdout and not stdout.endswith("\n"):
         text += "\n"
@@ -160,6 +164,9 @@ def write_log(
         return None
     return str(path)
 
+
+#: the start of a log's section holding the file's text as it ran
+CODE_MARK = "=== code ===\n"
 
 #: run logs kept in the cache; older ones are removed when a new one is written
 KEEP_LOGS = 200

@@ -71,6 +71,8 @@ class RunReport:
     given: str = ""
     #: results in place: what the start-up hook recorded, on the local files' lines
     in_place: tuple[Spot, ...] = ()
+    #: the file's text as it ran, kept in the log so that two runs' code can be compared
+    code: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -134,6 +136,7 @@ def of_result(
             plan.given,
         )
         + output.no_input_hint(plan.stdin_name, headline, plan.language),
+        code=plan.source.text,
         headline=headline,
         given=plan.given,
         files=plan.shown_files,
@@ -240,7 +243,12 @@ def finish(
     run does not fail because its records could not be written. Blocking (it writes files)."""
     if write_log and (report.ran or report.stdout or report.stderr):
         log_path = output.write_log(
-            report.run_id, report.name, log_header(report), report.stdout, report.stderr
+            report.run_id,
+            report.name,
+            log_header(report),
+            report.stdout,
+            report.stderr,
+            code=report.code,
         )
         report = replace(report, log_path=log_path)
     if record_history:

@@ -4,7 +4,7 @@
 |---|---|
 | `POST /execute`, `POST /run` | the finished job's result, flat (but see `pending_after_ms`) |
 | `POST /execute/async`, `/run/async` | `{job_id, status: "pending"}` (+ `detected_language`) |
-| `GET /jobs/{id}` | the job object; once terminal with its result fields (`job_shape`) |
+| `GET /jobs/{id}` | the job; running: its output so far; terminal: its result (`job_shape`) |
 | `GET /jobs` | `{"jobs": [{job_id, status, language, created_at, …}]}` |
 | `DELETE /jobs/{id}` | kills the job; answers as the docs (`nested`) or the job (`flat`) |
 | `GET /languages` | `{"languages": [...]}`: the languages whose toolchain was found |

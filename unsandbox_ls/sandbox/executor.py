@@ -25,7 +25,7 @@ from typing import Any
 from unsandbox_ls.sandbox import isolation
 from unsandbox_ls.sandbox.cgroups import JobCgroup, JobCgroups
 from unsandbox_ls.sandbox.layouts import DEFAULT_LAYOUT, LAYOUTS, JobLayout
-from unsandbox_ls.sandbox.runner import OUTPUT_LIMIT, Outcome, run_process
+from unsandbox_ls.sandbox.runner import OUTPUT_LIMIT, LiveOutput, Outcome, run_process
 from unsandbox_ls.sandbox.toolchains import Toolchain, artifact_names, script_for, search_path
 
 DEFAULT_ENV = {
@@ -104,7 +104,14 @@ class Executor:
         env.update(spec.env)
         return env
 
-    async def execute(self, job_id: str, spec: JobSpec, cancel: asyncio.Event) -> ExecResult:
+    async def execute(
+        self,
+        job_id: str,
+        spec: JobSpec,
+        cancel: asyncio.Event,
+        live: LiveOutput | None = None,
+    ) -> ExecResult:
+        """Run the job; `live` receives its output as it is printed."""
         chain = self.toolchains[spec.language]
         job_dir = Path(tempfile.mkdtemp(prefix=f"{job_id[:8]}-", dir=self.scratch))
         job_dir.chmod(0o711)
@@ -114,7 +121,7 @@ class Executor:
             with contextlib.suppress(OSError):  # then the watchdog measures this job
                 cgroup = self.cgroups.new(job_dir.name, self.memory_limit)
         try:
-            return await self._execute(job_dir, fds, spec, chain, cancel, cgroup)
+            return await self._execute(job_dir, fds, spec, chain, cancel, cgroup, live)
         finally:
             if cgroup is not None:
                 await asyncio.to_thread(cgroup.remove)
@@ -131,6 +138,7 @@ class Executor:
         chain: Toolchain,
         cancel: asyncio.Event,
         cgroup: JobCgroup | None,
+        live: LiveOutput | None,
     ) -> ExecResult:
         jl = self.job_layout
         # without the sandbox the layout's folders are made under the job's own directory
@@ -174,6 +182,7 @@ class Executor:
                 status_fd=status_read,
                 cgroup=cgroup,
                 tmpfs=isolation.TMPFS_MOUNTS,
+                live=live,
             )
             ended_by_us = outcome.timed_out or outcome.cancelled or outcome.memory_exceeded
             status_known = isolation.bwrap_supports("--json-status-fd")
@@ -203,6 +212,7 @@ class Executor:
                 output_limit=self.output_limit,
                 memory_limit=self.memory_limit,
                 cgroup=cgroup,
+                live=live,
             )
         names = artifact_names(chain, stem)
         artifacts = collect_artifacts(artifact_dir, names) if artifact_dir else []

@@ -8,6 +8,9 @@
   process tree killed, and either way its slot is freed.
 * A record drops the submitted code and input files once the job has started (or was cancelled
   before): only its language, ttl and the like stay.
+* A running job's record shows the output printed so far (`stdout`, `stderr` on the job
+  object, the first `LIVE_OUTPUT_LIMIT` bytes of each), so a client can show it as it comes;
+  the whole output (up to the runner's cap) comes with the result.
 * Finished records are kept for `keep_seconds` (one hour by default), at most `max_records` of
   them, and at most `max_record_bytes` of output and artifacts in all (256 MiB; oldest dropped
   first), so memory stays bounded; an expired job answers 404, as on the hosted API after a
@@ -26,10 +29,13 @@ from typing import Any
 
 from unsandbox_ls.api.models import TERMINAL_STATUSES
 from unsandbox_ls.sandbox.executor import ExecResult, Executor, JobSpec
+from unsandbox_ls.sandbox.runner import LiveOutput
 
 KEEP_SECONDS = 3600.0
 MAX_RECORDS = 1000
 MAX_RECORD_BYTES = 256 * 1024 * 1024
+#: bytes of each stream a running job's answer shows (the result carries all of it)
+LIVE_OUTPUT_LIMIT = 256 * 1024
 #: where a terminal job's result fields sit: under "result" (the API docs) or on the job (the
 #: official clients' reading); see `Job.to_wire`
 JOB_SHAPES = ("nested", "flat")
@@ -53,6 +59,8 @@ class Job:
     task: asyncio.Task[None] | None = None
     #: virtual CPUs asked for: validated and echoed, not enforced
     vcpu: int = 1
+    #: the output printed so far, while the job runs
+    live: LiveOutput = field(default_factory=LiveOutput)
 
     @property
     def terminal(self) -> bool:
@@ -105,9 +113,12 @@ class Job:
     def to_wire(self, shape: str = "flat") -> dict[str, Any]:
         """`{job_id, status, language, created_at, …}`; once terminal, the result fields too:
         under `"result"` in the `nested` shape (the API docs' examples), on the job itself in
-        the `flat` shape (what the official clients read)."""
+        the `flat` shape (what the official clients read). While running, its output so far
+        (`stdout`, `stderr`) on the job in either shape."""
         data = self.summary()
         if not self.terminal:
+            if self.status == "running":
+                data.update(self.live.so_far(LIVE_OUTPUT_LIMIT))
             return data
         if shape == "nested":
             data["result"] = self.result_object()
@@ -192,7 +203,7 @@ class JobStore:
                     return
                 job.status = "running"
                 job.started_at = time.time()
-                result = await self.executor.execute(job.job_id, spec, job.cancel)
+                result = await self.executor.execute(job.job_id, spec, job.cancel, job.live)
                 del spec
                 out = result.outcome
                 if out.cancelled or job.cancel.is_set():
@@ -220,6 +231,7 @@ class JobStore:
             self._finish(job, "failed", None)
 
     def _finish(self, job: Job, status: str, result: ExecResult | None) -> None:
+        job.live = LiveOutput()  # the result holds the output now
         job.completed_at = time.time()
         job.result = result
         job.status = status

@@ -24,6 +24,7 @@ process group is killed: a program that calls setsid() can escape that.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import os
 import re
@@ -60,6 +61,31 @@ class Capture:
                 out += "\n"
             out += f"[… {self.dropped} more bytes of {name} were discarded]\n"
         return out
+
+
+def _complete_text(data: bytes) -> str:
+    """`data` decoded, without a trailing incomplete UTF-8 sequence (it is completed later)."""
+    return codecs.getincrementaldecoder("utf-8")("replace").decode(data, final=False)
+
+
+@dataclass
+class LiveOutput:
+    """The output a running job has printed so far, which a poll of the job shows.
+
+    `run_process` sets the two captures once the process has started; `so_far` gives each
+    stream's text up to `limit` bytes. Each answer extends the previous one (an incomplete
+    UTF-8 sequence at the end waits for its last bytes), so a client can show the difference."""
+
+    stdout: Capture | None = None
+    stderr: Capture | None = None
+
+    def so_far(self, limit: int) -> dict[str, str]:
+        if self.stdout is None or self.stderr is None:  # not started yet: nothing printed
+            return {"stdout": "", "stderr": ""}
+        return {
+            "stdout": _complete_text(bytes(self.stdout.data[:limit])),
+            "stderr": _complete_text(bytes(self.stderr.data[:limit])),
+        }
 
 
 @dataclass
@@ -258,12 +284,13 @@ async def run_process(
     status_fd: int | None = None,
     cgroup: JobCgroup | None = None,
     tmpfs: tuple[str, ...] = (),
+    live: LiveOutput | None = None,
 ) -> Outcome:
     """Run `argv`, killing its process group at `ttl` seconds, when `cancel` is set, or when the
     job passes `memory_limit`: in `cgroup` (which `argv` joins first) when given, otherwise as
     measured by `job_memory`, counting the sandbox's `tmpfs` mounts. `close_after_spawn` are fds
     of the child's that the parent closes once it has started (the write end of bwrap's status
-    pipe, whose read end is `status_fd`)."""
+    pipe, whose read end is `status_fd`). `live` is given the output as it is read."""
     started = time.time()
     try:
         proc = await asyncio.create_subprocess_exec(
@@ -285,6 +312,8 @@ async def run_process(
                 os.close(fd)
     status = StatusPipe(status_fd)
     out, err = Capture(output_limit), Capture(output_limit)
+    if live is not None:
+        live.stdout, live.stderr = out, err
     drains = asyncio.gather(_drain(proc.stdout, out), _drain(proc.stderr, err))
     waiter = asyncio.ensure_future(proc.wait())
     cancelled_wait = asyncio.ensure_future(cancel.wait())

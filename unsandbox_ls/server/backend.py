@@ -82,11 +82,41 @@ async def _borrow_local(ls: UnsandboxLanguageServer, name: str) -> UnsandboxClie
     asked = backend_setting(ls.backend_override or ls.settings.backend, os.environ)
     if asked == "auto" and not ls.local_notice_given:
         ls.local_notice_given = True
-        ls.log(LOCAL_NOTICE, types.MessageType.Info)
-        if ls.settings.notify != "never":
-            ls.show(LOCAL_NOTICE, types.MessageType.Info)
+        notice = keyless_notice(ls.client_name)
+        ls.log(notice, types.MessageType.Info)
+        if ls.shows_notices():  # in the output and the status bar, with the run's result
+            ls.pending_notice = notice
+        elif ls.settings.notify != "never":
+            ls.show(notice, types.MessageType.Info)
     return await ls.api_clients.borrow(
         endpoint.base_url, endpoint.credentials(), uds=endpoint.socket_path
+    )
+
+
+#: how each editor sets the keys, for the notice of a keyless run
+_WHERE_KEYS = {
+    "vscode": "set unsandbox.publicKey and unsandbox.secretKey in the settings",
+    "neovim": (
+        "set settings.unsandbox.publicKey and secretKey in vim.lsp.config('unsandbox', {…})"
+    ),
+    "helix": (
+        "set publicKey and secretKey under [language-server.unsandbox.config.unsandbox] in "
+        "languages.toml"
+    ),
+}
+
+
+def keyless_notice(client_name: str) -> str:
+    """`LOCAL_NOTICE` in the words of the client's editor: where its keys are set."""
+    from unsandbox_ls.server.server import VSCODE_NAMES
+
+    name = client_name.lower()
+    editor = "vscode" if name in VSCODE_NAMES else name if name in _WHERE_KEYS else None
+    if editor is None:
+        return LOCAL_NOTICE
+    return (
+        "unsandbox: no API keys found, so runs go to the local sandbox on this machine; to run "
+        f"on unsandbox.com, {_WHERE_KEYS[editor]} (or in ~/.unsandbox/accounts.csv)."
     )
 
 

@@ -56,7 +56,18 @@ def _target_uri(ls: UnsandboxLanguageServer, target: CommandTarget) -> str | Non
 
 def _refuse(ls: UnsandboxLanguageServer, message: str) -> dict[str, Any]:
     ls.error(message)
-    return {"started": False, "error": message}
+    return {"started": False, "status": "error", "error": message}
+
+
+def _why_not(
+    ls: UnsandboxLanguageServer, uri: str, text: str, language_id: str | None, kind: str
+) -> str | None:
+    """Why the document cannot be run (None: it can); see `server/runnable.py`."""
+    from unsandbox_ls.server.runnable import why_not
+
+    return why_not(
+        uri, text, language_id, ls.settings.language_map, shebang_run=kind in ("file", "shebang")
+    )
 
 
 async def _run_command(
@@ -78,6 +89,9 @@ async def _run_command(
         snap = sources.snapshot(ls, uri)
     except RunRefused as exc:
         return _refuse(ls, str(exc))
+    refused = _why_not(ls, uri, snap.text, snap.language_id, kind)
+    if refused is not None:  # one sentence, and no history entry
+        return _refuse(ls, refused)
     if kind in ("file", "shebang"):
         region = Region(kind, snap.text)
     elif kind == "selection":
@@ -202,9 +216,13 @@ def register(server: UnsandboxLanguageServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     async def on_save(ls: UnsandboxLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.last_active_uri = params.text_document.uri
+        uri = params.text_document.uri
+        ls.last_active_uri = uri
+        doc = ls.open_document(uri)
+        if doc is not None and _why_not(ls, uri, doc.source, doc.language_id, "file"):
+            return  # saving a settings file or a log runs nothing, and says nothing
         if ls.settings.run_on_save:
-            await _run_command(ls, "file", ({"uri": params.text_document.uri},))
+            await _run_command(ls, "file", ({"uri": uri},))
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def on_code_lens(
@@ -214,6 +232,8 @@ def register(server: UnsandboxLanguageServer) -> None:
         doc = ls.open_document(uri)
         if doc is None:  # lenses are for open buffers; a file on disk is not read here
             return []
+        if _why_not(ls, uri, doc.source, doc.language_id, "file") is not None:
+            return []  # nothing to run: no ▶
         lines = list(doc.lines)
         last = ls.last_runs.get(uri)
         title = None
@@ -240,7 +260,7 @@ def register(server: UnsandboxLanguageServer) -> None:
     ) -> list[types.CodeAction]:
         uri = params.text_document.uri
         doc = ls.open_document(uri)
-        if doc is None:
+        if doc is None or _why_not(ls, uri, doc.source, doc.language_id, "file") is not None:
             return []
         ls.last_active_uri = uri
         only = list(params.context.only) if params.context.only else None

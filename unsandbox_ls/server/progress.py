@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from unsandbox_ls.server.live_output import LATER
+
 if TYPE_CHECKING:
     from unsandbox_ls.server.server import UnsandboxLanguageServer
     from unsandbox_ls.server.state import Run
@@ -51,10 +53,10 @@ class Progress:
         if self.token is None or self._ended:
             return
         elapsed = self.run.elapsed_ms() / 1000
-        self.ls.work_done_progress.report(
-            self.token,
-            types.WorkDoneProgressReport(message=f"{self.run.status} · {elapsed:.0f} s"),
-        )
+        message = f"{self.run.status} · {elapsed:.0f} s"
+        if self.run.live is False and self.run.status == "running":
+            message += f" · {LATER}"
+        self.ls.work_done_progress.report(self.token, types.WorkDoneProgressReport(message=message))
 
     async def _tick(self) -> None:
         while True:

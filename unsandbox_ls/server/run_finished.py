@@ -24,6 +24,15 @@ run was refused, failed or was cancelled (documented in the README, section "The
     logPath      the local file holding the full output as the program printed it, or null
     summary      the one-line summary also shown with window/showMessage
     error        why the tool failed (no credentials, API error …), or null when the program ran
+    streamed     true when stdout and stderr were shown already, piece by piece, in
+                 unsandbox/runOutput notifications (the output channel has them all)
+    notice       a sentence said once per session (runs going to the local sandbox for want
+                 of keys), for a client that shows it in its output and status bar, or null
+
+`unsandbox/runOutput` carries uri, runId, stdout and stderr (what the program printed since
+the previous one, the sandbox's paths of the run's files shown as the local paths) and `live`:
+true while the API shows the output as it is printed; one `live: false` (with empty text) says
+that it does not, and that the output comes when the run ends.
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ if TYPE_CHECKING:
 
 RUN_STARTED = "unsandbox/runStarted"
 RUN_FINISHED = "unsandbox/runFinished"
+RUN_OUTPUT = "unsandbox/runOutput"
 
 
 class RunStarted(TypedDict):
@@ -48,6 +58,16 @@ class RunStarted(TypedDict):
 
 def run_started(*, uri: str, run_id: str, kind: str, language: str | None) -> RunStarted:
     return RunStarted(uri=uri, runId=run_id, kind=kind, language=language)
+
+
+class RunOutput(TypedDict):
+    """The params of `unsandbox/runOutput`: what a running program printed since the last."""
+
+    uri: str
+    runId: str
+    stdout: str
+    stderr: str
+    live: bool
 
 
 class SentFileInfo(TypedDict):
@@ -83,6 +103,8 @@ class RunFinished(TypedDict):
     logPath: str | None
     summary: str
     error: str | None
+    streamed: bool
+    notice: str | None
 
 
 def run_finished(
@@ -102,6 +124,8 @@ def run_finished(
     job_id: str | None = None,
     log_path: str | None = None,
     error: str | None = None,
+    streamed: bool = False,
+    notice: str | None = None,
 ) -> RunFinished:
     """The payload of one finished run (a result, a refusal, a failure or a cancel)."""
     return RunFinished(
@@ -120,11 +144,16 @@ def run_finished(
         logPath=log_path,
         summary=summary,
         error=error,
+        streamed=streamed,
+        notice=notice,
     )
 
 
-def from_report(report: RunReport) -> RunFinished:
-    """The `unsandbox/runFinished` params of a finished run: its report, on the wire."""
+def from_report(
+    report: RunReport, *, streamed: bool = False, notice: str | None = None
+) -> RunFinished:
+    """The `unsandbox/runFinished` params of a finished run: its report, on the wire (with
+    whether its output went out already as `unsandbox/runOutput`, and the session's notice)."""
     return run_finished(
         uri=report.uri,
         run_id=report.run_id,
@@ -143,4 +172,6 @@ def from_report(report: RunReport) -> RunFinished:
         job_id=report.job_id,
         log_path=report.log_path,
         error=report.error,
+        streamed=streamed,
+        notice=notice,
     )

@@ -24,7 +24,7 @@ from lsprotocol import types
 
 from unsandbox_ls.runs import output
 from unsandbox_ls.runs.plan import RunRefused
-from unsandbox_ls.server import failure_messages
+from unsandbox_ls.server import failure_messages, live_output
 from unsandbox_ls.server.document_uris import uri_to_path
 from unsandbox_ls.server.in_place_hints import set_spots
 from unsandbox_ls.server.off_loop import finish_off_loop
@@ -131,10 +131,11 @@ async def _execute(
         client = await borrow_client(ls, name)
         files = f" ({plan.file_count} files)" if plan.file_count > 1 else ""
         await progress.begin(f"unsandbox: {run.kind} run of {name}{files}")
+        sending = plan
         result = await execute(
             plan,
             client,
-            on_update=lambda u: _on_update(run, u, progress),
+            on_update=lambda u: _on_update(ls, run, sending, u, progress),
             label=f"run {run.run_id}",
         )
     except asyncio.CancelledError as exc:
@@ -190,12 +191,15 @@ def _prefixed(message: str) -> str:
     return message if message.startswith("unsandbox:") else f"unsandbox: {message}"
 
 
-def _on_update(run: Run, update: JobUpdate, progress: Progress) -> None:
+def _on_update(
+    ls: UnsandboxLanguageServer, run: Run, plan: Plan, update: JobUpdate, progress: Progress
+) -> None:
     job = update.job
     if job.job_id:
         run.job_id = job.job_id
     if job.status:
         run.status = job.status
+    live_output.on_update(ls, run, plan, update)
     progress.report()
 
 
@@ -252,10 +256,11 @@ async def _finish_failure(
         record_history=False,
     )
     record_history(ls, report)
+    live_output.send_rest(ls, run, report.stdout, report.stderr, lambda text: text)
     if report.stdout or report.stderr:
         note = summary + " (output before the cancel)"
         ls.log(log_text(note, report.stdout, report.stderr, report.log_path))
-    run.payload = from_report(report)
+    run.payload = from_report(report, streamed=live_output.streamed(run), notice=ls.take_notice())
     run.lens_title = report.lens_title
     ls.last_runs[run.uri] = run
     if progress is not None:  # the progress ends before runFinished arrives
@@ -332,6 +337,7 @@ async def _finish_result(
     # diagnostics first, so a client reacting to runFinished already sees them
     by_uri = findings.diagnostics(ls.position_encoding())
     ls.publish_run(run.uri, by_uri)  # each file under the client's own spelling of its URI
+    live_output.send_rest(ls, run, result.stdout, result.stderr, findings.shown)
     if ls.settings.in_place:  # results in place: hints after the refresh that ends the run
         set_spots(ls, run.uri, list(report.in_place))
 
@@ -342,7 +348,7 @@ async def _finish_result(
     if findings.error:
         ls.log(f"unsandbox: {plan.name}: {findings.error}", types.MessageType.Warning)
     ls.log(log_text(report.summary, report.shown_stdout, report.shown_stderr, report.log_path))
-    run.payload = from_report(report)
+    run.payload = from_report(report, streamed=live_output.streamed(run), notice=ls.take_notice())
     run.lens_title = report.lens_title
     ls.last_runs[run.uri] = run
     if progress is not None:  # the progress ends before runFinished arrives

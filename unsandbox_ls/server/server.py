@@ -64,6 +64,8 @@ class UnsandboxLanguageServer(LanguageServer):
         #: the embedded local sandbox (a `local_backend.LocalSandbox`), started at its first run
         self.local_sandbox: LocalSandbox | None = None
         self.local_notice_given = False
+        #: the notice the next runFinished carries (for clients that show it themselves)
+        self.pending_notice: str | None = None
         #: request id → the run a `"wait": true` command waits for (see `lifecycle`)
         self.waiting_requests: dict[Any, Run] = {}
         #: the process exit status: 0 once `shutdown` was received (LSP: `exit` alone is 1)
@@ -96,6 +98,19 @@ class UnsandboxLanguageServer(LanguageServer):
         experimental = getattr(self.client_capabilities, "experimental", None)
         ours = experimental.get("unsandbox") if isinstance(experimental, dict) else None
         return isinstance(ours, dict) and ours.get("openSettings") is True
+
+    def shows_notices(self) -> bool:
+        """The client shows runFinished's `notice` in its output and status bar (the VS Code
+        extension and the Neovim plugin say so with `{"unsandbox": {"notices": true}}`), so the
+        server sends no message of its own for it."""
+        experimental = getattr(self.client_capabilities, "experimental", None)
+        ours = experimental.get("unsandbox") if isinstance(experimental, dict) else None
+        return isinstance(ours, dict) and ours.get("notices") is True
+
+    def take_notice(self) -> str | None:
+        """The notice not yet given to the client, once."""
+        notice, self.pending_notice = self.pending_notice, None
+        return notice
 
     def supports_lens_refresh(self) -> bool:
         return bool(

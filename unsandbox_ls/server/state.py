@@ -36,6 +36,11 @@ class Run:
     stop: threading.Event = field(default_factory=threading.Event)
     #: the arguments "Run with arguments…" gave this run (they win over the magic comment)
     args: tuple[str, ...] | None = None
+    #: the output shown while the job ran (unsandbox/runOutput), as the API gave it
+    streamed_stdout: str = ""
+    streamed_stderr: str = ""
+    #: whether the API shows a running job's output (None: not known yet)
+    live: bool | None = None
 
     def elapsed_ms(self) -> float:
         return (time.monotonic() - self.started) * 1000

@@ -26,6 +26,29 @@ return {
   -- languageMap, discoverImports, extraRoots, stdin, args, inPlace (see editors/README.md).
   settings = { unsandbox = {} },
   init_options = {},
+  -- the plugin shows runFinished's `notice` (runs going to the local sandbox) in its split
+  capabilities = { experimental = { unsandbox = { notices = true } } },
+  -- this client's own handlers: its output, its results, its messages (no other server's)
+  handlers = {
+    ['unsandbox/runStarted'] = function(...)
+      return require('unsandbox').handlers['unsandbox/runStarted'](...)
+    end,
+    ['unsandbox/runOutput'] = function(...)
+      return require('unsandbox').handlers['unsandbox/runOutput'](...)
+    end,
+    ['unsandbox/runFinished'] = function(...)
+      return require('unsandbox').handlers['unsandbox/runFinished'](...)
+    end,
+    ['window/showMessage'] = function(...)
+      return require('unsandbox').handlers['window/showMessage'](...)
+    end,
+  },
+  -- commands of its code actions run here: "Run with arguments…" asks before the server runs
+  commands = {
+    ['unsandbox.runWithArguments'] = function(...)
+      return require('unsandbox').commands['unsandbox.runWithArguments'](...)
+    end,
+  },
   before_init = function(params, config)
     params.initializationOptions = vim.tbl_deep_extend(
       'force',

@@ -1,6 +1,10 @@
 -- unsandbox-ls for Neovim 0.11+: the :Unsandbox command, the output split, code lens refresh and
--- progress messages. The server itself is configured by lsp/unsandbox.lua; enable it with
+-- progress messages. The server itself is configured by lsp/unsandbox.lua (with the handlers of
+-- its notifications); enable it with
 --   vim.lsp.enable('unsandbox')
+--
+-- Nothing is loaded here: lua/unsandbox is required the first time the command is used or an
+-- unsandbox client attaches or reports progress. No handler of another server is touched.
 --
 -- Suggested mappings (not set by the plugin):
 --   vim.keymap.set('n', '<leader>rr', vim.lsp.codelens.run, { desc = 'Run the code lens on this line' })
@@ -25,28 +29,28 @@ end, {
   complete = function(arg_lead)
     return require('unsandbox').complete(arg_lead)
   end,
-  desc = 'unsandbox: run | shebang | selection | cell | cancel | jobs | output | split | history | diff',
+  desc = 'unsandbox: run | args | shebang | selection | cell | cancel | jobs | output | split | history | diff',
 })
 
--- Notifications of the server, whatever name its config has.
-vim.lsp.handlers['unsandbox/runStarted'] = function(...)
-  return require('unsandbox').on_run_started(...)
+--- Whether the client of `client_id` is an unsandbox-ls (it offers unsandbox.runFile), without
+--- loading the plugin for other servers.
+---@param client_id integer
+---@return vim.lsp.Client?
+local function unsandbox_client(client_id)
+  local client = vim.lsp.get_client_by_id(client_id)
+  local provider = client and client.server_capabilities and client.server_capabilities.executeCommandProvider
+  if type(provider) == 'table' and vim.list_contains(provider.commands or {}, 'unsandbox.runFile') then
+    return client
+  end
+  return nil
 end
-vim.lsp.handlers['unsandbox/runFinished'] = function(...)
-  return require('unsandbox').on_run_finished(...)
-end
-
--- The server's one-line run summaries, shown without a "Press ENTER" prompt.
-vim.lsp.handlers['window/showMessage'] =
-  require('unsandbox').show_message_handler(vim.lsp.handlers['window/showMessage'])
 
 local group = vim.api.nvim_create_augroup('unsandbox', { clear = true })
 
 vim.api.nvim_create_autocmd('LspAttach', {
   group = group,
   callback = function(ev)
-    local client = vim.lsp.get_client_by_id(ev.data.client_id)
-    if client and require('unsandbox').is_unsandbox(client) then
+    if unsandbox_client(ev.data.client_id) then
       require('unsandbox').on_attach(ev.buf)
     end
   end,
@@ -55,6 +59,8 @@ vim.api.nvim_create_autocmd('LspAttach', {
 vim.api.nvim_create_autocmd('LspProgress', {
   group = group,
   callback = function(ev)
-    require('unsandbox').on_progress(ev)
+    if unsandbox_client(ev.data.client_id) then
+      require('unsandbox').on_progress(ev)
+    end
   end,
 })

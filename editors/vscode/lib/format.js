@@ -3,13 +3,16 @@
 // `vscode` import, so that `node --test` checks them without an editor.
 'use strict';
 
+const { pathToFileURL } = require('url');
+
 /**
  * @typedef {{filename?: string, path?: string, size?: number}} Artifact
  * @typedef {{
  *   uri?: string, language?: string | null, kind?: string, status?: string,
  *   exitCode?: number | null, durationMs?: number | null, stdout?: string, stderr?: string,
  *   artifacts?: Artifact[], jobId?: string | null, logPath?: string | null,
- *   summary?: string | null, error?: string | null
+ *   summary?: string | null, error?: string | null, streamed?: boolean, runId?: string,
+ *   notice?: string | null
  * }} RunFinished
  */
 
@@ -26,6 +29,24 @@ function formatDuration(ms) {
     return `${seconds.toFixed(1)} s`;
   }
   return `${Math.round(seconds)} s`;
+}
+
+/**
+ * `420` → `0.4 s`, `12345` → `12 s`, `125000` → `2 min 5 s`: the server's summary durations.
+ * @param {number | null | undefined} ms
+ */
+function seconds(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    return '';
+  }
+  const secs = ms / 1000;
+  if (secs < 10) {
+    return secs >= 0.1 ? `${secs.toFixed(1)} s` : `${secs.toFixed(2)} s`;
+  }
+  if (secs < 120) {
+    return `${Math.round(secs)} s`;
+  }
+  return `${Math.floor(secs / 60)} min ${Math.floor(secs % 60)} s`;
 }
 
 /** `exit 1`, `cancelled`, `timed out`… @param {RunFinished} run */
@@ -130,38 +151,82 @@ function withNewline(text) {
 }
 
 /**
- * What the output channel gets when a run finishes: its output without escape sequences, then
- * `[Done] …`. A run whose runStarted was not seen (cancelled before it began) gets its
- * `[Running]` lines here.
+ * `[Done] exit 1 in 0.3 s · orders.py`: how the run ended, how long it took, which file. The
+ * error itself is in the output above it (or on the `[Error]` line), said once.
+ * @param {RunFinished} run
+ */
+function doneLine(run) {
+  const took = seconds(run.durationMs);
+  let how;
+  if (cancelled(run)) {
+    how = took ? `cancelled after ${took}` : 'cancelled';
+  } else if (run.status === 'timeout') {
+    how = took ? `timed out after ${took}` : 'timed out';
+  } else if (run.error) {
+    how = 'not run';
+  } else if (typeof run.exitCode === 'number') {
+    how = took ? `exit ${run.exitCode} in ${took}` : `exit ${run.exitCode}`;
+  } else {
+    how = run.status || 'finished';
+  }
+  const parts = [how, fileName(run.uri) || 'buffer'];
+  if (run.kind && run.kind !== 'file') {
+    parts.push(run.kind);
+  }
+  return `[Done] ${parts.join(' · ')}`;
+}
+
+/** A local path as a `file://` URI, which the output channel links even with spaces. */
+function fileUri(/** @type {string} */ path) {
+  try {
+    return pathToFileURL(path).href;
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * What the output channel gets when a run finishes: its output without escape sequences
+ * (unless it was shown piece by piece already: `streamed`), then `[Done] …`, then the log's
+ * `file://` URI on its own line. A run whose runStarted was not seen (cancelled before it
+ * began) gets its `[Running]` lines here.
  * @param {RunFinished} run
  * @param {boolean} [started] whether startBlock(run) was written when it started
+ * @param {boolean} [openLine] whether the streamed output ended inside a line
  */
-function outputBlock(run, started = false) {
+function outputBlock(run, started = false, openLine = false) {
   let text = started ? '' : startBlock(run);
+  if (openLine) {
+    text += '\n';
+  }
   if (run.error && !cancelled(run)) {
     text += withNewline(`[Error] ${run.error}`);
   }
-  text += withNewline(stripAnsi(run.stdout || ''));
-  text += withNewline(stripAnsi(run.stderr || ''));
+  if (!run.streamed) {
+    text += withNewline(stripAnsi(run.stdout || ''));
+    text += withNewline(stripAnsi(run.stderr || ''));
+  }
   for (const artifact of run.artifacts || []) {
     const size = typeof artifact.size === 'number' ? ` (${artifact.size} bytes)` : '';
-    text += `[Artifact] ${artifact.path || artifact.filename}${size}\n`;
+    text += `[Artifact] ${fileUri(artifact.path || artifact.filename || '')}${size}\n`;
   }
-  const tail = [];
-  if (run.summary) {
-    tail.push(run.summary);
-  }
-  if (run.jobId) {
-    tail.push(`job ${run.jobId}`);
-  }
+  text += `${doneLine(run)}\n`;
   if (run.logPath) {
-    tail.push(`log ${run.logPath}`);
+    text += `[Log] ${fileUri(run.logPath)}\n`;
   }
-  if (!run.summary) {
-    tail.unshift(headerLine(run).replace('[Running] ', ''));
+  if (run.notice) {
+    text += `[Note] ${run.notice}\n`;
   }
-  text += `[Done] ${tail.join(' · ')}\n\n`;
-  return text;
+  return `${text}\n`;
+}
+
+/**
+ * What the output channel gets of a running program's output (`unsandbox/runOutput`), as it
+ * comes: stdout's new text, then stderr's, without escape sequences.
+ * @param {{stdout?: string, stderr?: string}} piece
+ */
+function outputPiece(piece) {
+  return stripAnsi(piece.stdout || '') + stripAnsi(piece.stderr || '');
 }
 
 /**
@@ -172,12 +237,16 @@ function outputBlock(run, started = false) {
 function statusItem(run) {
   const icon = cancelled(run) ? '$(circle-slash)' : failed(run) ? '$(error)' : '$(check)';
   const duration = formatDuration(run.durationMs);
-  const text = `${icon} ${outcome(run)}${duration ? ` · ${duration}` : ''}`;
+  const text = run.error && !cancelled(run) ? `${icon} not run` : `${icon} ${outcome(run)}${duration ? ` · ${duration}` : ''}`;
   const tooltip = `unsandbox: ${run.summary || headerLine(run).replace('[Running] ', '')} — click for the output`;
   return { text, tooltip, error: failed(run) };
 }
 
 module.exports = {
+  seconds,
+  doneLine,
+  fileUri,
+  outputPiece,
   formatDuration,
   outcome,
   cancelled,

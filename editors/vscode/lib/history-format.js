@@ -38,14 +38,25 @@ function baseName(file) {
   return String(file ?? '?').split(/[\\/]/).pop() || '?';
 }
 
+/** Where a run was started: `from the editor`, `from unsandbox-ls run`. @param {HistoryRecord} run */
+function origin(run) {
+  return run.source === 'cli' ? 'from unsandbox-ls run' : 'from the editor';
+}
+
 /**
- * One quick pick item per run (newest first); `run` is kept on the item.
+ * One quick pick item per run (newest first); `run` is kept on the item. The description says
+ * when, how long, what part of the file ran (unless the whole file) and where it was started.
  * @param {HistoryRecord[]} runs
  */
 function pickItems(runs) {
   return runs.map((run) => ({
     label: `${failed(run) ? '$(error)' : '$(pass)'} ${baseName(run.file)} · ${result(run)}`,
-    description: `${shortWhen(run.when)} · ${seconds(run.durationMs)} · ${run.kind ?? 'file'} · ${run.source ?? '?'}`,
+    description: [
+      shortWhen(run.when),
+      seconds(run.durationMs),
+      ...(run.kind && run.kind !== 'file' ? [run.kind] : []),
+      origin(run),
+    ].join(' · '),
     detail: run.logPath ? String(run.summary ?? run.logPath) : `${run.summary ?? ''} (no log)`,
     run,
   }));

@@ -7,6 +7,9 @@
 // shows this notification instead: one progress display per run, not two.
 'use strict';
 
+/** said while a job runs whose output the API does not show before the end (as the server) */
+const OUTPUT_AT_THE_END = 'output comes when the run ends';
+
 /**
  * @typedef {{uri?: string, runId?: string, language?: string | null, kind?: string}} RunStarted
  * @typedef {{report: (value: {message?: string}) => void}} Progress
@@ -29,7 +32,7 @@ class RunProgress {
     this.window = window;
     this.location = location;
     this.cancel = cancel;
-    /** @type {Map<string, {close: () => void, closed: boolean}>} runId → its notification */
+    /** @type {Map<string, {close: () => void, closed: boolean, later: boolean}>} runId → its notification */
     this.runs = new Map();
   }
 
@@ -39,8 +42,8 @@ class RunProgress {
     if (!id || this.runs.has(id)) {
       return;
     }
-    /** @type {{close: () => void, closed: boolean}} */
-    const entry = { close: () => undefined, closed: false };
+    /** @type {{close: () => void, closed: boolean, later: boolean}} */
+    const entry = { close: () => undefined, closed: false, later: false };
     this.runs.set(id, entry);
     const what = [name, run.language, run.kind && run.kind !== 'file' ? run.kind : null]
       .filter(Boolean)
@@ -51,7 +54,8 @@ class RunProgress {
       (progress, token) =>
         new Promise((resolve) => {
           const timer = setInterval(() => {
-            progress.report({ message: `${Math.round((Date.now() - began) / 1000)} s` });
+            const elapsed = `${Math.round((Date.now() - began) / 1000)} s`;
+            progress.report({ message: entry.later ? `${elapsed} · ${OUTPUT_AT_THE_END}` : elapsed });
           }, 1000);
           entry.close = () => {
             clearInterval(timer);
@@ -68,6 +72,14 @@ class RunProgress {
           });
         }),
     );
+  }
+
+  /** The API shows no output before the run ends: the notification says so. @param {string} id */
+  outputAtTheEnd(id) {
+    const entry = this.runs.get(id);
+    if (entry) {
+      entry.later = true;
+    }
   }
 
   /** Close the run's notification. @param {{runId?: string}} run */

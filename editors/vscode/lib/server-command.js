@@ -1,5 +1,10 @@
 // @ts-check
-// Resolve the `unsandbox.serverCommand` setting to an executable, without `vscode`.
+// Which command starts the language server, without `vscode`: the `unsandbox.serverCommand`
+// setting when set; else, in a trusted workspace, the python of the workspace's `.venv` or the
+// Python extension's interpreter when `unsandbox-ls` is installed beside it (run as
+// `python -m unsandbox_ls`); else `unsandbox-ls` on PATH. VS Code started from a desktop or
+// code-server started by a service has the login shell's PATH, not the one of the shell where the
+// server was installed into a virtual environment, so PATH alone is not enough.
 'use strict';
 
 const fs = require('fs');
@@ -14,6 +19,15 @@ const INSTALL_LINE = 'pip install unsandbox-ls';
  * @returns {string[]}
  */
 function commandWords(value) {
+  return settingWords(value) ?? ['unsandbox-ls'];
+}
+
+/**
+ * The setting's words, or null when it is unset or empty.
+ * @param {unknown} value
+ * @returns {string[] | null}
+ */
+function settingWords(value) {
   if (typeof value === 'string' && value.trim() !== '') {
     return value.trim().split(/\s+/);
   }
@@ -23,7 +37,56 @@ function commandWords(value) {
       return words;
     }
   }
-  return ['unsandbox-ls'];
+  return null;
+}
+
+const BIN = process.platform === 'win32' ? 'Scripts' : 'bin';
+const EXE = process.platform === 'win32' ? '.exe' : '';
+
+/**
+ * `[python, '-m', 'unsandbox_ls']` when `python` is an interpreter with `unsandbox-ls` installed
+ * beside it (its console script in the same folder), else null.
+ * @param {string | undefined} python
+ * @returns {string[] | null}
+ */
+function besidePython(python) {
+  if (!python || !isExecutable(python)) {
+    return null;
+  }
+  const script = path.join(path.dirname(python), `unsandbox-ls${EXE}`);
+  return isExecutable(script) ? [python, '-m', 'unsandbox_ls'] : null;
+}
+
+/**
+ * The command that starts the server and where it was found, or null when it is nowhere.
+ * @param {{
+ *   setting?: unknown, folders?: string[], trusted?: boolean, interpreter?: string,
+ *   env?: NodeJS.ProcessEnv,
+ * }} where `folders`: the workspace folders' paths; `interpreter`: the Python extension's
+ * @returns {{words: string[], source: string} | null}
+ */
+function resolveServerCommand(where) {
+  const set = settingWords(where.setting);
+  if (set) {
+    const found = findExecutable(set[0], where.env);
+    return found ? { words: [found, ...set.slice(1)], source: 'the unsandbox.serverCommand setting' } : null;
+  }
+  if (where.trusted) {
+    for (const folder of where.folders ?? []) {
+      for (const venv of ['.venv', 'venv']) {
+        const words = besidePython(path.join(folder, venv, BIN, `python${EXE}`));
+        if (words) {
+          return { words, source: `the workspace's ${venv}` };
+        }
+      }
+    }
+    const words = besidePython(where.interpreter);
+    if (words) {
+      return { words, source: "the Python extension's interpreter" };
+    }
+  }
+  const onPath = findExecutable('unsandbox-ls', where.env);
+  return onPath ? { words: [onPath], source: 'PATH' } : null;
 }
 
 /** @param {string} file */
@@ -66,10 +129,18 @@ function findExecutable(program, env = process.env) {
  */
 function notFoundMessage(words) {
   return (
-    `unsandbox: cannot start the language server: "${words[0]}" was not found. ` +
-    `Install it with \`${INSTALL_LINE}\`, or set "unsandbox.serverCommand" ` +
-    '(for example ["python3", "-m", "unsandbox_ls"]).'
+    `unsandbox: cannot start the language server: "${words[0]}" was not found ` +
+    "(not in the workspace's .venv, the Python extension's interpreter or PATH). " +
+    `Install it with \`${INSTALL_LINE}\` (in a checkout: \`pip install .\`), or set ` +
+    '"unsandbox.serverCommand" (for example ["python3", "-m", "unsandbox_ls"]).'
   );
 }
 
-module.exports = { INSTALL_LINE, commandWords, findExecutable, notFoundMessage };
+module.exports = {
+  INSTALL_LINE,
+  commandWords,
+  settingWords,
+  findExecutable,
+  notFoundMessage,
+  resolveServerCommand,
+};

@@ -7,7 +7,17 @@ const assert = require('node:assert/strict');
 const os = require('os');
 const fs = require('fs');
 const path = require('path');
-const { formatDuration, headerLine, outputBlock, startBlock, statusItem, stripAnsi } = require('../lib/format');
+const {
+  doneLine,
+  formatDuration,
+  headerLine,
+  outputBlock,
+  outputPiece,
+  seconds,
+  startBlock,
+  statusItem,
+  stripAnsi,
+} = require('../lib/format');
 const { RunProgress } = require('../lib/run-progress');
 const { commandWords, findExecutable, notFoundMessage } = require('../lib/server-command');
 
@@ -55,31 +65,49 @@ test('terminal escape sequences are taken out of what the channel shows', () => 
   assert.match(block, /^warn\nboom\n/);
 });
 
-test('output block holds stdout, stderr, artifacts and the summary', () => {
-  const block = outputBlock({
+test('output block holds stdout, stderr, artifacts, a short [Done] line and the log URI', () => {
+  const run = {
     uri: 'file:///tmp/a%20b/sample.py',
     language: 'python',
+    status: 'completed',
     exitCode: 1,
-    durationMs: 420,
+    durationMs: 320,
     stdout: 'hello',
     stderr: 'Traceback…\nKeyError: 1\n',
     artifacts: [{ filename: 'a.out', path: '/tmp/a.out', size: 3 }],
     jobId: 'job-1',
-    summary: 'exit 1 · 0.42 s · KeyError: 1',
-  });
-  assert.deepEqual(block.split('\n'), [
+    logPath: '/home/me/.cache/unsandbox-ls/runs/20261203-sample.py-r1.log',
+    summary: 'sample.py: exit 1 in 0.3 s: KeyError: 1',
+  };
+  assert.deepEqual(outputBlock(run).split('\n'), [
     '[Running] sample.py · python',
     '[File] /tmp/a b/sample.py',
     'hello',
     'Traceback…',
     'KeyError: 1',
-    '[Artifact] /tmp/a.out (3 bytes)',
-    '[Done] exit 1 · 0.42 s · KeyError: 1 · job job-1',
+    '[Artifact] file:///tmp/a.out (3 bytes)',
+    '[Done] exit 1 in 0.3 s · sample.py',
+    '[Log] file:///home/me/.cache/unsandbox-ls/runs/20261203-sample.py-r1.log',
     '',
     '',
   ]);
   // the [Running] lines were written when the run started
   assert.match(outputBlock({ uri: 'file:///tmp/a.py', stdout: 'x' }, true), /^x\n\[Done\] /);
+  // the output was shown piece by piece as it came: only the end, after the open line
+  assert.equal(
+    outputBlock({ ...run, artifacts: [], streamed: true, logPath: null }, true, true),
+    '\n[Done] exit 1 in 0.3 s · sample.py\n\n',
+  );
+  assert.equal(outputPiece({ stdout: '\u001b[1mline 0\u001b[0m\n', stderr: 'warn\n' }), 'line 0\nwarn\n');
+});
+
+test('[Done] fits on one line whatever the ending', () => {
+  const uri = 'file:///tmp/long.py';
+  assert.equal(doneLine({ uri, status: 'cancelled', durationMs: 1500 }), '[Done] cancelled after 1.5 s · long.py');
+  assert.equal(doneLine({ uri, status: 'timeout', durationMs: 61000 }), '[Done] timed out after 61 s · long.py');
+  assert.equal(doneLine({ uri, status: 'error', error: 'no keys' }), '[Done] not run · long.py');
+  assert.equal(doneLine({ uri, status: 'completed', exitCode: 0, durationMs: 42, kind: 'cell' }), '[Done] exit 0 in 0.04 s · long.py · cell');
+  assert.equal(seconds(125000), '2 min 5 s');
 });
 
 test('one notification per run, closed when it finishes, Cancel cancels its file', async () => {
@@ -120,7 +148,7 @@ test('one notification per run, closed when it finishes, Cancel cancels its file
 
 test('an error without output says so', () => {
   const block = outputBlock({ language: 'python', error: 'no credentials found', exitCode: null });
-  assert.match(block, /^\[Running\] buffer · python\n\[Error\] no credentials found\n\[Done\] python · error\n/);
+  assert.match(block, /^\[Running\] buffer · python\n\[Error\] no credentials found\n\[Done\] not run · buffer\n/);
   assert.equal(statusItem({ error: 'x' }).error, true);
   assert.equal(statusItem({ exitCode: 0, durationMs: 5 }).text, '$(check) exit 0 · 0.01 s');
 });
@@ -147,4 +175,56 @@ test('server command words and lookup', () => {
   assert.equal(findExecutable('missing-ls', { PATH: dir }), null);
   assert.equal(findExecutable(exe, { PATH: '' }), exe);
   assert.match(notFoundMessage(['unsandbox-ls']), /pip install unsandbox-ls/);
+});
+
+test('links in the output channel: paths with spaces, file URIs, frames, problem lines', () => {
+  const { findLinks } = require('../lib/links');
+  const frame = '  File "/home/me/my project/orders.py", line 15, in line_total';
+  assert.deepEqual(findLinks(frame), [
+    { start: 8, end: 37, path: '/home/me/my project/orders.py', line: 15 },
+  ]);
+  const log = '[Log] file:///home/me/.cache/unsandbox-ls/runs/a%20b.log';
+  assert.deepEqual(findLinks(log), [
+    { start: 6, end: log.length, path: '/home/me/.cache/unsandbox-ls/runs/a b.log' },
+  ]);
+  assert.deepEqual(findLinks('[File] /tmp/a b/sample.py'), [
+    { start: 7, end: 25, path: '/tmp/a b/sample.py' },
+  ]);
+  assert.deepEqual(findLinks('/tmp/x.c:3:5: error: expected ;'), [
+    { start: 0, end: 12, path: '/tmp/x.c', line: 3, column: 5 },
+  ]);
+  assert.deepEqual(findLinks('KeyError: 12:30 is no path'), []);
+});
+
+test('the server is found without PATH: setting, then the workspace .venv, then PATH', () => {
+  const { resolveServerCommand } = require('../lib/server-command');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'unsandbox-find-'));
+  const bin = path.join(root, 'project', '.venv', 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  const python = path.join(bin, 'python');
+  fs.writeFileSync(python, '#!/bin/sh\n', { mode: 0o755 });
+  const folders = [path.join(root, 'project')];
+  const none = { PATH: '' };
+  // a .venv without the server installed in it is not used
+  assert.equal(resolveServerCommand({ folders, trusted: true, env: none }), null);
+  fs.writeFileSync(path.join(bin, 'unsandbox-ls'), '#!/bin/sh\n', { mode: 0o755 });
+  assert.deepEqual(resolveServerCommand({ folders, trusted: true, env: none }), {
+    words: [python, '-m', 'unsandbox_ls'],
+    source: "the workspace's .venv",
+  });
+  // an untrusted workspace's .venv is never run: the repository could have put anything there
+  assert.equal(resolveServerCommand({ folders, trusted: false, env: none }), null);
+  // the Python extension's interpreter, when the server is installed beside it
+  assert.deepEqual(resolveServerCommand({ interpreter: python, trusted: true, env: none }).source,
+    "the Python extension's interpreter");
+  // PATH last; the setting first, resolved on PATH
+  assert.deepEqual(resolveServerCommand({ folders, trusted: false, env: { PATH: bin } }), {
+    words: [path.join(bin, 'unsandbox-ls')],
+    source: 'PATH',
+  });
+  assert.deepEqual(
+    resolveServerCommand({ setting: ['python', '-m', 'unsandbox_ls'], folders, trusted: true, env: { PATH: bin } }),
+    { words: [python, '-m', 'unsandbox_ls'], source: 'the unsandbox.serverCommand setting' },
+  );
+  assert.equal(resolveServerCommand({ setting: 'nowhere-ls', folders, trusted: true, env: none }), null);
 });

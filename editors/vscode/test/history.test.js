@@ -13,7 +13,8 @@ test('quick pick items show file, result, time and where the run came from', () 
       kind: 'selection', source: 'server', logPath: null, summary: 'failing.py: exit 0 in 0.3 s' },
   ]);
   assert.equal(failedRun.label, '$(error) failing.py · exit 1');
-  assert.equal(failedRun.description, '2026-01-02 03:04:05 · 0.42 s · file · cli');
+  assert.equal(failedRun.description, '2026-01-02 03:04:05 · 0.42 s · from unsandbox-ls run');
+  assert.equal(okRun.description, '2026-01-02 03:04:00 · 0.30 s · selection · from the editor');
   assert.equal(failedRun.detail, "failing.py: exit 1 in 0.4 s: KeyError: 'pear'");
   assert.equal(failedRun.run.logPath, '/c/1.log');
   assert.equal(okRun.label, '$(pass) failing.py · exit 0');

@@ -16,12 +16,8 @@ local function wait_for(what, cond)
   harness.wait_for(what, cond)
 end
 
+-- the plugin's handler of the client's window/showMessage says them through vim.notify here
 harness.record_notifications(report.messages)
-local show_message = vim.lsp.handlers['window/showMessage']
-vim.lsp.handlers['window/showMessage'] = function(err, params, ctx, config)
-  table.insert(report.messages, { msg = params.message, level = params.type })
-  return show_message(err, params, ctx, config)
-end
 
 -- The user picks "Use the local sandbox" in the menu Neovim shows for window/showMessageRequest.
 vim.ui.select = function(items, opts, on_choice)

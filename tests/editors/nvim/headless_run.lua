@@ -32,12 +32,12 @@ vim.api.nvim_create_autocmd('LspProgress', {
 local finished = {}
 -- the output split as it was when each run started (runStarted handled, runFinished not yet)
 local split_at_start = {}
-local original_started = vim.lsp.handlers['unsandbox/runStarted']
-vim.lsp.handlers['unsandbox/runStarted'] = function(err, params, ctx, config)
-  local result = original_started(err, params, ctx, config)
-  table.insert(split_at_start, vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false))
-  return result
-end
+vim.api.nvim_create_autocmd('User', {
+  pattern = 'UnsandboxRunStarted',
+  callback = function()
+    table.insert(split_at_start, vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false))
+  end,
+})
 vim.api.nvim_create_autocmd('User', {
   pattern = 'UnsandboxRunFinished',
   callback = function(ev)
@@ -222,6 +222,11 @@ wait_for('the "Cancel" code lens while the program runs', function()
   return has_lens(long, 'Cancel')
 end)
 report.lenses_while_running = lens_titles(long)
+step('wait for what it printed while it runs')
+wait_for('"started" in the output split while the long program runs', function()
+  return vim.list_contains(vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false), 'started')
+end)
+report.output_while_running = vim.api.nvim_buf_get_lines(unsandbox.output_buffer(), 0, -1, false)
 local cancel_started = vim.uv.hrtime()
 step(':Unsandbox cancel')
 vim.cmd('Unsandbox cancel')

@@ -133,11 +133,11 @@ async function history(page) {
   const file = path.join(process.env.E2E_WORKSPACE, 'failing.py');
   step('open failing.py and run it');
   const editor = await openFile(page, 'failing.py');
-  await runUntil(page, editor, /\[Done\]\s+failing\.py: exit 1/);
+  await runUntil(page, editor, /\[Done\]\s+exit 1 in .*· failing\.py/);
   step('change failing.py on disk and run it again');
   fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"pear"', '"apple"'));
   await editor.locator('.view-lines', { hasText: '"apple"' }).first().waitFor({ timeout: TIMEOUT });
-  await runUntil(page, editor, /\[Done\]\s+failing\.py: exit 0/);
+  await runUntil(page, editor, /\[Done\]\s+exit 0 in .*· failing\.py/);
 
   step('unsandbox: Show Run History');
   await runPalette(page, 'unsandbox: Show Run History');
@@ -195,7 +195,7 @@ async function main() {
     step('click ▶ Run remotely');
     const clicked = Date.now();
     step('wait for the output channel');
-    const failedRun = /\[Done\]\s+failing\.py:\s+exit\s+1/;
+    const failedRun = /\[Done\]\s+exit 1 in .*· failing\.py/;
     // failing.py ends too soon for its ⏹ Cancel lens to be seen: a click lost to a lens
     // refresh shows as no output, and is made again
     report.output = await retry(3, 'no output 15 s after a click', async (attempt) => {
@@ -203,6 +203,8 @@ async function main() {
       return waitOutput(page, failedRun, attempt === 3 ? TIMEOUT : 15000);
     });
     report.runSeconds = (Date.now() - clicked) / 1000;
+    // the start of the run's block (the [Done] and [Log] lines may push it out of the view)
+    report.outputStart = await waitOutput(page, /\[Running\]\s+failing\.py[^]*looking up pear/);
 
     step('wait for the error squiggle');
     const squiggle = editor.locator('.squiggly-error').first();
@@ -238,7 +240,7 @@ async function main() {
     const rustEditor = await openFile(page, 'mismatch.rs');
     await retry(3, 'no rustc output 30 s after a click', async (attempt) => {
       await clickLens(rustEditor, 'Run remotely');
-      return waitOutput(page, /\[Done\]\s+mismatch\.rs:/, attempt === 3 ? TIMEOUT : 30000);
+      return waitOutput(page, /\[Done\]\s+.*· mismatch\.rs/, attempt === 3 ? TIMEOUT : 30000);
     });
     report.rustHover = await hoverSquiggle(page, rustEditor, 'mismatched types');
 
@@ -247,7 +249,7 @@ async function main() {
     const noisyEditor = await openFile(page, 'noisy.py');
     report.noisyOutput = await retry(3, 'no output 15 s after a click', async (attempt) => {
       await clickLens(noisyEditor, 'Run remotely');
-      return waitOutput(page, /\[Done\]\s+noisy\.py:\s+exit\s+1/, attempt === 3 ? TIMEOUT : 15000);
+      return waitOutput(page, /\[Done\]\s+exit 1 in .*· noisy\.py/, attempt === 3 ? TIMEOUT : 15000);
     });
 
     // 4. A long program: [Running] shows at once; Cancel in its notification stops it.
@@ -257,6 +259,8 @@ async function main() {
     const { attempt: runClicks } = await startRun(longEditor);
     report.runClicks = runClicks;
     report.runningOutput = await waitOutput(page, /\[Running\]\s+long\.py\s+·\s+python/);
+    // what it printed before its 60 s sleep shows while it runs
+    report.liveOutput = await waitOutput(page, /\[File\][^\n]*long\.py\s*\nstarted\s*(\n|$)/);
     const notification = page
       .locator('.notification-toast', { hasText: 'unsandbox: running long.py' })
       .first();
@@ -272,7 +276,7 @@ async function main() {
     step('click Cancel in the notification');
     await cancelButton.click();
     step('wait for the cancelled run');
-    report.cancelOutput = await waitOutput(page, /\[Done\]\s+long\.py:\s+run cancelled/);
+    report.cancelOutput = await waitOutput(page, /\[Done\]\s+cancelled after .*· long\.py/);
     report.cancelSeconds = (Date.now() - cancelClicked) / 1000;
     await notification.waitFor({ state: 'detached', timeout: TIMEOUT });
     const cancelledStatus = page.locator('.statusbar-item', { hasText: /cancelled/ }).first();
@@ -317,7 +321,7 @@ async function main() {
       }
       return attempt;
     });
-    report.ttlOutput = await waitOutput(page, /\[Done\]\s+long\.py:\s+timed out/);
+    report.ttlOutput = await waitOutput(page, /\[Done\]\s+timed out after .*· long\.py/);
     step('done');
     report.ok = true;
   } catch (error) {

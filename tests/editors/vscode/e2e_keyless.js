@@ -67,10 +67,15 @@ async function keyless(page) {
   const status = page.locator('.statusbar-item', { hasText: /exit 1/ }).first();
   await status.waitFor({ timeout: TIMEOUT });
   report.statusBar = (await status.innerText()).trim();
-  const notice = page.locator('.notification-toast', { hasText: 'no API keys found' }).first();
-  await notice.waitFor({ timeout: TIMEOUT });
-  report.notice = (await notice.innerText()).trim();
-  await page.waitForTimeout(800); // the toast slides in
+  // the notice is in the output channel (and the status bar), not in a second toast
+  const output = page.locator('.part.panel .monaco-editor .view-lines').first();
+  const deadline = Date.now() + TIMEOUT;
+  report.notice = '';
+  while (Date.now() < deadline && !report.notice.includes('[Note]')) {
+    await page.waitForTimeout(250);
+    report.notice = (await output.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+  }
+  await page.waitForTimeout(800); // a toast slides in
   await page.screenshot({ path: process.env.E2E_SCREENSHOT });
   report.toasts = await page.locator('.notification-toast').allInnerTexts();
   report.ok = true;
@@ -96,6 +101,10 @@ async function actions(page) {
   report.settingsSearch = (await settings.locator('.settings-header .view-lines').first().innerText())
     .replace(/\u00a0/g, ' ')
     .trim();
+  // the tab shown: where the setting lives (Remote, in code-server)
+  report.settingsTab = (
+    await settings.locator('.settings-tabs-widget .action-label.checked').first().innerText()
+  ).trim();
 
   step('run again, Show log');
   const back = await openFile(page, 'failing.py');

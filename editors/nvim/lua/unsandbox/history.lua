@@ -1,6 +1,6 @@
 --- Run history in Neovim: `:Unsandbox history` (vim.ui.select of the buffer's runs, opens the
---- chosen run's log) and `:Unsandbox diff` (the outputs of the last two runs side by side in diff
---- mode, in a new tab). Both ask the server: `unsandbox.history` and `unsandbox.diffLastRun`.
+--- chosen run's log) and `:Unsandbox diff` (the code, then the outputs, of the last two runs side
+--- by side in diff mode, in a new tab). Both ask the server: `unsandbox.history` and `unsandbox.diffLastRun`.
 local M = {}
 
 local str = require('unsandbox').nonempty
@@ -20,7 +20,8 @@ local function result(run)
   return str(run.status) or '?'
 end
 
---- One line of the picker: `2026-01-01 10:00:00  orders.py  exit 1  0.42 s  (cli)`.
+--- One line of the picker: `2026-01-01 10:00:00  orders.py  exit 1  0.42 s  from unsandbox-ls run`
+--- (what part ran when not the whole file, then where the run was started).
 ---@param run table a history record
 ---@return string
 function M.format_item(run)
@@ -30,7 +31,7 @@ function M.format_item(run)
   if run.kind ~= 'file' and str(run.kind) then
     table.insert(parts, run.kind)
   end
-  table.insert(parts, '(' .. (str(run.source) or '?') .. ')')
+  table.insert(parts, run.source == 'cli' and 'from unsandbox-ls run' or 'from the editor')
   return table.concat(parts, '  ')
 end
 
