@@ -370,7 +370,9 @@ async def _send_and_show(
 
         annotated = _annotated(plan, result, done.in_place) if annotate else None
         if annotated is None:
-            printed.rest(result, findings.shown)
+            # the frames the parsers read, then every sandbox path of a sent file (a name holding
+            # a newline breaks its frame line, so the parsers cannot read it)
+            printed.rest(result, lambda text: printed.shown(findings.shown(text)))
         else:
             _write_output(args, sys.stdout, annotated)
             _write_output(args, sys.stderr, findings.shown(result.stderr))

@@ -11,6 +11,7 @@ run's log keeps the program's output exactly as it came.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
@@ -72,7 +73,11 @@ def live_localiser(plan: Plan) -> Callable[[str], str]:
         ext = program.rsplit(".", 1)[1] if "." in program else ""
         # the hosted API's layout: the code in src/code.<ext>, the files sent in /tmp/input
         paths[f"{SANDBOX_DIR}/src/code{'.' + ext if ext else ''}"] = plan.source.path
-    for sent in plan.sent:
+        # the start-up hook runs the program under its own local name
+        paths[f"{SANDBOX_DIR}/{plan.source.path.replace(os.sep, '/').rsplit('/', 1)[-1]}"] = (
+            plan.source.path
+        )
+    for sent in plan.files:  # the program too: the start-up hook runs it under its own name
         if sent.path:
             paths[f"{SANDBOX_DIR}/{sent.name}"] = sent.path
             paths[f"/tmp/input/{sent.name}"] = sent.path
