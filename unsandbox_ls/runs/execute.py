@@ -105,6 +105,7 @@ async def execute(
 
     The log gets one line saying how it was sent and polled, headed by `label` (the server's
     `run <id>`), else by the file's name."""
+    from unsandbox_ls.api.errors import JobCancelled
     from unsandbox_ls.api.poll_plan import RunObservation
     from unsandbox_ls.runs import timing
 
@@ -117,13 +118,19 @@ async def execute(
     observed = RunObservation()
     if plan.boot is not None and on_update is not None:
         on_update = _without_blocks(on_update, plan.boot.nonce)
-    result = await client.run_request(
-        plan.request,
-        mode=plan.mode,
-        on_update=on_update,
-        recent=await timing.recent_off_loop(*timed),
-        observed=observed,
-    )
+    try:
+        result = await client.run_request(
+            plan.request,
+            mode=plan.mode,
+            on_update=on_update,
+            recent=await timing.recent_off_loop(*timed),
+            observed=observed,
+        )
+    except JobCancelled as exc:  # the output printed before the cancel, without the hook's blocks
+        if plan.boot is not None and exc.partial is not None:
+            partial = without_boot_report(exc.partial, plan.boot.nonce, label or source.name)
+            exc.partial = with_in_place(partial, plan.boot.nonce, label or source.name)
+        raise
     logger.info("%s: %s", label or source.name, observed.describe())
     if plan.boot is not None:
         result = without_boot_report(result, plan.boot.nonce, label or source.name)
