@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from support.fault_server import FaultServer, Reply
 from support.impostor import NOBODY, Impostor
-from support.keyless import keyless_env, stop_shared_sandbox
+from support.keyless import keyless_env, sandbox_children, stop_shared_sandbox
 from support.lsp_session import start_session
 
 IMPOSTOR_UIDS = [None, NOBODY] if os.geteuid() == 0 else [None]
@@ -87,23 +87,6 @@ async def test_artifacts_no_run_asked_for_are_not_saved_and_the_log_says_so(
     assert (workspace / "Makefile").read_text() == "mine\n"
     cache = workspace / ".cache" / "unsandbox-ls"
     assert not (cache / "artifacts").exists()
-
-
-def sandbox_children(parent: int) -> list[int]:
-    """Processes started by `parent` running `unsandbox_ls sandbox`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"unsandbox_ls" in cmdline and b"sandbox" in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 async def test_the_language_server_reuses_the_users_shared_sandbox(tmp_path: Path) -> None:

@@ -12,25 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.keyless import keyless_env
+from support.keyless import keyless_env, sandbox_children
 from support.lsp_session import start_session
-
-
-def sandbox_children(parent: int) -> list[int]:
-    """Processes started by `parent` running `unsandbox_ls sandbox`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"unsandbox_ls" in cmdline and b"sandbox" in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap (bwrap)")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 from support import keyless
+from support.keyless import sandbox_children
 from support.lsp_session import LspSession, capabilities_of, start_session
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "orders.py"
@@ -29,23 +30,6 @@ def server_pid(session: LspSession) -> int:
     process = session.client._server  # the asyncio subprocess pytest-lsp started
     assert process is not None
     return int(process.pid)
-
-
-def sandbox_children(parent: int) -> list[int]:
-    """Processes started by `parent` running `unsandbox_ls sandbox`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == parent and b"unsandbox_ls" in cmdline and b"sandbox" in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 def alive(pid: int) -> bool:

@@ -50,3 +50,20 @@ def stop_shared_sandbox(env: dict[str, str]) -> None:
         [sys.executable, "-m", "unsandbox_ls", "sandbox", "--stop"],
         env=env, capture_output=True, timeout=60, check=False,
     )  # fmt: skip
+
+
+def sandbox_children(parent: int) -> list[int]:
+    """Processes started by `parent` running `unsandbox_ls sandbox`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"unsandbox_ls" in cmdline and b"sandbox" in cmdline:
+            found.append(int(entry.name))
+    return found
