@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import cli
 from support.sandbox import SandboxServer
-
-TIMEOUT = 120
 
 
 @pytest.fixture
@@ -18,13 +15,6 @@ def env(sandbox_server: SandboxServer, tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir()
     return {**sandbox_server.env, "HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-
-
-def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "unsandbox_ls", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
-    )  # fmt: skip
 
 
 def test_two_runs_are_listed_and_their_outputs_diffed(env: dict[str, str], tmp_path: Path) -> None:

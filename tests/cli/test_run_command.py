@@ -20,23 +20,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.cli import cli
 from support.fault_server import free_port
 from support.sandbox import SandboxServer
 
 TIMEOUT = 120  # seconds for any one command
-
-
-def cli(
-    args: list[str], env: dict[str, str], cwd: Path, timeout: float = TIMEOUT
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "unsandbox_ls", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture

@@ -9,27 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import cli
 from support.sandbox import SandboxServer
 
 from unsandbox_ls.run_timing import PHASES, PREFIX, parse_line
-
-TIMEOUT = 120
-
-
-def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "unsandbox_ls", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.cli import cli
 from support.impostor import NOBODY, Impostor
 from support.keyless import keyless_env, stop_shared_sandbox
 
@@ -44,13 +45,6 @@ def project(tmp_path: Path) -> Path:
     (root / "Makefile").write_text("all:\n\techo mine\n")
     (root / "hello.py").write_text('print("from the real sandbox")\n')
     return root
-
-
-def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "unsandbox_ls", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
-    )  # fmt: skip
 
 
 def runtime(env: dict[str, str]) -> Path:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.cli import cli
 from support.sandbox import SandboxServer
 
 TIMEOUT = 120
@@ -31,13 +32,6 @@ NOISY = (
 @pytest.fixture
 def env(sandbox_server: SandboxServer, tmp_path: Path) -> dict[str, str]:
     return {**sandbox_server.env, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "c")}
-
-
-def cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "unsandbox_ls", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
-    )  # fmt: skip
 
 
 def test_a_file_name_cannot_inject_sequences_or_lines(env: dict[str, str], tmp_path: Path) -> None:
