@@ -163,7 +163,7 @@ def test_config_toml_uses_documented_keys_and_commands() -> None:
     [b for b in CONFIG["keys"]["normal"]["+"].values() if " unsandbox." in str(b)],
 )
 def test_typed_bindings_name_server_commands_and_valid_json(binding: str) -> None:
-    from unsandbox_ls.server.lenses import COMMANDS
+    from unsandbox_ls.server.commands import COMMANDS
 
     words = binding.split(maxsplit=2)
     assert words[1] in COMMANDS

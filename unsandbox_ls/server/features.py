@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from unsandbox_ls.languages import comment_leader
-from unsandbox_ls.server import history_features, in_place_hints, lenses
+from unsandbox_ls.server import commands, history_features, in_place_hints, lenses
 from unsandbox_ls.server.command_args import CommandTarget, parse_command_args
 from unsandbox_ls.server.document_uris import uri_to_path
 from unsandbox_ls.server.regions import (
@@ -77,7 +77,7 @@ async def _run_command(
     run_args: tuple[str, ...] | None = None,
 ) -> RunFinished | dict[str, Any] | None:
     from unsandbox_ls.runs.plan import RunRefused
-    from unsandbox_ls.server import runs, sources
+    from unsandbox_ls.server import run_task, sources
 
     target = parse_command_args(args)
     uri = _target_uri(ls, target)
@@ -114,7 +114,7 @@ async def _run_command(
                 f"unsandbox: put the cursor in a cell (cells start with a '{leader} %%' line)",
             )
         region = cell_region(snap.lines, cell)
-    run = runs.start_run(ls, uri, region, snap, run_args)
+    run = run_task.start_run(ls, uri, region, snap, run_args)
     if target.wait and run.task is not None:
         request_id = ls.protocol.msg_id  # a $/cancelRequest of it cancels the run
         if request_id is not None:
@@ -253,7 +253,7 @@ def register(server: UnsandboxLanguageServer) -> None:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=list(lenses.ACTION_KINDS)),
+        types.CodeActionOptions(code_action_kinds=list(commands.ACTION_KINDS)),
     )
     def on_code_action(
         ls: UnsandboxLanguageServer, params: types.CodeActionParams
@@ -296,27 +296,27 @@ def register(server: UnsandboxLanguageServer) -> None:
             run.cancel()
         _stop_local_sandbox(ls)
 
-    @server.command(lenses.RUN_FILE)
+    @server.command(commands.RUN_FILE)
     async def run_file(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         return await _run_command(ls, "file", args)
 
-    @server.command(lenses.RUN_SHEBANG)
+    @server.command(commands.RUN_SHEBANG)
     async def run_shebang(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         return await _run_command(ls, "shebang", args)
 
-    @server.command(lenses.RUN_SELECTION)
+    @server.command(commands.RUN_SELECTION)
     async def run_selection(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         return await _run_command(ls, "selection", args)
 
-    @server.command(lenses.RUN_CELL)
+    @server.command(commands.RUN_CELL)
     async def run_cell(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         return await _run_command(ls, "cell", args)
 
-    @server.command(lenses.RUN_WITH_ARGUMENTS)
+    @server.command(commands.RUN_WITH_ARGUMENTS)
     async def run_with_arguments(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         return await _run_with_arguments(ls, args)
 
-    @server.command(lenses.CANCEL)
+    @server.command(commands.CANCEL)
     async def cancel(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         target = parse_command_args(args)
         if target.uri:
@@ -333,15 +333,15 @@ def register(server: UnsandboxLanguageServer) -> None:
             await run.task
         return {"cancelled": True, "runId": run.run_id}
 
-    @server.command(lenses.LIST_JOBS)
+    @server.command(commands.LIST_JOBS)
     async def list_jobs(ls: UnsandboxLanguageServer, *args: Any) -> Any:
         from unsandbox_ls.server.jobs import list_jobs_summary
 
         return await list_jobs_summary(ls)
 
-    @server.command(lenses.SHOW_OUTPUT)
+    @server.command(commands.SHOW_OUTPUT)
     async def show_output(ls: UnsandboxLanguageServer, *args: Any) -> Any:
-        from unsandbox_ls.server import runs
+        from unsandbox_ls.server import run_task
 
         target = parse_command_args(args)
         uri = _target_uri(ls, target)
@@ -355,10 +355,12 @@ def register(server: UnsandboxLanguageServer) -> None:
         log_path = payload["logPath"]
         shown = False
         if log_path is not None and ls.supports_show_document():
-            shown = await runs.show_log(ls, log_path)
+            shown = await run_task.show_log(ls, log_path)
         if not shown:
             ls.log(
-                runs.log_text(payload["summary"], payload["stdout"], payload["stderr"], log_path)
+                run_task.log_text(
+                    payload["summary"], payload["stdout"], payload["stderr"], log_path
+                )
             )
             ls.show(
                 payload["summary"] + (f" (full output: {log_path})" if log_path is not None else "")

@@ -19,11 +19,8 @@ from pygls.capabilities import get_capability
 from pygls.uris import from_fs_path, to_fs_path
 
 from unsandbox_ls.server.command_args import parse_command_args
+from unsandbox_ls.server.commands import DIFF_LAST_RUN, HISTORY
 from unsandbox_ls.server.server import UnsandboxLanguageServer
-
-HISTORY = "unsandbox.history"
-DIFF_LAST_RUN = "unsandbox.diffLastRun"
-COMMANDS = (HISTORY, DIFF_LAST_RUN)
 
 
 def _folders(ls: UnsandboxLanguageServer) -> list[str]:

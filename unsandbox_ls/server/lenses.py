@@ -7,32 +7,22 @@ from typing import Any
 from lsprotocol import types
 
 from unsandbox_ls.runs.output import visible
-from unsandbox_ls.server.regions import cell_at, find_cells, has_shebang, is_code_selection
-
-RUN_FILE = "unsandbox.runFile"
-RUN_SHEBANG = "unsandbox.runShebang"
-RUN_SELECTION = "unsandbox.runSelection"
-RUN_CELL = "unsandbox.runCell"
-CANCEL = "unsandbox.cancel"
-LIST_JOBS = "unsandbox.listJobs"
-SHOW_OUTPUT = "unsandbox.showOutput"
-RUN_WITH_ARGUMENTS = "unsandbox.runWithArguments"
-COMMANDS = (
-    RUN_FILE, RUN_SHEBANG, RUN_SELECTION, RUN_CELL, CANCEL, LIST_JOBS, SHOW_OUTPUT,
+from unsandbox_ls.server.commands import (
+    CANCEL,
+    KIND_ARGS,
+    KIND_CANCEL,
+    KIND_CELL,
+    KIND_FILE,
+    KIND_SELECTION,
+    KIND_SHEBANG,
+    RUN_CELL,
+    RUN_FILE,
+    RUN_SELECTION,
+    RUN_SHEBANG,
     RUN_WITH_ARGUMENTS,
-)  # fmt: skip
-
-KIND_RUN = "source.unsandbox.run"
-KIND_FILE = f"{KIND_RUN}.file"
-KIND_SHEBANG = f"{KIND_RUN}.shebang"
-KIND_SELECTION = f"{KIND_RUN}.selection"
-KIND_CELL = f"{KIND_RUN}.cell"
-KIND_CANCEL = f"{KIND_RUN}.cancel"
-KIND_ARGS = f"{KIND_RUN}.args"
-ACTION_KINDS = (
-    KIND_RUN, KIND_FILE, KIND_SHEBANG, KIND_SELECTION, KIND_CELL, KIND_CANCEL, KIND_ARGS,
-)  # fmt: skip
-
+    SHOW_OUTPUT,
+)
+from unsandbox_ls.server.regions import cell_at, find_cells, has_shebang, is_code_selection
 
 #: Lens glyphs as VS Code codicons; other editors get the characters themselves (▶ ■ ✓ ✗,
 #: which Debian's Chromium fonts draw, unlike ⏹).
