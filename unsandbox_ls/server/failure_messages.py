@@ -150,7 +150,7 @@ async def act(ls: UnsandboxLanguageServer, chosen: str | None, log_path: str | N
     elif chosen == OPEN_SETTINGS:
         ls.protocol.notify(OPEN_SETTINGS_NOTIFICATION, {"query": "unsandbox"})
     elif chosen == SHOW_LOG and log_path:
-        from unsandbox_ls.server.runs import show_log
+        from unsandbox_ls.server.run_task import show_log
 
         if not await show_log(ls, log_path, take_focus=True):
             ls.show(f"unsandbox: the log is {log_path}", types.MessageType.Info)

@@ -2,7 +2,7 @@
 
 The handlers are registered in `unsandbox_ls.server.features` (`create_server` in
 `unsandbox_ls.server.app` puts the two together); a run itself is carried out by
-`unsandbox_ls.server.runs`. Only pygls, lsprotocol and the standard library are imported here.
+`unsandbox_ls.server.run_task`. Only pygls, lsprotocol and the standard library are imported here.
 """
 
 from __future__ import annotations
