@@ -68,7 +68,7 @@ class Sample:
 async def _one(client: object, strategy: str, seconds: float, recent: list[float]) -> Sample:
     from unsandbox_ls.api import ExecuteRequest, JobUpdate, UnsandboxClient
     from unsandbox_ls.api.policy import DEFAULT_POLL_SCHEDULE, OFFICIAL_POLL_SCHEDULE
-    from unsandbox_ls.api.poll_plan import RunObservation
+    from unsandbox_ls.api.run_mode import RunObservation
 
     assert isinstance(client, UnsandboxClient)
     request = ExecuteRequest("python", program(seconds))

@@ -775,7 +775,7 @@ async def test_no_secret_in_any_error_repr_or_log(
 async def test_429_during_learned_polling_stretches_the_plan_and_never_ends_the_wait(
     fault_server: FaultServer, make_client: MakeClient
 ) -> None:
-    from unsandbox_ls.api.poll_plan import RunObservation
+    from unsandbox_ls.api.run_mode import RunObservation
 
     fault_server.on("POST", "/execute/async", Reply(202, {"job_id": "j1", "status": "pending"}))
     limited = Reply(429, {"error": "rate_limit_exceeded"}, headers={"Retry-After": "0.2"})

@@ -21,7 +21,7 @@ from unsandbox_ls.api import (
     RunOptions,
     UnsandboxClient,
 )
-from unsandbox_ls.api.poll_plan import RunObservation
+from unsandbox_ls.api.run_mode import RunObservation
 
 TIMEOUT = 120
 

@@ -14,7 +14,7 @@ from unsandbox_ls.api.policy import (
     learned_plan,
     plan_from_schedule,
 )
-from unsandbox_ls.api.poll_plan import SYNC_UP_TO_S, RunObservation, choose_mode, plan_for
+from unsandbox_ls.api.run_mode import SYNC_UP_TO_S, RunObservation, choose_mode, plan_for
 
 
 def polls_until(plan: PollPlan, end: float, *, rtt: float = 0.0) -> list[float]:

@@ -23,7 +23,7 @@ reach the API). They are never retried after a read or write timeout, a connecti
 the request was on its way, or a 500 or 504: the job may already be running.
 
 Polling (`wait`): a `PollPlan` (see `policy.py`): `run_request` builds it from the file's
-recent run times (`poll_plan.py`), else the delays of `poll_schedule`; re-signed at each poll. A 404
+recent run times (`run_mode.py`), else the delays of `poll_schedule`; re-signed at each poll. A 404
 right after submission is retried `RetryPolicy.not_found_retries` times; a poll that still fails
 after its own retries (5xx, network) is repeated up to `RetryPolicy.max_failed_polls` times in a
 row; a 404 after such failures means the API restarted and lost the job, and is reported so. A
@@ -74,13 +74,13 @@ from unsandbox_ls.api.policy import (
     plan_from_schedule,
     poll_delays,
 )
-from unsandbox_ls.api.poll_plan import RunObservation, choose_mode, plan_for
 from unsandbox_ls.api.responses import (
     error_for_status,
     expect_object,
     parse_json,
 )
 from unsandbox_ls.api.retrying import send_with_retries
+from unsandbox_ls.api.run_mode import RunObservation, choose_mode, plan_for
 from unsandbox_ls.api.transport import Answer, Scrubber, Transport, open_http
 from unsandbox_ls.api.waiter import JobWaiter, OnUpdate, raise_cancelled, report
 
@@ -410,7 +410,7 @@ class UnsandboxClient:
         """Run a request to the end: submit + poll (`async`, cancellable) or one call (`sync`).
 
         `recent` holds the file's recent run times (seconds, submission to end; see
-        `runs/timing.py`): polls follow a plan around the expected end (`poll_plan.plan_for`).
+        `runs/timing.py`): polls follow a plan around the expected end (`run_mode.plan_for`).
         `auto` chooses per run: `sync` when every recent run was short (`choose_mode`), else
         `async`. `observed` (when given) is filled with what the caller records: the mode
         used, the plan, the polls and the run time.

@@ -1,4 +1,4 @@
-"""Which way to run a job and how to poll it, from the file's recent run times.
+"""Which way to run a job (sync or async) and which poll plan it follows, from its recent run times.
 
 `plan_for(recent)`: the poll plan (`policy.first_run_plan` without history, else
 `policy.learned_plan`). `choose_mode("auto", recent)`: `sync` (one `POST /execute`, no poll:

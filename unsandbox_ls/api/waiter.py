@@ -39,7 +39,7 @@ from unsandbox_ls.api.errors import (
 from unsandbox_ls.api.live_output import LIVE_POLL_GAP, OutputSoFar
 from unsandbox_ls.api.models import Job, JobUpdate, RunResult
 from unsandbox_ls.api.policy import PollPlan, RetryPolicy
-from unsandbox_ls.api.poll_plan import RunObservation
+from unsandbox_ls.api.run_mode import RunObservation
 
 log = logging.getLogger("unsandbox_ls.api")
 

@@ -1,4 +1,4 @@
-"""Each file's recent run times, to poll around the expected end (`api/poll_plan.py`).
+"""Each file's recent run times, to poll around the expected end (`api/run_mode.py`).
 
 Keyed by file + language + kind (a SHA-256 digest of the three: the store holds no path and
 nothing of the program, its environment or credentials), the last `KEEP_RUNS` run times in
