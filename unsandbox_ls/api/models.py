@@ -25,7 +25,7 @@ import unsandbox_ls.api.limits as _limits
 from unsandbox_ls.api.errors import ValidationError
 
 if TYPE_CHECKING:
-    from unsandbox_ls.runs.in_place import InPlace
+    from unsandbox_ls.hooks.records import InPlace
 
 NetworkMode = Literal["zerotrust", "semitrusted"]
 NETWORK_MODES = _limits.NETWORK_MODES

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from unsandbox_ls.hooks.records import FrameValues, InPlace, LineOutput
+
 if TYPE_CHECKING:
     from unsandbox_ls.problems.mapping import Target
     from unsandbox_ls.runs.plan import Plan
@@ -37,38 +39,6 @@ HINT_CHARS = 60
 TIMES = "\N{MULTIPLICATION SIGN}"
 #: how much of one value an inlay hint shows (the hover has the whole repr)
 HINT_VALUE_CHARS = 40
-
-
-@dataclass(frozen=True)
-class LineOutput:
-    """What one source line wrote: `count` lines, the `first` and `last` of them, and the
-    whole text in order (bounded by the hook)."""
-
-    path: str
-    line: int  # 1-based, in the file as it ran
-    count: int
-    first: str
-    last: str
-    text: str
-
-
-@dataclass(frozen=True)
-class FrameValues:
-    """One frame of an uncaught exception's traceback: where, and its local values (repr)."""
-
-    path: str
-    line: int
-    function: str
-    values: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class InPlace:
-    """What the hook recorded in one run."""
-
-    lines: tuple[LineOutput, ...] = ()
-    frames: tuple[FrameValues, ...] = ()  # outermost first; the last is where it raised
-    error: str | None = None
 
 
 def _pattern(nonce: str) -> re.Pattern[str]:
