@@ -109,19 +109,15 @@ def test_adversarial_lines_parse_in_linear_time(language: str) -> None:
     assert time.perf_counter() - started < 5.0
 
 
-def test_ten_megabytes_of_real_tracebacks_parse_quickly() -> None:
+def test_megabytes_of_real_tracebacks_each_parsed_and_the_capped_read_agrees() -> None:
+    # how fast: `python -m benchmarks --only parsing` (10 MB per language, against splitlines)
     traceback = _real_python_traceback()
-    big = traceback * (10_000_000 // len(traceback) + 1)
-    started = time.perf_counter()
+    big = traceback * (3_000_000 // len(traceback) + 1)
     lines = [line[:MAX_LINE] for line in clean(big).split("\n")]
-    every = python.parse(lines)  # the parser alone, over all 10 MB
-    uncapped = time.perf_counter() - started
+    every = python.parse(lines)  # the parser alone, over all 3 MB
     assert every and every[0].code is not None
-    assert uncapped < 10.0, f"10 MB took {uncapped:.2f} s"  # about 0.6 s on an idle 2-core machine
-    started = time.perf_counter()
     problems = parse_output("python", big)  # reads the first and last KEEP_LINES lines
-    assert time.perf_counter() - started < 1.0
-    assert len(every) > 10_000  # separate tracebacks are separate problems
+    assert len(every) == big.count(traceback) > 2 * KEEP_LINES  # one problem per traceback
     assert [(p.message, p.frames) for p in problems[-1:]] == [
         (p.message, p.frames) for p in every[-1:]
     ]
