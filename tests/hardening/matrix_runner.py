@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -378,11 +379,43 @@ async def run_matrix(
     return {observed.fault.name: observed for observed in results}
 
 
-_cache: dict[str, dict[str, Observed]] = {}
+class _Matrix:
+    """The whole matrix, run once per test session, in a thread of its own once started.
+
+    `start` runs it in the background (from `conftest.pytest_collection_finish`): it mostly
+    waits out retry delays, so the rest of the session goes on meanwhile. `results` waits for
+    it, or runs it there and then when nothing started it.
+    """
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._results: dict[str, Observed] | None = None
+        self._error: BaseException | None = None
+
+    def start(self, root: Path, base_env: dict[str, str]) -> None:
+        if self._thread is not None or self._done.is_set():
+            return
+
+        def run() -> None:
+            try:
+                self._results = asyncio.run(run_matrix(FAULTS, root, base_env))
+            except BaseException as exc:  # handed to the first test that asks
+                self._error = exc
+            finally:
+                self._done.set()
+
+        # a daemon: an interrupted session does not wait out the retry delays
+        self._thread = threading.Thread(target=run, name="fault-matrix", daemon=True)
+        self._thread.start()
+
+    def results(self, root: Path, base_env: dict[str, str]) -> dict[str, Observed]:
+        self.start(root, base_env)
+        self._done.wait()
+        if self._error is not None:
+            raise RuntimeError(f"the fault matrix failed: {self._error!r}") from self._error
+        assert self._results is not None
+        return self._results
 
 
-def matrix_results(root: Path, base_env: dict[str, str]) -> dict[str, Observed]:
-    """The whole matrix, run once per test session and shared by the test modules."""
-    if "all" not in _cache:
-        _cache["all"] = asyncio.run(run_matrix(FAULTS, root, base_env))
-    return _cache["all"]
+MATRIX = _Matrix()

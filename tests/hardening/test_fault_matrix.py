@@ -9,23 +9,17 @@ diagnostics.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from matrix_runner import FAULTS, RUNS, Observed, matrix_results
+from matrix_runner import FAULTS, RUNS, Observed
 
 MESSAGE_MAX = 600
 #: faults whose DELETE answer still confirms the cancel (404: the job is gone; a 200 with a body
 #: that is not JSON, or a huge one, is still a 200); with every other fault it is not confirmed
 CANCEL_CONFIRMED = ("404-on-poll", "invalid-json", "50MB-body", "refused")
-
-
-@pytest.fixture(scope="session")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Observed]:
-    return matrix_results(tmp_path_factory.mktemp("fault-matrix"), dict(os.environ))
 
 
 @pytest.fixture(params=[fault.name for fault in FAULTS])

@@ -18,16 +18,11 @@ from typing import Any
 
 import pytest
 from lsprotocol import types
-from matrix_runner import FAULTS, Observed, editor_session, matrix_results, server_env
+from matrix_runner import FAULTS, Observed, editor_session, server_env
 from support.fault_server import FaultServer, Reply
 from support.sandbox import SandboxServer
 
 WAIT_S = 60.0
-
-
-@pytest.fixture(scope="session")
-def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Observed]:
-    return matrix_results(tmp_path_factory.mktemp("fault-matrix"), dict(os.environ))
 
 
 @pytest.mark.parametrize("name", [fault.name for fault in FAULTS])

@@ -75,7 +75,7 @@ async def test_an_api_showing_no_output_while_running_is_said_once_and_in_the_pr
     done = {"job_id": "j1", "status": "completed", "stdout": "hi\n", "exit_code": 0}
     async with FaultServer() as api:
         api.on("POST", "/execute/async", Reply(200, {"job_id": "j1", "status": "pending"}))
-        api.on("GET", "/jobs/j1", *[Reply(200, running, delay=0.3)] * 6, Reply(200, done))
+        api.on("GET", "/jobs/j1", *[Reply(200, running, delay=0.3)] * 3, Reply(200, done))
         home = tmp_path / "home"
         home.mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("UNSANDBOX_")}
