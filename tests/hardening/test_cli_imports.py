@@ -125,9 +125,12 @@ def test_a_hello_world_run_loads_only_the_run_path(
     assert data["ca_bundles"] == 0, "a CA bundle was loaded for a plain loopback http:// URL"
 
 
-def test_a_run_starts_no_process(sandbox_server: SandboxServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("imports_local", [True, False], ids=["local-import", "no-import"])
+def test_a_run_starts_no_process_and_reads_ignore_rules_only_when_needed(
+    sandbox_server: SandboxServer, tmp_path: Path, imports_local: bool
+) -> None:
     """Not even in a git repository, with a local module imported (ignore rules are read, not
-    asked of git)."""
+    asked of git); a program importing nothing local does not read them, nor load pathspec."""
     home = tmp_path / "home"
     home.mkdir()
     work = tmp_path / "repo"
@@ -135,12 +138,18 @@ def test_a_run_starts_no_process(sandbox_server: SandboxServer, tmp_path: Path) 
     (work / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
     (work / ".gitignore").write_text("*.log\n", encoding="utf-8")
     (work / "helper.py").write_text('WORD = "hello"\n', encoding="utf-8")
-    (work / "hello.py").write_text("from helper import WORD\nprint(WORD)\n", encoding="utf-8")
+    code = "from helper import WORD\nprint(WORD)\n" if imports_local else 'print("hello")\n'
+    (work / "hello.py").write_text(code, encoding="utf-8")
     env = {**sandbox_server.env, "HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     stdout, data = probe(env, work, "hello.py")
     assert stdout == "hello\n"
     assert data["status"] == 0
     assert data["spawned"] == [], "a run started a process"
+    modules = data["modules"]
+    assert isinstance(modules, list)
+    assert ("pathspec" in modules) is imports_local, (
+        "ignore rules read when not needed, or not read"
+    )
 
 
 def test_a_keyless_run_reusing_the_shared_sandbox_loads_no_ca_bundle_nor_the_server(

@@ -31,10 +31,12 @@ import posixpath
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
+
+if TYPE_CHECKING:  # imported when an ignore file is there to read: most folders have none
+    import pathspec
 
 #: an ignore file larger than this is not read (and the rules count as unreadable)
 MAX_IGNORE_FILE_BYTES = 1024 * 1024
@@ -105,6 +107,8 @@ def _read_spec(path: Path) -> pathspec.GitIgnoreSpec | None:
         raise IgnoreRulesUnreadable(str(exc)) from None
     except UnicodeDecodeError:
         raise IgnoreRulesUnreadable(f"{path} is not UTF-8 text") from None
+    import pathspec
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
     except ValueError as exc:  # GitIgnorePatternError: a pattern pathspec cannot read

@@ -37,10 +37,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from unsandbox_ls.lazy_pattern import LazyPattern
 from unsandbox_ls.sent_file import SentFile
+
+if TYPE_CHECKING:
+    from unsandbox_ls.runs.ignore_rules import IgnoreRules
 
 #: an open buffer's text for a local path, or None when the file is not open
 BufferText = Callable[[Path], "str | None"]
@@ -106,9 +109,13 @@ class _Context:
     listing_allowed: bool = True
     #: the relative names listings returned (files found by a listing, not by their name)
     listed: set[str] = field(default_factory=set)
+    #: called before the first listing (reads the ignore rules, which may forbid listings)
+    before_listing: Callable[[], object] | None = None
 
     def listing(self, folder: str) -> list[str]:
         """Names of the entries of a relative folder ('' is the base)."""
+        if self.before_listing is not None:
+            self.before_listing()
         if not self.listing_allowed:
             return []
         try:
@@ -609,8 +616,6 @@ def discover_imports(
     stops discovery when set: it is checked at every import reference, as the bounds are.
     The main file itself is never listed.
     """
-    from unsandbox_ls.runs.ignore_rules import IgnoreRules
-
     bounds = bounds or Bounds()
     resolver = _RESOLVERS.get(language)
     if resolver is None:
@@ -631,14 +636,32 @@ def discover_imports(
         if real_root is not None and _inside(real_base, real_root):
             roots.append(real_root)
     reader = _Reader(base, roots, buffer_text)
-    rules = IgnoreRules.for_folder(real_base)
     ctx = _Context(base, main.name, parse_limit=bounds.max_parse_bytes)
     failure_noted = False
+    loaded: list[IgnoreRules | None] = []
+
+    def load_rules() -> IgnoreRules | None:
+        """The ignore rules, read at their first use (a program importing nothing local,
+        listing no folder, never needs them); unreadable ones forbid listings from then on."""
+        nonlocal failure_noted
+        if not loaded:
+            from unsandbox_ls.runs.ignore_rules import IgnoreRules
+
+            loaded.append(IgnoreRules.for_folder(real_base))
+            rules = loaded[0]
+            if rules is not None and rules.failure is not None:
+                ctx.listing_allowed = False
+                failure_noted = True
+                walk.notes.append(_not_applied(rules.failure))
+        return loaded[0]
+
+    ctx.before_listing = load_rules
 
     def ignored(name: str) -> bool:
         """Whether git ignores the file by its name here or where its symlinks lead; with
         unreadable rules, also anything a folder listing (not an import by name) found."""
         nonlocal failure_noted
+        rules = load_rules()
         if rules is None:
             return False
         path = real_base / name
@@ -654,11 +677,6 @@ def discover_imports(
                 walk.notes.append(_not_applied(rules.failure))
             return verdict or name in ctx.listed
         return verdict
-
-    if rules is not None and rules.failure is not None:
-        ctx.listing_allowed = False
-        failure_noted = True
-        walk.notes.append(_not_applied(rules.failure))
 
     given_folder = os.path.dirname(os.fspath(main_path))  # paths in the form given
     seen: set[str] = {main.name}
