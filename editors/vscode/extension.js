@@ -14,6 +14,7 @@ const { outputBlock, outputPiece, startBlock, statusItem, failed } = require('./
 const { findLinks } = require('./lib/links');
 const { RunProgress } = require('./lib/run-progress');
 const { registerHistoryCommands } = require('./lib/history');
+const { argumentsMiddleware } = require('./lib/arguments');
 const {
   INSTALL_LINE,
   commandWords,
@@ -67,13 +68,15 @@ function staticFeature(fill) {
  * - `unsandbox.openSettings`: it opens its settings on `unsandbox/openSettings`, so failure
  *   messages may carry an "Open settings" button;
  * - `unsandbox.notices`: it shows runFinished's `notice` in the output and the status bar, so the
- *   server sends no toast of its own for it.
+ *   server sends no toast of its own for it;
+ * - `unsandbox.arguments`: "Run with arguments…" asks for them in an input box (lib/arguments.js),
+ *   so the server does not tell the user how to give them.
  */
 const extensionFeatures = staticFeature((capabilities) => {
   capabilities.window = { ...capabilities.window, workDoneProgress: false };
   capabilities.experimental = {
     ...(capabilities.experimental ?? {}),
-    unsandbox: { openSettings: true, notices: true },
+    unsandbox: { openSettings: true, notices: true, arguments: true },
   };
 });
 
@@ -265,6 +268,18 @@ async function startClient() {
       synchronize: { configurationSection: SECTION },
       outputChannel: serverLog,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      middleware: {
+        executeCommand: argumentsMiddleware(
+          ({ title, value }) =>
+            vscode.window.showInputBox({
+              title,
+              value,
+              prompt: 'Split as a shell would: 5 --verbose "a b". Empty runs it with none.',
+              ignoreFocusOut: true,
+            }),
+          () => vscode.window.activeTextEditor?.document.uri.toString(),
+        ),
+      },
     },
   );
   next.registerFeature(extensionFeatures);

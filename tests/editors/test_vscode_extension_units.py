@@ -1,4 +1,5 @@
-"""The VS Code extension's pure helpers (output text, server command lookup) under `node --test`.
+"""The VS Code extension's pure helpers (output text, server command lookup, the arguments
+prompt) under `node --test`.
 
 The extension as a whole runs in code-server in test_vscode_e2e.py; these need only node.
 """
@@ -34,6 +35,7 @@ def test_extension_helpers_with_node_test_runner() -> None:
         "lib/history.js",
         "lib/history-format.js",
         "lib/links.js",
+        "lib/arguments.js",
     ):
         check = subprocess.run([node, "--check", source], cwd=extension, capture_output=True)
         assert check.returncode == 0, check.stderr

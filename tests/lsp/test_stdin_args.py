@@ -64,3 +64,26 @@ async def test_run_with_arguments_remembers_them(
         await nvim.execute("unsandbox.runWithArguments", {"uri": uri, "args": "", "wait": True})
         plain = await nvim.execute("unsandbox.runFile", {"uri": uri, "wait": True})
         assert plain["stdout"] == "argv: app.py\ntotal: 5\ndata: hello data\n"
+
+
+@pytest.mark.parametrize("prompts", [True, False], ids=["client-prompts", "no-prompt"])
+async def test_asking_for_arguments_is_said_only_to_a_client_without_a_prompt(
+    prompts: bool, sandbox_env: dict[str, str], workspace: Path
+) -> None:
+    """The VS Code extension and the Neovim plugin announce `{"unsandbox": {"arguments": true}}`
+    and ask in their own input box; any other client is told how to give the arguments."""
+    from support.lsp_session import capabilities_of
+
+    app = copy_program(workspace)
+    capabilities = capabilities_of("neovim")
+    if prompts:
+        capabilities.experimental = {"unsandbox": {"notices": True, "arguments": True}}
+    async with start_session("neovim", sandbox_env, workspace, capabilities=capabilities) as nvim:
+        uri = nvim.open("app.py", app.read_text())
+        asked = await nvim.execute("unsandbox.runWithArguments", {"uri": uri})
+        assert asked == {"needsArgs": True, "args": ""}
+        await nvim.execute("unsandbox.listJobs")  # a later request: any message has arrived
+        told = [m for m in nvim.messages() if "args=" in m]
+        assert len(told) == (0 if prompts else 1), nvim.messages()
+        if not prompts:
+            assert "app.py" in told[0] and "unsandbox.args" in told[0]

@@ -129,8 +129,8 @@ async def _run_command(
 
 async def _run_with_arguments(ls: UnsandboxLanguageServer, args: tuple[Any, ...]) -> Any:
     """`{uri, args: "5 --verbose" | [..]}`: remember the file's arguments and run it with them
-    (`""` forgets them). Without `args` (an editor that cannot ask for them), answer
-    `{needsArgs: true, args}` with the file's remembered ones and say how to give them."""
+    (`""` forgets them). Without `args`, answer `{needsArgs: true, args}` with the file's
+    remembered ones, for the client's prompt; a client without one is told how to give them."""
     import asyncio
     import shlex
 
@@ -145,11 +145,11 @@ async def _run_with_arguments(ls: UnsandboxLanguageServer, args: tuple[Any, ...]
     given = args[0].get("args") if args and isinstance(args[0], dict) else None
     if given is None:
         remembered = await asyncio.to_thread(file_args.remembered, path)
-        ls.show(
-            f"unsandbox: {os.path.basename(path)}: give the program's arguments in your editor's "
-            f'"Run with arguments…" prompt, args="…" in the magic comment, or the unsandbox.args '
-            f"setting"
-        )
+        if not ls.asks_for_arguments():  # Helix: no prompt of its own
+            ls.show(
+                f"unsandbox: {os.path.basename(path)}: give the program's arguments with "
+                f'args="…" in the magic comment or the unsandbox.args setting'
+            )
         return {"needsArgs": True, "args": shlex.join(remembered or ())}
     try:
         parsed = convert("args", given) or ()

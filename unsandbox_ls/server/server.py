@@ -92,20 +92,26 @@ class UnsandboxLanguageServer(LanguageServer):
         """window/showMessageRequest (buttons): VS Code and Neovim, not Helix 25.07."""
         return get_capability(self.client_capabilities, "window.show_message", None) is not None
 
-    def supports_open_settings(self) -> bool:
-        """The client opens its settings on `unsandbox/openSettings` (the VS Code extension says
-        so with the experimental client capability `{"unsandbox": {"openSettings": true}}`)."""
+    def _announces(self, flag: str) -> bool:
+        """The client's experimental capability `{"unsandbox": {flag: true}}` (the VS Code
+        extension's and the Neovim plugin's way of saying what they do themselves)."""
         experimental = getattr(self.client_capabilities, "experimental", None)
         ours = experimental.get("unsandbox") if isinstance(experimental, dict) else None
-        return isinstance(ours, dict) and ours.get("openSettings") is True
+        return isinstance(ours, dict) and ours.get(flag) is True
+
+    def supports_open_settings(self) -> bool:
+        """The client opens its settings on `unsandbox/openSettings` (the VS Code extension)."""
+        return self._announces("openSettings")
 
     def shows_notices(self) -> bool:
         """The client shows runFinished's `notice` in its output and status bar (the VS Code
-        extension and the Neovim plugin say so with `{"unsandbox": {"notices": true}}`), so the
-        server sends no message of its own for it."""
-        experimental = getattr(self.client_capabilities, "experimental", None)
-        ours = experimental.get("unsandbox") if isinstance(experimental, dict) else None
-        return isinstance(ours, dict) and ours.get("notices") is True
+        extension and the Neovim plugin), so the server sends no message of its own for it."""
+        return self._announces("notices")
+
+    def asks_for_arguments(self) -> bool:
+        """The client asks for "Run with arguments…"'s arguments itself (the VS Code extension's
+        input box, the Neovim plugin's `vim.ui.input`), so the server need not say how."""
+        return self._announces("arguments")
 
     def take_notice(self) -> str | None:
         """The notice not yet given to the client, once."""

@@ -27,7 +27,7 @@ return {
   settings = { unsandbox = {} },
   init_options = {},
   -- the plugin shows runFinished's `notice` (runs going to the local sandbox) in its split
-  capabilities = { experimental = { unsandbox = { notices = true } } },
+  capabilities = { experimental = { unsandbox = { notices = true, arguments = true } } },
   -- this client's own handlers: its output, its results, its messages (no other server's)
   handlers = {
     ['unsandbox/runStarted'] = function(...)
