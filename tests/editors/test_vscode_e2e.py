@@ -327,6 +327,24 @@ def test_missing_server_shows_the_install_line(
     assert "Copy install command" in toast, toast
 
 
+def test_run_with_arguments_asks_in_an_input_box_and_remembers_them(
+    code_server: CodeServer, tmp_path: Path
+) -> None:
+    """The palette's "Run File with Arguments…" opens an input box; the program gets what was
+    typed (split as a shell would), the next box holds it, and Escape runs nothing."""
+    (code_server.workspace / "args.py").write_text(
+        'import sys\nprint("argv:", " | ".join(sys.argv))\n', encoding="utf-8"
+    )
+    screenshot = tmp_path / "vscode-arguments.png"
+    report = _drive(code_server, "arguments", screenshot)
+    assert report["firstValue"] == ""
+    assert "argv: args.py | 7 | a b" in report["argsOutput"], report["argsOutput"]
+    assert report["secondValue"] == "7 'a b'"
+    # the extension asks itself: the server says nothing about how to give arguments
+    assert not [t for t in report["toasts"] if "args=" in t], report["toasts"]
+    assert screenshot.stat().st_size > 10_000
+
+
 def test_history_quick_pick_and_diff_editor_in_vscode(
     code_server: CodeServer, tmp_path: Path
 ) -> None:

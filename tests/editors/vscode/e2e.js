@@ -174,6 +174,33 @@ async function history(page) {
   report.ok = true;
 }
 
+/** "Run File with Arguments…" from the palette: the input box, the run, the remembered value. */
+async function runWithArguments(page) {
+  step('open args.py');
+  const editor = await openFile(page, 'args.py');
+  await editor.locator('.view-lines', { hasText: 'argv' }).first().waitFor({ timeout: TIMEOUT });
+  step('unsandbox: Run File with Arguments…');
+  await runPalette(page, 'unsandbox: Run File with Arguments');
+  const box = page.locator('.quick-input-widget input').first();
+  await page.locator('.quick-input-title', { hasText: 'Run args.py with arguments' }).first()
+    .waitFor({ timeout: TIMEOUT });
+  report.firstValue = await box.inputValue();
+  await box.fill("7 'a b'");
+  await page.screenshot({ path: process.env.E2E_SCREENSHOT });
+  await page.keyboard.press('Enter');
+  report.argsOutput = await waitOutput(page, /argv: args\.py \| 7 \| a b[^]*\[Done\]\s+exit 0 in .*· args\.py/);
+  step('again: the box holds the remembered arguments; Escape runs nothing');
+  await runPalette(page, 'unsandbox: Run File with Arguments');
+  await page.locator('.quick-input-title', { hasText: 'Run args.py with arguments' }).first()
+    .waitFor({ timeout: TIMEOUT });
+  report.secondValue = await box.inputValue();
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(1500);
+  report.toasts = await page.locator('.notification-toast').allInnerTexts();
+  step('done');
+  report.ok = true;
+}
+
 async function main() {
   const { browser, page } = await launch({ width: 1280, height: 800 });
   try {
@@ -186,6 +213,10 @@ async function main() {
     }
     if (process.env.E2E_SCENARIO === 'history') {
       await history(page);
+      return;
+    }
+    if (process.env.E2E_SCENARIO === 'arguments') {
+      await runWithArguments(page);
       return;
     }
 
