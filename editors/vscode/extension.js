@@ -277,7 +277,7 @@ async function startClient() {
               prompt: 'Split as a shell would: 5 --verbose "a b". Empty runs it with none.',
               ignoreFocusOut: true,
             }),
-          () => vscode.window.activeTextEditor?.document.uri.toString(),
+          () => editedUri()?.toString(),
         ),
       },
     },
@@ -337,11 +337,22 @@ async function ensureClient() {
 }
 
 /**
+ * The document being edited: the active text editor's, unless that is the output panel or
+ * another view (focus moves there after a run), then the first visible editor of a file.
+ * @returns {vscode.Uri | undefined}
+ */
+function editedUri() {
+  const editable = (editor) => editor && ['file', 'untitled'].includes(editor.document.uri.scheme);
+  const active = vscode.window.activeTextEditor;
+  return (editable(active) ? active : vscode.window.visibleTextEditors.find(editable))?.document.uri;
+}
+
+/**
  * Run the file shown in the editor, or the resource the ▷ button passes.
  * @param {unknown} resource
  */
 async function runActiveFile(resource) {
-  const uri = resource instanceof vscode.Uri ? resource : vscode.window.activeTextEditor?.document.uri;
+  const uri = resource instanceof vscode.Uri ? resource : editedUri();
   if (!uri) {
     void vscode.window.showWarningMessage('unsandbox: open a file to run it.');
     return;

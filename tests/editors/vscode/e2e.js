@@ -114,8 +114,9 @@ async function runPalette(page, title) {
   const input = page.locator('.quick-input-widget input').first();
   await input.waitFor({ timeout: TIMEOUT });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: TIMEOUT });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: TIMEOUT });
+  await row.click(); // the row itself: Enter takes whichever row is highlighted
 }
 
 /** Run failing.py with its lens until the output channel shows `pattern`. */
@@ -190,6 +191,7 @@ async function runWithArguments(page) {
   await page.keyboard.press('Enter');
   report.argsOutput = await waitOutput(page, /argv: args\.py \| 7 \| a b[^]*\[Done\]\s+exit 0 in .*· args\.py/);
   step('again: the box holds the remembered arguments; Escape runs nothing');
+  await editor.click(); // back in the file, as after reading the output
   await runPalette(page, 'unsandbox: Run File with Arguments');
   await page.locator('.quick-input-title', { hasText: 'Run args.py with arguments' }).first()
     .waitFor({ timeout: TIMEOUT });
