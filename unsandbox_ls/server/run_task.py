@@ -247,15 +247,7 @@ async def _finish_failure(
         error=error or ("cancelled by the user" if status == "cancelled" else None),
         log_path=log_path,
     )
-    # the log is written off the event loop, the history row in a worker thread of its own
-    report = await finish_off_loop(
-        run_report.finish,
-        report,
-        folders=workspace_roots(ls),
-        source="server",
-        record_history=False,
-    )
-    record_history(ls, report)
+    report = await _finished(ls, report)
     live_output.send_rest(ls, run, report.stdout, report.stderr, lambda text: text)
     if report.stdout or report.stderr:
         note = summary + " (output before the cancel)"
@@ -324,15 +316,7 @@ async def _finish_result(
         plan, result, findings, duration, run_id=run.run_id, job_id=run.job_id, artifacts=artifacts
     )
     # the log keeps the output exactly as printed; what is shown names the local files
-    # the log is written off the event loop, the history row in a worker thread of its own
-    report = await finish_off_loop(
-        run_report.finish,
-        report,
-        folders=workspace_roots(ls),
-        source="server",
-        record_history=False,
-    )
-    record_history(ls, report)
+    report = await _finished(ls, report)
 
     # diagnostics first, so a client reacting to runFinished already sees them
     by_uri = findings.diagnostics(ls.position_encoding())
@@ -356,6 +340,21 @@ async def _finish_result(
     ls.protocol.notify(RUN_FINISHED, run.payload)
     if ls.settings.open_output_log and report.log_path and ls.supports_show_document():
         ls.spawn(show_log(ls, report.log_path))
+
+
+async def _finished(ls: UnsandboxLanguageServer, report: RunReport) -> RunReport:
+    """The run's log written off the event loop, its history row in a worker thread of its own."""
+    from unsandbox_ls.runs import report as run_report
+
+    finished = await finish_off_loop(
+        run_report.finish,
+        report,
+        folders=workspace_roots(ls),
+        source="server",
+        record_history=False,
+    )
+    record_history(ls, finished)
+    return finished
 
 
 def record_history(ls: UnsandboxLanguageServer, report: RunReport) -> None:
