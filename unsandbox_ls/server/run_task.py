@@ -252,12 +252,7 @@ async def _finish_failure(
     if report.stdout or report.stderr:
         note = summary + " (output before the cancel)"
         ls.log(log_text(note, report.stdout, report.stderr, report.log_path))
-    run.payload = from_report(report, streamed=live_output.streamed(run), notice=ls.take_notice())
-    run.lens_title = report.lens_title
-    ls.last_runs[run.uri] = run
-    if progress is not None:  # the progress ends before runFinished arrives
-        progress.end()
-    ls.protocol.notify(RUN_FINISHED, run.payload)
+    _notify_finished(ls, run, report, progress)
 
 
 async def _save_artifacts(
@@ -332,14 +327,21 @@ async def _finish_result(
     if findings.error:
         ls.log(f"unsandbox: {plan.name}: {findings.error}", types.MessageType.Warning)
     ls.log(log_text(report.summary, report.shown_stdout, report.shown_stderr, report.log_path))
+    _notify_finished(ls, run, report, progress)
+    if ls.settings.open_output_log and report.log_path and ls.supports_show_document():
+        ls.spawn(show_log(ls, report.log_path))
+
+
+def _notify_finished(
+    ls: UnsandboxLanguageServer, run: Run, report: RunReport, progress: Progress | None
+) -> None:
+    """The run's result lens and `unsandbox/runFinished`, after its progress has ended."""
     run.payload = from_report(report, streamed=live_output.streamed(run), notice=ls.take_notice())
     run.lens_title = report.lens_title
     ls.last_runs[run.uri] = run
     if progress is not None:  # the progress ends before runFinished arrives
         progress.end()
     ls.protocol.notify(RUN_FINISHED, run.payload)
-    if ls.settings.open_output_log and report.log_path and ls.supports_show_document():
-        ls.spawn(show_log(ls, report.log_path))
 
 
 async def _finished(ls: UnsandboxLanguageServer, report: RunReport) -> RunReport:
