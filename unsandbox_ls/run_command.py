@@ -129,8 +129,9 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         pinned.add("stdin")
         if stdin == "-":
             stdin_data = _read_own_stdin()
-    no_in_place = bool(getattr(args, "no_in_place", False))
-    if no_in_place:
+    # results in place are recorded for `--annotate`, the one output that shows them
+    in_place = bool(getattr(args, "annotate", False)) and not getattr(args, "no_in_place", False)
+    if not in_place:
         pinned.add("in_place")
     program_args = tuple(getattr(args, "program_args", None) or ())
     if program_args:
@@ -152,7 +153,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
         stdin=stdin,
         stdin_data=stdin_data,
         args=program_args or None,
-        in_place=not no_in_place,
+        in_place=in_place,
     )
 
 
@@ -530,7 +531,7 @@ def _report_cancel(
     args: argparse.Namespace, plan: Plan, exc: BaseException, printed: Printed
 ) -> None:
     """What a cancelled job left: the output the cancel answer carried, and whether it stopped."""
-    from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
+    from unsandbox_ls.api.cancelled import CancelNotConfirmed, JobCancelled
 
     if isinstance(exc, CancelNotConfirmed):
         _say(str(exc))

@@ -11,16 +11,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from unsandbox_ls.api.cancelled import CancelNotConfirmed, JobCancelled
     from unsandbox_ls.api.client import UnsandboxClient
     from unsandbox_ls.api.credentials import Credentials, find_credentials, resolve_base_url
     from unsandbox_ls.api.errors import (
         ApiError,
         AuthenticationError,
         BadResponseError,
-        CancelNotConfirmed,
         ClockSkewError,
         ConfigurationError,
-        JobCancelled,
         JobNotFoundError,
         JobTimeoutError,
         MissingCredentialsError,
@@ -51,7 +50,7 @@ _EXPORTS: dict[str, str] = {
     "Artifact": "unsandbox_ls.api.models",
     "AuthenticationError": "unsandbox_ls.api.errors",
     "BadResponseError": "unsandbox_ls.api.errors",
-    "CancelNotConfirmed": "unsandbox_ls.api.errors",
+    "CancelNotConfirmed": "unsandbox_ls.api.cancelled",
     "ClockSkewError": "unsandbox_ls.api.errors",
     "ConfigurationError": "unsandbox_ls.api.errors",
     "Credentials": "unsandbox_ls.api.credentials",
@@ -59,7 +58,7 @@ _EXPORTS: dict[str, str] = {
     "ExecuteRequest": "unsandbox_ls.api.models",
     "InputFile": "unsandbox_ls.api.models",
     "Job": "unsandbox_ls.api.models",
-    "JobCancelled": "unsandbox_ls.api.errors",
+    "JobCancelled": "unsandbox_ls.api.cancelled",
     "JobNotFoundError": "unsandbox_ls.api.errors",
     "JobTimeoutError": "unsandbox_ls.api.errors",
     "JobUpdate": "unsandbox_ls.api.models",

@@ -26,9 +26,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, Protocol
 
+from unsandbox_ls.api.cancelled import CancelNotConfirmed, JobCancelled
 from unsandbox_ls.api.errors import (
-    CancelNotConfirmed,
-    JobCancelled,
     JobNotFoundError,
     JobTimeoutError,
     NetworkError,

@@ -105,7 +105,7 @@ async def execute(
 
     The log gets one line saying how it was sent and polled, headed by `label` (the server's
     `run <id>`), else by the file's name."""
-    from unsandbox_ls.api.errors import JobCancelled
+    from unsandbox_ls.api.cancelled import JobCancelled
     from unsandbox_ls.api.run_mode import RunObservation
     from unsandbox_ls.runs import timing
 

@@ -1,8 +1,12 @@
 """A run with its language's start-up hook: flat names, the hook's files, its variables.
 
-Whenever the language has a hook (`hooks.startup.HOOKS`) and the run can carry it, every input
-file goes under a flat name (`shop/cart.py` as `shop__cart.py`) and the hook rebuilds the tree
-in the sandbox. Flat names always, rather than folders until the API answers 400: the API's
+Whenever the language has a hook (`hooks.startup.HOOKS`), the run needs it and can carry it,
+every input file goes under a flat name (`shop/cart.py` as `shop__cart.py`) and the hook rebuilds
+the tree in the sandbox. A run needs it when it sends files with the program (the hosted API puts
+them apart from the code), gives it stdin or arguments, or records results in place. A program
+alone, with none of these, goes without it: in every layout it then runs as the sandbox names
+it (`main.py` in its folder), which only its own file name can tell, and its interpreter starts
+once instead of twice (the hook runs the program again under its own name). Flat names always, rather than folders until the API answers 400: the API's
 documentation says names may not contain `/`, a refused request costs the user a round trip
 (and a hosted run that accepts folders might still put them where relative imports miss them),
 and one wire form is one thing to test. Where the sandbox ignores the hook, a file of the
@@ -33,14 +37,17 @@ def with_hook(
     args: Sequence[str],
     stdin: str | None,
     env: Mapping[str, str],
+    *,
+    records: bool = False,
 ) -> tuple[list[SentFile], dict[str, str], Boot] | None:
     """(the files sent with the program, under their flat wire names, then the hook's own; the
-    run's variables; the boot) or None when the language has no hook or the run goes without."""
+    run's variables; the boot) or None when the language has no hook or the run goes without.
+    `records`: the run records results in place (the hook carries the recorder)."""
     from unsandbox_ls.hooks.startup import HOOKS, reserved_names, startup, wire_names
     from unsandbox_ls.runs.plan import RunRefused, submitted_name
 
     hook = HOOKS.get(language)
-    if hook is None:
+    if hook is None or not (sent or stdin or args or records):
         return None
     paths = [f.name for f in sent]
     needed = bool(stdin or args or any("/" in p for p in paths))

@@ -256,10 +256,11 @@ def build_plan(
     if source.kind != "shebang" and language is not None:
         from unsandbox_ls.runs.hooked import with_hook
 
-        hooked = with_hook(source, language, sent, args, stdin_name, env)
+        records = _winner(settings, "in_place", magic.in_place, settings.in_place)
+        hooked = with_hook(source, language, sent, args, stdin_name, env, records=records)
         if hooked is not None:
             sent, env, boot = hooked
-            if _winner(settings, "in_place", magic.in_place, settings.in_place):
+            if records:
                 from unsandbox_ls.runs.in_place import IN_PLACE_VARIABLE
 
                 env = {**env, IN_PLACE_VARIABLE: boot.nonce}

@@ -139,7 +139,7 @@ async def _execute(
             label=f"run {run.run_id}",
         )
     except asyncio.CancelledError as exc:
-        from unsandbox_ls.api.errors import CancelNotConfirmed, JobCancelled
+        from unsandbox_ls.api.cancelled import CancelNotConfirmed, JobCancelled
 
         progress.end_message = "cancelled"
         unconfirmed = str(exc) if isinstance(exc, CancelNotConfirmed) else None
