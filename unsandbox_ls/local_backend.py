@@ -32,13 +32,14 @@ Two owners:
   cleaning up: the child asks the kernel for SIGTERM when its parent dies (`PR_SET_PDEATHSIG`).
   Its own child's lifetime is the editor session's.
 
-The keys are never logged or shown. Only the standard library is imported at module level;
-httpx is imported when a sandbox is contacted.
+The keys are never logged or shown. Only the standard library is imported at module level, and
+not asyncio: the command line's quick path finds a running shared sandbox without it
+(`running_shared_sandbox`, `verify_endpoint_blocking`; `/health` goes through
+`api/quick_exchange.py`); httpx is imported only for a client's transport.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import ctypes
@@ -61,6 +62,8 @@ from typing import IO, TYPE_CHECKING, Any
 from unsandbox_ls import private_dir as pd
 
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from unsandbox_ls.api.credentials import Credentials
@@ -242,12 +245,17 @@ class LocalEndpoint:
         )
 
     def transport(self) -> httpx.AsyncHTTPTransport:
-        import httpx
+        return unix_transport(self.socket_path)
 
-        from unsandbox_ls.api.tls import no_tls_context
 
-        # a unix socket: no TLS connection is ever made, so no CA bundle is loaded (~20 ms)
-        return httpx.AsyncHTTPTransport(uds=self.socket_path, verify=no_tls_context())
+def unix_transport(socket_path: str) -> httpx.AsyncHTTPTransport:
+    """The API client's transport to a local sandbox's unix socket."""
+    import httpx
+
+    from unsandbox_ls.api.tls import no_tls_context
+
+    # a unix socket: no TLS connection is ever made, so no CA bundle is loaded (~20 ms)
+    return httpx.AsyncHTTPTransport(uds=socket_path, verify=no_tls_context())
 
 
 class _Gone(Exception):
@@ -264,7 +272,39 @@ def _impostor(socket_path: str, why: str) -> LocalSandboxError:
     )
 
 
-async def verify_endpoint(
+def _health_once(endpoint: LocalEndpoint, timeout: float) -> str:
+    """One fresh `/health` challenge: `proved` (the answer holds the proof), `refused` (nothing
+    listens) or `broken` (no whole answer); `LocalSandboxError` when something answers without
+    the proof."""
+    import json
+
+    from unsandbox_ls.api import quick_exchange
+    from unsandbox_ls.sandbox.auth import health_proof
+
+    challenge = secrets.token_hex(16)
+    try:
+        answer = quick_exchange.send(
+            LOCAL_BASE_URL, "GET", f"/health?challenge={challenge}",
+            socket_path=endpoint.socket_path, connect_timeout=timeout, timeout=timeout,
+        )  # fmt: skip
+    except quick_exchange.NotConnected:
+        return "refused"
+    except quick_exchange.Broken:  # reset, closed or slow while it starts
+        return "broken"
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        data = None
+    if answer.status != 200 or not isinstance(data, dict):
+        raise _impostor(endpoint.socket_path, f"answered /health with {answer.status}")
+    proof, pid = data.get("proof"), data.get("pid")
+    expected = health_proof(endpoint.secret_key, challenge, endpoint.pid)
+    if not isinstance(proof, str) or pid != endpoint.pid or not _equal(proof, expected):
+        raise _impostor(endpoint.socket_path, "answered /health without the proof")
+    return "proved"
+
+
+def verify_endpoint_blocking(
     endpoint: LocalEndpoint,
     *,
     alive: Callable[[], bool],
@@ -272,55 +312,46 @@ async def verify_endpoint(
     timeout: float = STARTUP_TIMEOUT_S,
 ) -> None:
     """Wait until the sandbox at `endpoint` answers a fresh `/health` challenge with the proof
-    (HMAC of the challenge with its secret key, and its pid).
+    (HMAC of the challenge with its secret key, and its pid). The requests go with the standard
+    library (`api/quick_exchange.py`): the command line's quick path loads no httpx for them.
 
     `_Gone` when nothing listens (a refused connection, when `refused_is_gone`) or `alive()`
     turns false; `LocalSandboxError` when something answers without the proof, or when no
     answer came within `timeout` seconds.
     """
-    import httpx
-
-    from unsandbox_ls.api.tls import no_tls_context
-    from unsandbox_ls.sandbox.auth import health_proof
-
     deadline = time.monotonic() + timeout
-    transport = httpx.AsyncHTTPTransport(uds=endpoint.socket_path, verify=no_tls_context())
-    async with httpx.AsyncClient(
-        transport=transport, base_url=LOCAL_BASE_URL, trust_env=False, follow_redirects=False
-    ) as http:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise LocalSandboxError(
-                    "The local sandbox did not start in time.",
-                    f"the local sandbox did not answer /health within {timeout:.0f} s",
-                )
-            challenge = secrets.token_hex(16)
-            try:
-                answer = await http.get(
-                    "/health", params={"challenge": challenge}, timeout=min(left, 10.0)
-                )
-            except httpx.ConnectError:
-                if refused_is_gone or not alive():
-                    raise _Gone from None
-                await asyncio.sleep(0.05)
-                continue
-            except httpx.HTTPError:  # reset, closed or slow while it starts
-                if not alive():
-                    raise _Gone from None
-                await asyncio.sleep(0.05)
-                continue
-            try:
-                data = answer.json()
-            except ValueError:
-                data = None
-            if answer.status_code != 200 or not isinstance(data, dict):
-                raise _impostor(endpoint.socket_path, f"answered /health with {answer.status_code}")
-            proof, pid = data.get("proof"), data.get("pid")
-            expected = health_proof(endpoint.secret_key, challenge, endpoint.pid)
-            if not isinstance(proof, str) or pid != endpoint.pid or not _equal(proof, expected):
-                raise _impostor(endpoint.socket_path, "answered /health without the proof")
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise LocalSandboxError(
+                "The local sandbox did not start in time.",
+                f"the local sandbox did not answer /health within {timeout:.0f} s",
+            )
+        found = _health_once(endpoint, min(left, 10.0))
+        if found == "proved":
             return
+        if (found == "refused" and refused_is_gone) or not alive():
+            raise _Gone
+        time.sleep(0.05)
+
+
+async def verify_endpoint(
+    endpoint: LocalEndpoint,
+    *,
+    alive: Callable[[], bool],
+    refused_is_gone: bool,
+    timeout: float = STARTUP_TIMEOUT_S,
+) -> None:
+    """`verify_endpoint_blocking` on a thread, off the event loop."""
+    import asyncio
+
+    await asyncio.to_thread(
+        verify_endpoint_blocking,
+        endpoint,
+        alive=alive,
+        refused_is_gone=refused_is_gone,
+        timeout=timeout,
+    )
 
 
 def _equal(a: str, b: str) -> bool:
@@ -407,6 +438,17 @@ def _private_folder(env: Mapping[str, str] | None = None) -> Path:
 async def shared_sandbox(
     *, python: str | None = None, max_jobs: int = 4, env: Mapping[str, str] | None = None
 ) -> LocalEndpoint:
+    """`shared_sandbox_blocking` on a thread, off the event loop."""
+    import asyncio
+
+    return await asyncio.to_thread(
+        shared_sandbox_blocking, python=python, max_jobs=max_jobs, env=env
+    )
+
+
+def shared_sandbox_blocking(
+    *, python: str | None = None, max_jobs: int = 4, env: Mapping[str, str] | None = None
+) -> LocalEndpoint:
     """The per-user shared sandbox, verified: the one already running (found by its socket and
     `sandbox.json` in the private folder, checked with a signed `/health`), else a new one
     started detached (it stops itself after `idle_seconds()` without a request). A stale socket
@@ -414,11 +456,11 @@ async def shared_sandbox(
     something else answers on its socket."""
     directory = _private_folder(env)
     try:
-        async with pd.locked(directory, timeout=STARTUP_TIMEOUT_S + 10):
-            found = await _running_shared(directory)
+        with pd.locked_blocking(directory, timeout=STARTUP_TIMEOUT_S + 10):
+            found = _running_shared(directory)
             if found is not None:
                 return found
-            return await _start_shared(directory, python or sys.executable, max_jobs, env)
+            return _start_shared(directory, python or sys.executable, max_jobs, env)
     except pd.PrivateDirError as exc:
         raise LocalSandboxError(
             "The local sandbox is busy starting elsewhere; try again.", str(exc)
@@ -426,6 +468,13 @@ async def shared_sandbox(
 
 
 async def find_shared_sandbox(env: Mapping[str, str] | None = None) -> LocalEndpoint | None:
+    """`running_shared_sandbox` on a thread, off the event loop."""
+    import asyncio
+
+    return await asyncio.to_thread(running_shared_sandbox, env)
+
+
+def running_shared_sandbox(env: Mapping[str, str] | None = None) -> LocalEndpoint | None:
     """The per-user shared sandbox when one runs and proves its keys, else None (nothing is
     started; a stale socket is left for the next `shared_sandbox`). `LocalSandboxError` when the
     private folder cannot be used or something else answers on the socket."""
@@ -433,29 +482,31 @@ async def find_shared_sandbox(env: Mapping[str, str] | None = None) -> LocalEndp
     if not (directory / pd.SOCKET_NAME).exists():
         return None
     try:
-        async with pd.locked(directory, timeout=STARTUP_TIMEOUT_S + 10):
-            return await _running_shared(directory)
+        with pd.locked_blocking(directory, timeout=STARTUP_TIMEOUT_S + 10):
+            return _running_shared(directory)
     except pd.PrivateDirError as exc:
         raise LocalSandboxError(
             "The local sandbox is busy starting elsewhere; try again.", str(exc)
         ) from None
 
 
-async def _running_shared(directory: Path) -> LocalEndpoint | None:
+def _running_shared(directory: Path) -> LocalEndpoint | None:
     state = pd.read_state(directory)
     socket_path = str(directory / pd.SOCKET_NAME)
     if state is None or not os.path.exists(socket_path):
         return None
     endpoint = LocalEndpoint(socket_path, state.public_key, state.secret_key, state.pid, True)
     try:
-        await verify_endpoint(endpoint, alive=lambda: pd.pid_alive(state.pid), refused_is_gone=True)
+        verify_endpoint_blocking(
+            endpoint, alive=lambda: pd.pid_alive(state.pid), refused_is_gone=True
+        )
     except _Gone:
         logger.info("the shared local sandbox (pid %s) is gone; starting a new one", state.pid)
         return None
     return endpoint
 
 
-async def _start_shared(
+def _start_shared(
     directory: Path, python: str, max_jobs: int, env: Mapping[str, str] | None
 ) -> LocalEndpoint:
     problem = missing_requirement()
@@ -475,7 +526,7 @@ async def _start_shared(
         endpoint = LocalEndpoint(socket_path, *keys, pid=process.pid, shared=True)
         logger.info("shared local sandbox starting (pid %s)", process.pid)
         try:
-            await verify_endpoint(
+            verify_endpoint_blocking(
                 endpoint, alive=lambda: process.poll() is None, refused_is_gone=False
             )
         except _Gone:
@@ -493,12 +544,14 @@ async def _start_shared(
 async def stop_shared_sandbox(env: Mapping[str, str] | None = None) -> int | None:
     """Stop the shared sandbox (SIGTERM to the pid it proved, then SIGKILL); its pid, or None
     when none was running. `LocalSandboxError` when something else answers on its socket."""
+    import asyncio
+
     directory = pd.choose_dir(env)
     if not directory.is_dir():
         return None
     directory = _private_folder(env)
     async with pd.locked(directory, timeout=STARTUP_TIMEOUT_S + 10):
-        endpoint = await _running_shared(directory)
+        endpoint = await asyncio.to_thread(_running_shared, directory)
         if endpoint is None:
             pd.clear_state(directory)
             return None
@@ -514,6 +567,8 @@ async def stop_shared_sandbox(env: Mapping[str, str] | None = None) -> int | Non
 
 def stop_command() -> int:
     """`unsandbox-ls sandbox --stop`: 0 stopped or none running, 69 when it cannot be done."""
+    import asyncio
+
     try:
         pid = asyncio.run(stop_shared_sandbox())
     except LocalSandboxError as exc:
@@ -586,6 +641,8 @@ class LocalSandbox:
 
         Concurrent callers share one start; a caller cancelled meanwhile does not stop it.
         """
+        import asyncio
+
         if self._closed:
             raise _shutting_down()
         if self.running and self.endpoint is not None:
@@ -707,21 +764,27 @@ CLI_NOTICE = (
 )
 
 
+def local_target_blocking(args: Any, say: Callable[[str], None]) -> LocalEndpoint | None:
+    """For `run` and `doctor`: None when the run goes to the hosted API, else the per-user
+    shared sandbox (`shared_sandbox_blocking`), found or started, verified. `LocalSandboxError`
+    if it cannot run; `BackendSettingError` for a bad `UNSANDBOX_BACKEND`."""
+    backend = backend_setting(getattr(args, "backend", None))
+    explicit = (getattr(args, "base_url", None), getattr(args, "account", None))
+    if not uses_local(backend, explicit=explicit):
+        return None
+    if backend == "auto":
+        say(CLI_NOTICE)
+    return shared_sandbox_blocking()
+
+
 @contextlib.asynccontextmanager
 async def local_target(
     args: Any, say: Callable[[str], None]
 ) -> AsyncIterator[LocalEndpoint | None]:
-    """For `run` and `doctor`: None when the run goes to the hosted API, else the per-user
-    shared sandbox (`shared_sandbox`), found or started, verified. `LocalSandboxError` if it
-    cannot run; `BackendSettingError` for a bad `UNSANDBOX_BACKEND`."""
-    backend = backend_setting(getattr(args, "backend", None))
-    explicit = (getattr(args, "base_url", None), getattr(args, "account", None))
-    if not uses_local(backend, explicit=explicit):
-        yield None
-        return
-    if backend == "auto":
-        say(CLI_NOTICE)
-    yield await shared_sandbox()
+    """`local_target_blocking` on a thread, off the event loop."""
+    import asyncio
+
+    yield await asyncio.to_thread(local_target_blocking, args, say)
 
 
 def _first_sentence(text: str) -> str:
@@ -745,11 +808,16 @@ __all__ = [
     "find_shared_sandbox",
     "idle_seconds",
     "local_target",
+    "local_target_blocking",
     "missing_requirement",
     "nothing_configured",
+    "running_shared_sandbox",
     "shared_sandbox",
+    "shared_sandbox_blocking",
     "stop_command",
     "stop_shared_sandbox",
+    "unix_transport",
     "uses_local",
     "verify_endpoint",
+    "verify_endpoint_blocking",
 ]

@@ -23,7 +23,6 @@ Only the standard library is imported at module level (platformdirs when the cac
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import json
@@ -194,6 +193,8 @@ def pid_alive(pid: int) -> bool:
 @contextlib.asynccontextmanager
 async def locked(directory: Path, *, timeout: float) -> AsyncIterator[None]:
     """Hold the folder's lock (`flock`), polled without blocking the event loop."""
+    import asyncio
+
     fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         deadline = time.monotonic() + timeout
@@ -214,7 +215,8 @@ async def locked(directory: Path, *, timeout: float) -> AsyncIterator[None]:
 
 @contextlib.contextmanager
 def locked_blocking(directory: Path, *, timeout: float) -> Iterator[None]:
-    """`locked` for code without an event loop (the sandbox itself, at exit)."""
+    """`locked` for code without an event loop (the sandbox itself at exit, the command line's
+    quick path, a thread)."""
     fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         deadline = time.monotonic() + timeout

@@ -21,7 +21,6 @@ request the API refused, 69 the API or the network failed, 77 credentials missin
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.models import JobUpdate, RunResult
     from unsandbox_ls.run_timing import RunClock
     from unsandbox_ls.runs.artifacts import SavedArtifact
+    from unsandbox_ls.runs.execute import Handover
     from unsandbox_ls.runs.in_place import Spot
     from unsandbox_ls.runs.plan import Plan, RunSettings
     from unsandbox_ls.runs.source import RunKind
@@ -254,22 +254,22 @@ def exit_code_for(error: BaseException) -> int:
     return EXIT_UNAVAILABLE
 
 
-#: what every run needs (the plan, the backend, the API client and httpx, reading the output);
-#: httpx imports httpcore when its first transport is built, and httpcore anyio at its first
-#: connection
-RUN_PATH_MODULES = (
-    "anyio",
-    "httpcore",
-    "unsandbox_ls.api.client",
+#: what a run in one blocking request needs (`runs.execute.execute_quickly`): the plan, the
+#: backend, the exchange, reading the output; no asyncio, no httpx
+QUICK_PATH_MODULES = (
+    "unsandbox_ls.api.quick_exchange",
     "unsandbox_ls.local_backend",
     "unsandbox_ls.runs.execute",
     "unsandbox_ls.runs.outcome",
     "unsandbox_ls.runs.plan",
 )
+#: what the rest of the runs need (the API client and httpx): httpx imports httpcore when its
+#: first transport is built, and httpcore anyio at its first connection
+RUN_PATH_MODULES = ("anyio", "httpcore", "unsandbox_ls.api.client")
 
 
-def _load_run_path() -> None:
-    """Import `RUN_PATH_MODULES` first, so that `--timing` tells loading apart from the work.
+def _load(names: Sequence[str]) -> None:
+    """Import `names` first, so that `--timing` tells loading apart from the work.
 
     The cyclic collector is paused while they load (imports allocate much, and free nothing
     it could find), and what they made is then moved to its permanent generation: the
@@ -279,43 +279,55 @@ def _load_run_path() -> None:
 
     gc.disable()
     try:
-        for name in RUN_PATH_MODULES:
+        for name in names:
             importlib.import_module(name)
     finally:
         gc.freeze()
         gc.enable()
 
 
-async def _run(args: argparse.Namespace, plan: Plan, clock: RunClock | None = None) -> int:
-    from unsandbox_ls.local_backend import local_target
+def _target(args: argparse.Namespace) -> tuple[str, Credentials, str | None]:
+    """(base URL, credentials, unix socket or None): the per-user local sandbox (found or
+    started) when the backend says so, else the configured API."""
+    from unsandbox_ls.local_backend import local_target_blocking
     from unsandbox_ls.runs.execute import Connection, resolve
+
+    local = local_target_blocking(args, say=_say)
+    if local is not None:
+        return local.base_url, local.credentials(), local.socket_path
+    base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
+    return base_url, credentials, None
+
+
+def _run(args: argparse.Namespace, plan: Plan, clock: RunClock | None) -> int:
+    """Send the plan and show its result: in one blocking request when it can go so
+    (`execute_quickly`), else through the API client, which goes on from there."""
+    from unsandbox_ls.runs.execute import Handover, execute_quickly
 
     for note in plan.notes:  # discovery stopped early: some imports may be missing
         _say(f"{plan.name}: import discovery {note}")
-    async with local_target(args, say=_say) as local:
-        if local is not None:
-            credentials = local.credentials()
-            if clock is not None:
-                clock.mark("backend")
-            return await _run_at(
-                args, plan, local.base_url, credentials, local.transport(), clock=clock
-            )
-    base_url, credentials = resolve(Connection(base_url=args.base_url, account=args.account))
+    base_url, credentials, socket_path = _target(args)
     if clock is not None:
         clock.mark("backend")
-    return await _run_at(args, plan, base_url, credentials, clock=clock)
+    started = time.monotonic()
+    quick = None
+    if not args.use_async:
+        quick = execute_quickly(plan, base_url, credentials, socket_path=socket_path)
+    if quick is None or isinstance(quick, Handover):
+        import asyncio
 
+        _load(RUN_PATH_MODULES)
+        transport = None
+        if socket_path is not None:
+            from unsandbox_ls.local_backend import unix_transport
 
-async def _run_at(
-    args: argparse.Namespace,
-    plan: Plan,
-    base_url: str,
-    credentials: Credentials,
-    transport: httpx.AsyncBaseTransport | None = None,
-    *,
-    clock: RunClock | None = None,
-) -> int:
-    status = await _send_and_show(args, plan, base_url, credentials, transport, clock)
+            transport = unix_transport(socket_path)
+        status = asyncio.run(
+            _send_and_show(args, plan, base_url, credentials, transport, clock, quick)
+        )
+    else:
+        status = _show(args, plan, quick, Printed(plan, StatusLine(sys.stderr), args, live=False),
+                       started, clock)  # fmt: skip
     if clock is not None:
         clock.mark("output")
     return status
@@ -328,12 +340,12 @@ async def _send_and_show(
     credentials: Credentials,
     transport: httpx.AsyncBaseTransport | None,
     clock: RunClock | None,
+    handover: Handover | None = None,
 ) -> int:
+    import asyncio
+
     from unsandbox_ls.api import UnsandboxClient
-    from unsandbox_ls.runs import report
     from unsandbox_ls.runs.execute import execute
-    from unsandbox_ls.runs.outcome import read_findings
-    from unsandbox_ls.runs.output import no_input_hint
 
     started = time.monotonic()
     async with UnsandboxClient(base_url, credentials, transport=transport) as client:
@@ -341,13 +353,30 @@ async def _send_and_show(
         annotate = getattr(args, "annotate", False)  # --annotate prints the output at the end
         printed = Printed(plan, progress, args, live=not (args.json or args.compact or annotate))
         try:
-            result = await execute(plan, client, on_update=printed.update)
+            result = await execute(plan, client, on_update=printed.update, handover=handover)
         except asyncio.CancelledError as exc:  # Ctrl-C: the client cancelled the job
             progress.clear()
             _report_cancel(args, plan, exc, printed)
             raise
         finally:
             progress.clear()
+    return _show(args, plan, result, printed, started, clock)
+
+
+def _show(
+    args: argparse.Namespace,
+    plan: Plan,
+    result: RunResult,
+    printed: Printed,
+    started: float,
+    clock: RunClock | None,
+) -> int:
+    """The result on this terminal (what `printed` has not shown yet), its problems, artifacts
+    and notes; the log and the history row. The exit status mirrors the program's."""
+    from unsandbox_ls.runs import report
+    from unsandbox_ls.runs.outcome import read_findings
+    from unsandbox_ls.runs.output import no_input_hint
+
     duration_ms = (time.monotonic() - started) * 1000
     if clock is not None:
         clock.mark("request")
@@ -369,6 +398,7 @@ async def _send_and_show(
     else:
         from unsandbox_ls.runs.terminal import escape_line
 
+        annotate = getattr(args, "annotate", False)
         annotated = _annotated(plan, result, done.in_place) if annotate else None
         if annotated is None:
             # the frames the parsers read, then every sandbox path of a sent file (a name holding
@@ -569,27 +599,37 @@ def run_command(args: argparse.Namespace, *, began: float | None = None) -> int:
 
 
 def _run_command(args: argparse.Namespace, clock: RunClock | None) -> int:
-    _load_run_path()
-    from unsandbox_ls.api.errors import MissingCredentialsError, UnsandboxError
-    from unsandbox_ls.local_backend import BackendSettingError, LocalSandboxError
-
+    _load(QUICK_PATH_MODULES)
     if clock is not None:
         clock.mark("import")
     try:
         plan = prepare(args)
         if clock is not None:
             clock.mark("plan")
-        return asyncio.run(_run(args, plan, clock))
+        return _run(args, plan, clock)
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_INTERRUPTED
-    except LocalSandboxError as exc:
+    except Exception as exc:  # the types are imported here: most runs raise none of them
+        status = _failed(exc)
+        if status is None:
+            raise
+        return status
+
+
+def _failed(exc: Exception) -> int | None:
+    """Say what went wrong; the exit status, or None for an error that is not the user's."""
+    from unsandbox_ls.api.errors import MissingCredentialsError, UnsandboxError
+    from unsandbox_ls.local_backend import BackendSettingError, LocalSandboxError
+
+    if isinstance(exc, LocalSandboxError):
         _say(exc.detail)
         return EXIT_UNAVAILABLE
-    except BackendSettingError as exc:
+    if isinstance(exc, BackendSettingError):
         _say(str(exc))
         return EXIT_USAGE
-    except (UnsandboxError, UsageError) as exc:
+    if isinstance(exc, (UnsandboxError, UsageError)):
         hint = "; or run in the local sandbox: --backend local"
         _say(str(exc) + (hint if isinstance(exc, MissingCredentialsError) else ""))
         return exit_code_for(exc)
+    return None

@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator
 import httpx
 
 from unsandbox_ls.api.credentials import Credentials
-from unsandbox_ls.api.signing import sign
+from unsandbox_ls.api.signing import auth_headers
 
 
 class HmacAuth(httpx.Auth):
@@ -22,20 +22,19 @@ class HmacAuth(httpx.Auth):
     requires_request_body = True
 
     def __init__(self, public_key: str, secret_key: str, *, clock: Callable[[], float] = time.time):
-        self._public_key = public_key
-        self._secret_key = secret_key
+        self._credentials = Credentials(public_key=public_key, secret_key=secret_key)
         self._clock = clock
 
     def __repr__(self) -> str:
-        return f"HmacAuth(public_key={self._public_key!r})"
+        return f"HmacAuth(public_key={self._credentials.public_key!r})"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        timestamp = str(int(self._clock()))
         path = request.url.raw_path.decode("ascii")
-        signature = sign(self._secret_key, timestamp, request.method, path, request.content)
-        request.headers["Authorization"] = f"Bearer {self._public_key}"
-        request.headers["X-Timestamp"] = timestamp
-        request.headers["X-Signature"] = signature
+        request.headers.update(
+            auth_headers(
+                self._credentials, str(int(self._clock())), request.method, path, request.content
+            )
+        )
         yield request
 
 
@@ -43,13 +42,13 @@ class BearerAuth(httpx.Auth):
     """Legacy scheme: `Authorization: Bearer <api key>` (the key itself is sent)."""
 
     def __init__(self, api_key: str):
-        self._api_key = api_key
+        self._credentials = Credentials(api_key=api_key)
 
     def __repr__(self) -> str:
         return "BearerAuth(<key hidden>)"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._api_key}"
+        request.headers.update(auth_headers(self._credentials, "", request.method, "", b""))
         yield request
 
 

@@ -49,7 +49,7 @@ from typing import Any, Literal
 import httpx
 
 from unsandbox_ls.api.auth import auth_for
-from unsandbox_ls.api.classify import Submission
+from unsandbox_ls.api.classify import Outcome, Submission
 from unsandbox_ls.api.credentials import Credentials
 from unsandbox_ls.api.errors import (
     ApiError,
@@ -58,6 +58,7 @@ from unsandbox_ls.api.errors import (
     UnsandboxError,
     ValidationError,
 )
+from unsandbox_ls.api.limits import MAX_RESPONSE_BYTES, TTL_GRACE
 from unsandbox_ls.api.models import (
     TERMINAL_STATUSES,
     ExecuteRequest,
@@ -66,6 +67,7 @@ from unsandbox_ls.api.models import (
     KeyInfo,
     RawRunRequest,
     RunResult,
+    json_body,
 )
 from unsandbox_ls.api.policy import (
     DEFAULT_POLL_SCHEDULE,
@@ -74,6 +76,7 @@ from unsandbox_ls.api.policy import (
     plan_from_schedule,
     poll_delays,
 )
+from unsandbox_ls.api.quick_exchange import Broken, Reply
 from unsandbox_ls.api.responses import (
     error_for_status,
     expect_object,
@@ -86,22 +89,9 @@ from unsandbox_ls.api.waiter import JobWaiter, OnUpdate, raise_cancelled, report
 
 log = logging.getLogger("unsandbox_ls.api")
 
-MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-#: seconds added to the job's ttl for the synchronous `/execute` and for `wait`'s own timeout
-TTL_GRACE = 30.0
 LANGUAGES_CACHE_SECONDS = 3600.0
 
 _languages_cache: dict[str, tuple[float, list[str]]] = {}
-
-
-def _json_bytes(payload: Any) -> bytes:
-    try:
-        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError(
-            "the code or an environment value holds text that is not valid Unicode "
-            "(a lone surrogate); save the file as UTF-8"
-        ) from None
 
 
 class UnsandboxClient:
@@ -172,6 +162,7 @@ class UnsandboxClient:
         job_id: str | None = None,
         ok_statuses: Sequence[int] = (),
         rate_limit_retries: int | None = None,
+        first: Outcome | None = None,
     ) -> Answer:
         """Send with bounded retries (`retrying`); a 2xx answer (or one in `ok_statuses`),
         else raise. `rate_limit_retries` overrides the policy's retries of a 429 (polls wait on
@@ -191,7 +182,12 @@ class UnsandboxClient:
             timeout=timeout, authenticated=authenticated,
         )  # fmt: skip
         return await send_with_retries(
-            send, submission, self.retry, self._scrubber, rate_limit_retries=rate_limit_retries
+            send,
+            submission,
+            self.retry,
+            self._scrubber,
+            rate_limit_retries=rate_limit_retries,
+            first=first,
         )
 
     def _parse_json(self, answer: Answer, what: str) -> Any:
@@ -213,8 +209,10 @@ class UnsandboxClient:
         on_update: OnUpdate | None = None,
         poll_plan: PollPlan | None = None,
         observed: RunObservation | None = None,
+        first: Outcome | None = None,
     ) -> RunResult:
-        """`POST /execute`: run and wait in one request.
+        """`POST /execute`: run and wait in one request (`first`: its first attempt's outcome,
+        when that was made elsewhere).
 
         If the API answers with a pending job instead of the result (`{job_id, status}`, as the
         official clients expect it may), the job is polled like an async one: `on_update` gets
@@ -223,7 +221,8 @@ class UnsandboxClient:
         client hangs up; whether the hosted API does is not documented.
         """
         request.validate()
-        data = await self._submit_json("/execute", request, self._run_timeout(request.options.ttl))
+        timeout = self._run_timeout(request.options.ttl)
+        data = await self._submit_json("/execute", request, timeout, first)
         return await self._result_or_poll(
             data, "POST /execute", request.options.ttl, on_update, poll_plan, observed
         )
@@ -241,11 +240,13 @@ class UnsandboxClient:
         on_update: OnUpdate | None = None,
         poll_plan: PollPlan | None = None,
         observed: RunObservation | None = None,
+        first: Outcome | None = None,
     ) -> RunResult:
         """`POST /run`: raw source, language from the shebang; waits for the result (polls a
         pending answer, as `execute` does)."""
         request.validate()
-        data = await self._submit_text("/run", request, self._run_timeout(request.options.ttl))
+        timeout = self._run_timeout(request.options.ttl)
+        data = await self._submit_text("/run", request, timeout, first)
         return await self._result_or_poll(
             data, "POST /run", request.options.ttl, on_update, poll_plan, observed
         )
@@ -406,6 +407,7 @@ class UnsandboxClient:
         on_update: OnUpdate | None = None,
         recent: Sequence[float] = (),
         observed: RunObservation | None = None,
+        first: Reply | Broken | None = None,
     ) -> RunResult:
         """Run a request to the end: submit + poll (`async`, cancellable) or one call (`sync`).
 
@@ -413,13 +415,15 @@ class UnsandboxClient:
         `runs/timing.py`): polls follow a plan around the expected end (`run_mode.plan_for`).
         `auto` chooses per run: `sync` when every recent run was short (`choose_mode`), else
         `async`. `observed` (when given) is filled with what the caller records: the mode
-        used, the plan, the polls and the run time.
+        used, the plan, the polls and the run time. `first`: what the first attempt of a `sync`
+        run came to when the command line's quick exchange (`quick_exchange.py`) made it, an
+        answer or a broken exchange: it is judged, retried or polled as this client's own.
         """
         request.validate()
         ttl = request.options.ttl
         observed = observed if observed is not None else RunObservation()
         observed.start(time.monotonic())
-        chosen = choose_mode(mode, recent)
+        chosen = "sync" if first is not None else choose_mode(mode, recent)
         observed.mode = chosen
         plan = (
             plan_for(recent)
@@ -427,13 +431,14 @@ class UnsandboxClient:
             else plan_from_schedule(self.poll_schedule)
         )
         if chosen == "sync":
+            outcome = _outcome_of(first) if first is not None else None
             if isinstance(request, RawRunRequest):
                 result = await self.run(
-                    request, on_update=on_update, poll_plan=plan, observed=observed
+                    request, on_update=on_update, poll_plan=plan, observed=observed, first=outcome
                 )
             else:
                 result = await self.execute(
-                    request, on_update=on_update, poll_plan=plan, observed=observed
+                    request, on_update=on_update, poll_plan=plan, observed=observed, first=outcome
                 )
             return observed.finish(result, time.monotonic())
         if isinstance(request, RawRunRequest):
@@ -470,7 +475,11 @@ class UnsandboxClient:
         return httpx.Timeout(ttl + TTL_GRACE, connect=self._connect_timeout)
 
     async def _submit_text(
-        self, path: str, request: RawRunRequest, timeout: httpx.Timeout | None
+        self,
+        path: str,
+        request: RawRunRequest,
+        timeout: httpx.Timeout | None,
+        first: Outcome | None = None,
     ) -> dict[str, Any]:
         """POST the raw source as text/plain, the options as query parameters."""
         answer = await self._request(
@@ -480,25 +489,31 @@ class UnsandboxClient:
             params=request.query(),
             headers={"Content-Type": "text/plain"},
             timeout=timeout,
+            first=first,
         )
         return await self._json_object(answer, f"POST {path}")
 
     async def _submit_json(
-        self, path: str, request: ExecuteRequest, timeout: httpx.Timeout | None
+        self,
+        path: str,
+        request: ExecuteRequest,
+        timeout: httpx.Timeout | None,
+        first: Outcome | None = None,
     ) -> dict[str, Any]:
         payload = request.to_wire()
 
-        async def post() -> Answer:
+        async def post(first: Outcome | None = None) -> Answer:
             return await self._request(
                 "POST",
                 path,
-                content=_json_bytes(payload),
+                content=json_body(payload),
                 headers={"Content-Type": "application/json"},
                 timeout=timeout,
+                first=first,
             )
 
         try:
-            answer = await post()
+            answer = await post(first)
         except RequestRejectedError as exc:
             if exc.status != 400 or not payload.get("input_files"):
                 raise
@@ -536,6 +551,15 @@ class UnsandboxClient:
         if not any(k in data for k in keys):
             raise BadResponseError(f"the API answered {what} without a result")
         return RunResult.from_wire(data)
+
+
+def _outcome_of(first: Reply | Broken) -> Outcome:
+    """The quick exchange's outcome as this client's own attempts come out."""
+    if isinstance(first, Broken):
+        if first.timeout:
+            return httpx.ReadTimeout(str(first.cause) or "timed out")
+        return httpx.ReadError(str(first.cause) or first.cause.__class__.__name__)
+    return Answer(first.status, httpx.Headers(first.headers), first.body, first.sent_timestamp)
 
 
 def _job_path(job_id: str) -> str:

@@ -116,6 +116,14 @@ class BadResponseError(ApiError):
     kind = "bad_response"
 
 
+def response_too_large(what: str, max_bytes: int) -> BadResponseError:
+    """The error of an answer over the read cap (`max_bytes`), for both transports."""
+    return BadResponseError(
+        f"the API's answer to {what} is larger than {max_bytes // (1024 * 1024)} MiB and was not "
+        f"read; the program probably printed too much: print less"
+    )
+
+
 __all__ = [
     "ApiError",
     "AuthenticationError",
@@ -132,4 +140,5 @@ __all__ = [
     "ServerError",
     "UnsandboxError",
     "ValidationError",
+    "response_too_large",
 ]

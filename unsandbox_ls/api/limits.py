@@ -15,3 +15,9 @@ MAX_FILENAME_CHARS = 256
 MAX_ENV_VARS = 256
 #: virtual CPUs of a run (each with 2 GB of memory); the official CLI sends `vcpu` only when > 1
 VCPU_MIN, VCPU_MAX = 1, 8
+
+# the client's own bounds (not the API's)
+#: the largest answer read; past it the read stops
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+#: seconds added to the job's ttl for the synchronous `/execute` and for a wait's own timeout
+TTL_GRACE = 30.0

@@ -522,3 +522,16 @@ class JobUpdate:
     @property
     def status(self) -> str:
         return self.job.status
+
+
+def json_body(payload: Any) -> bytes:
+    """A JSON request body, as UTF-8 bytes (the signed bytes are the sent bytes)."""
+    import json
+
+    try:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "the code or an environment value holds text that is not valid Unicode "
+            "(a lone surrogate); save the file as UTF-8"
+        ) from None

@@ -22,7 +22,6 @@ Retry-After) and the plan resumes at its first time after that.
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -196,6 +195,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         seconds = float(value)
     except ValueError:
         try:
+            import email.utils  # only for a Retry-After date (~10 ms to import)
+
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None

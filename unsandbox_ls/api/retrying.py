@@ -29,14 +29,18 @@ async def send_with_retries(
     scrubber: Scrubber,
     *,
     rate_limit_retries: int | None = None,
+    first: Outcome | None = None,
 ) -> Answer:
-    """The accepted answer of `send()`, retried as `classify` and the budgets allow."""
+    """The accepted answer of `send()`, retried as `classify` and the budgets allow. `first`:
+    the outcome of a first attempt made elsewhere (judged as if `send()` had returned it)."""
     rate_budget = rate_limit_retries
     if rate_budget is None:
         rate_budget = policy.max_rate_limit_retries
     retries = rate_retries = 0
     while True:
-        verdict = classify(await _attempt(send), submission)
+        outcome = first if first is not None else await _attempt(send)
+        first = None
+        verdict = classify(outcome, submission)
         if verdict.answer is not None:
             log.debug("%s -> %d (%d bytes)", submission.what, verdict.answer.status,
                       len(verdict.answer.body))  # fmt: skip

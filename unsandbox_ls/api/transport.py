@@ -25,7 +25,12 @@ import httpx
 from unsandbox_ls import __version__
 from unsandbox_ls.api import tls
 from unsandbox_ls.api.credentials import is_loopback_host
-from unsandbox_ls.api.errors import BadResponseError, ConfigurationError, UnsandboxError
+from unsandbox_ls.api.errors import (
+    BadResponseError,
+    ConfigurationError,
+    UnsandboxError,
+    response_too_large,
+)
 
 _SECRET_SHAPE = re.compile(r"unsb-sk-[A-Za-z0-9_-]+")
 
@@ -167,8 +172,4 @@ class Transport:
         return b"".join(chunks)
 
     def _too_large(self, what: str) -> BadResponseError:
-        return BadResponseError(
-            f"the API's answer to {what} is larger than "
-            f"{self.max_response_bytes // (1024 * 1024)} MiB and was not read; the program "
-            f"probably printed too much: print less"
-        )
+        return response_too_large(what, self.max_response_bytes)

@@ -6,11 +6,13 @@ the tree in the sandbox. A run needs it when it sends files with the program (th
 them apart from the code), gives it stdin or arguments, or records results in place. A program
 alone, with none of these, goes without it: in every layout it then runs as the sandbox names
 it (`main.py` in its folder), which only its own file name can tell, and its interpreter starts
-once instead of twice (the hook runs the program again under its own name). Flat names always, rather than folders until the API answers 400: the API's
-documentation says names may not contain `/`, a refused request costs the user a round trip
-(and a hosted run that accepts folders might still put them where relative imports miss them),
-and one wire form is one thing to test. Where the sandbox ignores the hook, a file of the
-program's own folder is still under its own name, as before.
+once instead of twice (the hook runs the program again under its own name).
+
+Flat names always, rather than folders until the API answers 400: the API's documentation
+says names may not contain `/`, a refused request costs the user a round trip (and a hosted run
+that accepts folders might still put them where relative imports miss them), and one wire form
+is one thing to test. Where the sandbox ignores the hook, a file of the program's own folder is
+still under its own name, as before.
 
 Without room for the hook's files (the API takes 10 input files), a run that needs the hook
 (folders, stdin or arguments) is refused saying so; one that does not goes without it.

@@ -16,7 +16,6 @@ Standard library only at import time; platformdirs is imported when the store is
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -24,9 +23,11 @@ import os
 import tempfile
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
@@ -157,19 +158,31 @@ def learn(file: str, language: str | None, kind: str, status: str, run_s: float 
     store().record(key_for(file, language, kind), run_s)
 
 
-_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unsandbox-run-times")
+_thread: ThreadPoolExecutor | None = None
+
+
+def _store_thread() -> ThreadPoolExecutor:
+    """The store's one thread (made at the first use: the command line's quick path has none)."""
+    global _thread
+    if _thread is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unsandbox-run-times")
+    return _thread
 
 
 async def recent_off_loop(file: str, language: str | None, kind: str) -> tuple[float, ...]:
     """`recent`, on the store's thread (after any run time still being recorded)."""
-    return await asyncio.wrap_future(_thread.submit(recent, file, language, kind))
+    import asyncio
+
+    return await asyncio.wrap_future(_store_thread().submit(recent, file, language, kind))
 
 
 def learn_off_loop(
     file: str, language: str | None, kind: str, status: str, run_s: float | None
 ) -> Future[None]:
     """`learn`, queued on the store's thread."""
-    return _thread.submit(learn, file, language, kind, status, run_s)
+    return _store_thread().submit(learn, file, language, kind, status, run_s)
 
 
 __all__ = [
