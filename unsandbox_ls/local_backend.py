@@ -40,19 +40,13 @@ not asyncio: the command line's quick path finds a running shared sandbox withou
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import ctypes
-import importlib.util
 import logging
 import os
-import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +57,7 @@ from unsandbox_ls import private_dir as pd
 
 if TYPE_CHECKING:
     import asyncio
+    import subprocess
 
     import httpx
 
@@ -161,6 +156,8 @@ def uses_local(backend: str, **configured: Any) -> bool:
 
 def _installed(module: str) -> bool:
     """Whether `module` can be imported, without importing it."""
+    import importlib.util
+
     try:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):  # e.g. sys.modules[module] is None: blocked
@@ -188,6 +185,8 @@ def missing_requirement() -> LocalSandboxError | None:
 
 
 def _random_keys() -> tuple[str, str]:
+    import secrets
+
     return "unsb-pk-" + secrets.token_hex(12), "unsb-sk-" + secrets.token_hex(24)
 
 
@@ -196,6 +195,8 @@ def _death_signal_setter() -> Callable[[], None] | None:
     dies; libc is loaded here, in the parent, so the child only makes one plain C call."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes
+
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
@@ -281,7 +282,7 @@ def _health_once(endpoint: LocalEndpoint, timeout: float) -> str:
     from unsandbox_ls.api import quick_exchange
     from unsandbox_ls.sandbox.auth import health_proof
 
-    challenge = secrets.token_hex(16)
+    challenge = os.urandom(16).hex()
     try:
         answer = quick_exchange.send(
             LOCAL_BASE_URL, "GET", f"/health?challenge={challenge}",
@@ -383,6 +384,8 @@ def _spawn(
     moment when another process could take its place, and neither path nor port is on the
     command line. A `shared` sandbox gets its own session (it outlives this process); a private
     one gets SIGTERM when this process dies."""
+    import subprocess
+
     path = str(directory / pd.SOCKET_NAME)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
@@ -583,6 +586,8 @@ def stop_command() -> int:
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> None:
+    import subprocess
+
     if process.poll() is None:
         process.terminate()
         try:
@@ -669,6 +674,9 @@ class LocalSandbox:
         return self.endpoint
 
     async def _start(self) -> None:
+        import atexit
+        import tempfile
+
         self._halt()
         shared = await find_shared_sandbox()
         if shared is not None:  # the user's shared sandbox runs: use it, do not own it

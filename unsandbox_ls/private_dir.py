@@ -27,7 +27,6 @@ import contextlib
 import fcntl
 import json
 import os
-import secrets
 import shutil
 import stat
 import sys
@@ -152,7 +151,7 @@ def private_dir(env: Mapping[str, str] | None = None) -> Path:
 def new_private_subdir(parent: Path, prefix: str) -> Path:
     """A fresh `0700` folder `<prefix><pid>-<random>` inside `parent`."""
     while True:
-        path = parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
+        path = parent / f"{prefix}{os.getpid()}-{os.urandom(4).hex()}"
         try:
             os.mkdir(path, 0o700)
         except FileExistsError:
@@ -236,7 +235,7 @@ def locked_blocking(directory: Path, *, timeout: float) -> Iterator[None]:
 # ------------------------------------------------------------------------------ the state
 def write_state(directory: Path, state: SandboxState) -> None:
     """Write `sandbox.json` (mode 0600) atomically: a temporary file renamed over it."""
-    temporary = directory / f".{STATE_NAME}.{secrets.token_hex(4)}"
+    temporary = directory / f".{STATE_NAME}.{os.urandom(4).hex()}"
     data = json.dumps(
         {"pid": state.pid, "public_key": state.public_key, "secret_key": state.secret_key}
     ).encode()

@@ -89,7 +89,7 @@ def probe(env: dict[str, str], cwd: Path, *args: str) -> tuple[str, dict[str, ob
     )
     assert done.returncode == 0, done.stderr
     data: dict[str, object] = json.loads(report.read_text(encoding="utf-8"))
-    return done.stdout, data
+    return done.stdout, {**data, "stderr": done.stderr}
 
 
 def unwanted(modules: list[str]) -> list[str]:
@@ -175,3 +175,49 @@ def test_a_keyless_run_reusing_the_shared_sandbox_loads_no_ca_bundle_nor_the_ser
     assert isinstance(modules, list)
     allowed = ("unsandbox_ls.sandbox", "unsandbox_ls.sandbox.auth")  # the health proof
     assert unwanted([m for m in modules if m not in allowed]) == []
+
+
+#: never loaded by a run that goes as one request (the file's recent runs were short); not ssl,
+#: which the probe itself imports to count the CA bundles loaded
+NOT_ON_THE_QUICK_PATH = ("asyncio", "httpx", "httpcore", "anyio", "http.client", "email")
+
+
+@pytest.mark.parametrize("keyless", [False, True], ids=["keys", "keyless"])
+@pytest.mark.parametrize("fails", [False, True], ids=["hello", "traceback"])
+def test_a_repeated_short_run_goes_without_asyncio_or_httpx(
+    sandbox_server: SandboxServer, tmp_path: Path, keyless: bool, fails: bool
+) -> None:
+    """The first run of a file is submitted and polled (its run time is not known yet); the
+    next, known to be short, goes as one request through the quick path: the same output and
+    status, without asyncio, httpx or `http.client`, to the sandbox with keys and to the shared
+    one."""
+    from support.keyless import keyless_env, stop_shared_sandbox
+
+    home = tmp_path / "home"
+    home.mkdir()
+    code = 'print("hello")\n' + ("1 / 0\n" if fails else "")
+    (tmp_path / "hello.py").write_text(code, encoding="utf-8")
+    if keyless:
+        env = {**keyless_env(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    else:
+        env = {**sandbox_server.env, "HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    try:
+        first_out, first = probe(env, tmp_path, "hello.py")
+        stdout, data = probe(env, tmp_path, "hello.py")
+    finally:
+        if keyless:
+            stop_shared_sandbox(env)
+    assert stdout == first_out == "hello\n"
+    assert data["stderr"] == first["stderr"]  # the traceback's lines and the problem line
+    if fails:
+        assert "hello.py:2:" in str(data["stderr"]), data["stderr"]
+    assert data["status"] == first["status"] == (1 if fails else 0)
+    assert "unsandbox_ls.api.client" in first["modules"], "the first run was not polled"  # type: ignore[operator]
+    modules = data["modules"]
+    assert isinstance(modules, list)
+    assert "unsandbox_ls.runs.outcome" in modules, "the output was not read"
+    loaded = [
+        m for m in modules if any(m == b or m.startswith(b + ".") for b in NOT_ON_THE_QUICK_PATH)
+    ]
+    assert loaded == [], "the quick path loaded the full client's stack"
+    assert data["spawned"] == [], "a run started a process"

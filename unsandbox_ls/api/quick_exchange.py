@@ -1,26 +1,31 @@
 """One request to a local sandbox without httpx or asyncio: the command line's quick path.
 
-`send(...)` makes one request with the standard library's `http.client` to a plain `http://`
-loopback base URL or to a unix socket (the local sandbox's), and reads the answer whole within
-the cap. It neither retries, follows redirects, reads proxy settings nor speaks TLS: the caller
-hands anything but a plain answer to the full client (`client.py`), which loads httpx only then.
-Two failures are told apart, because a submission may be sent again only after the first:
+`send(...)` makes one HTTP/1.1 request over a blocking socket (a unix socket, the local
+sandbox's, or TCP to a plain `http://` loopback base URL), framed by h11, and reads the answer
+whole within the cap. h11 because the standard library's `http.client` imports `email` and `ssl`
+(about 15 ms more on the command line's path). It neither retries, follows redirects, reads
+proxy settings nor speaks TLS: the caller hands anything but a plain answer to the full client
+(`client.py`), which loads httpx only then. Two failures are told apart, because a submission
+may be sent again only after the first:
 
 - `NotConnected`: the connection could not be opened, so nothing was sent;
 - `Broken`: the request may have reached the API, and its answer did not come whole (a timeout,
-  a reset, a closed connection); `timeout` says which kind.
+  a reset, a closed connection, a malformed answer); `timeout` says which kind.
 """
 
 from __future__ import annotations
 
-import http.client
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import h11
+
 from unsandbox_ls import __version__
 from unsandbox_ls.api.credentials import is_loopback_host
 from unsandbox_ls.api.errors import response_too_large
+
+_READ_BYTES = 256 * 1024
 
 
 class NotConnected(Exception):
@@ -55,22 +60,24 @@ def reachable(base_url: str, socket_path: str | None) -> bool:
     return parts.scheme == "http" and is_loopback_host(parts.hostname or "")
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    """HTTP over a unix socket (the host name is nominal, as httpx's `uds=` sends it)."""
-
-    def __init__(self, socket_path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._socket_path = socket_path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(self.timeout)
-            sock.connect(self._socket_path)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
+def _connect(base_url: str, socket_path: str | None, timeout: float) -> tuple[socket.socket, str]:
+    """The connected socket and the Host header; `NotConnected` when it cannot be opened."""
+    try:
+        if socket_path is not None:  # the host name is nominal, as httpx's `uds=` sends it
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(timeout)
+                sock.connect(socket_path)
+            except BaseException:
+                sock.close()
+                raise
+            return sock, "localhost"
+        parts = urlsplit(base_url)
+        host = parts.hostname or "localhost"
+        sock = socket.create_connection((host, parts.port or 80), timeout=timeout)
+        return sock, parts.netloc
+    except OSError as exc:
+        raise NotConnected(str(exc)) from exc
 
 
 def send(
@@ -86,39 +93,47 @@ def send(
     max_response_bytes: int = 64 * 1024 * 1024,
 ) -> Reply:
     """Send one request (its headers as given: sign them first) and read the answer."""
-    if socket_path is not None:
-        connection: http.client.HTTPConnection = _UnixConnection(socket_path, connect_timeout)
-    else:
-        parts = urlsplit(base_url)
-        connection = http.client.HTTPConnection(
-            parts.hostname or "localhost", parts.port, timeout=connect_timeout
-        )
+    sock, host = _connect(base_url, socket_path, connect_timeout)
+    what = f"{method} {path.split('?')[0]}"
+    every = {"Host": host, "User-Agent": f"unsandbox-ls/{__version__}"}
+    every["Accept"] = "application/json"
+    every.update(headers or {})
+    every["Content-Length"] = str(len(body))
     try:
-        try:
-            connection.connect()
-        except OSError as exc:
-            raise NotConnected(str(exc)) from exc
-        assert connection.sock is not None
-        connection.sock.settimeout(timeout)
-        every = {"User-Agent": f"unsandbox-ls/{__version__}", "Accept": "application/json"}
-        every.update(headers or {})
-        try:
-            connection.request(method, path, body=body or None, headers=every)
-            response = connection.getresponse()
-            answer = {k.lower(): v for k, v in response.getheaders()}
-            declared = answer.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_response_bytes:
-                raise response_too_large(f"{method} {path.split('?')[0]}", max_response_bytes)
-            data = response.read(max_response_bytes + 1)
-        except TimeoutError as exc:
-            raise Broken(exc, timeout=True) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            raise Broken(exc, timeout=False) from exc
-        if len(data) > max_response_bytes:
-            raise response_too_large(f"{method} {path.split('?')[0]}", max_response_bytes)
-        return Reply(response.status, answer, data, every.get("X-Timestamp"))
+        sock.settimeout(timeout)
+        connection = h11.Connection(our_role=h11.CLIENT)
+        sock.sendall(
+            connection.send(h11.Request(method=method, target=path, headers=list(every.items())))
+            + connection.send(h11.Data(data=body))
+            + connection.send(h11.EndOfMessage())
+        )
+        status, answer, chunks, size = 0, {}, [], 0
+        while True:
+            event = connection.next_event()
+            if event is h11.NEED_DATA:
+                connection.receive_data(sock.recv(_READ_BYTES))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+                answer = {k.decode("latin-1"): v.decode("latin-1") for k, v in event.headers}
+                declared = answer.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_response_bytes:
+                    raise response_too_large(what, max_response_bytes)
+            elif isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > max_response_bytes:
+                    raise response_too_large(what, max_response_bytes)
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                break
+            elif isinstance(event, h11.ConnectionClosed):
+                raise ConnectionResetError("the connection closed before the answer ended")
+    except TimeoutError as exc:
+        raise Broken(exc, timeout=True) from exc
+    except (OSError, h11.ProtocolError) as exc:
+        raise Broken(exc, timeout=False) from exc
     finally:
-        connection.close()
+        sock.close()
+    return Reply(status, answer, b"".join(chunks), every.get("X-Timestamp"))
 
 
 __all__ = ["Broken", "NotConnected", "Reply", "reachable", "send"]

@@ -45,11 +45,13 @@ def with_hook(
     """(the files sent with the program, under their flat wire names, then the hook's own; the
     run's variables; the boot) or None when the language has no hook or the run goes without.
     `records`: the run records results in place (the hook carries the recorder)."""
+    if not (sent or stdin or args or records):
+        return None
     from unsandbox_ls.hooks.startup import HOOKS, reserved_names, startup, wire_names
     from unsandbox_ls.runs.plan import RunRefused, submitted_name
 
     hook = HOOKS.get(language)
-    if hook is None or not (sent or stdin or args or records):
+    if hook is None:
         return None
     paths = [f.name for f in sent]
     needed = bool(stdin or args or any("/" in p for p in paths))

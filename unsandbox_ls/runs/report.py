@@ -112,9 +112,12 @@ def of_result(
 ) -> RunReport:
     """The report of a run that came back with a result (`job_id`: the one known from its
     progress, when the result does not say)."""
-    from unsandbox_ls.runs.in_place import place, program_name
-
     headline = error_line(result, findings)
+    spots: tuple[Spot, ...] = ()
+    if result.in_place is not None:
+        from unsandbox_ls.runs.in_place import place, program_name
+
+        spots = tuple(place(result.in_place, plan.target, program_name(plan)))
     return RunReport(
         run_id=run_id,
         uri=plan.source.uri,
@@ -145,7 +148,7 @@ def of_result(
         shown_stdout=findings.shown(result.stdout),
         shown_stderr=findings.shown(result.stderr),
         artifacts=tuple(artifacts),
-        in_place=tuple(place(result.in_place, plan.target, program_name(plan))),
+        in_place=spots,
     )
 
 
