@@ -257,11 +257,15 @@ def exit_code_for(error: BaseException) -> int:
 #: what a run in one blocking request needs (`runs.execute.execute_quickly`): the plan, the
 #: backend, the exchange, reading the output; no asyncio, no httpx
 QUICK_PATH_MODULES = (
+    "unsandbox_ls.api.models",
     "unsandbox_ls.api.quick_exchange",
     "unsandbox_ls.local_backend",
+    "unsandbox_ls.problems.mapping",
     "unsandbox_ls.runs.execute",
     "unsandbox_ls.runs.outcome",
     "unsandbox_ls.runs.plan",
+    "unsandbox_ls.runs.report",
+    "unsandbox_ls.runs.timing",
 )
 #: what the rest of the runs need (the API client and httpx): httpx imports httpcore when its
 #: first transport is built, and httpcore anyio at its first connection

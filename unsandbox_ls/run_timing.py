@@ -5,7 +5,8 @@ The phases, in the order they happen:
 - `start-up`: the interpreter's own start, until `unsandbox-ls` begins (read from the kernel's
   record of when the process started, to its clock tick: 10 ms on most Linux systems; absent
   elsewhere);
-- `import`: loading the modules a run needs (the API client, httpx, the run pipeline);
+- `import`: loading the modules a run needs (the run pipeline and the quick exchange; a run
+  that goes through the API client loads it and httpx later, in `request`);
 - `plan`: reading the file, finding the local files it imports, building the request;
 - `backend`: finding the credentials and base URL, or reaching (starting, when none runs) the
   local sandbox;
