@@ -290,6 +290,17 @@ def _load(names: Sequence[str]) -> None:
         gc.enable()
 
 
+def _preload(names: Sequence[str]) -> None:
+    """Import `names` on a thread (whatever fails is raised again where it is imported)."""
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # imported again, and raised, on the main thread
+            return
+
+
 def _target(args: argparse.Namespace) -> tuple[str, Credentials, str | None]:
     """(base URL, credentials, unix socket or None): the per-user local sandbox (found or
     started) when the backend says so, else the configured API."""
@@ -306,10 +317,15 @@ def _target(args: argparse.Namespace) -> tuple[str, Credentials, str | None]:
 def _run(args: argparse.Namespace, plan: Plan, clock: RunClock | None) -> int:
     """Send the plan and show its result: in one blocking request when it can go so
     (`execute_quickly`), else through the API client, which goes on from there."""
-    from unsandbox_ls.runs.execute import Handover, execute_quickly
+    from unsandbox_ls.runs.execute import Handover, execute_quickly, goes_as_one_request
 
     for note in plan.notes:  # discovery stopped early: some imports may be missing
         _say(f"{plan.name}: import discovery {note}")
+    if args.use_async or not goes_as_one_request(plan):
+        # the API client will be needed: load it while the backend is found (or started)
+        import threading
+
+        threading.Thread(target=_preload, args=(RUN_PATH_MODULES,), daemon=True).start()
     base_url, credentials, socket_path = _target(args)
     if clock is not None:
         clock.mark("backend")

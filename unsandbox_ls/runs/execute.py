@@ -167,6 +167,14 @@ async def execute(
     return result
 
 
+def goes_as_one_request(plan: Plan) -> bool:
+    """Whether the plan's mode is, or `auto` chooses from the file's recent runs, `sync`."""
+    from unsandbox_ls.api.run_mode import choose_mode
+    from unsandbox_ls.runs import timing
+
+    return choose_mode(plan.mode, timing.recent(*_timed(plan))) == "sync"
+
+
 def execute_quickly(
     plan: Plan, base_url: str, credentials: Credentials, *, socket_path: str | None = None
 ) -> RunResult | Handover:
@@ -178,15 +186,13 @@ def execute_quickly(
     from unsandbox_ls.api import quick_exchange
     from unsandbox_ls.api.limits import TTL_GRACE
     from unsandbox_ls.api.models import RawRunRequest, RunResult, json_body
-    from unsandbox_ls.api.run_mode import RunObservation, choose_mode
+    from unsandbox_ls.api.run_mode import RunObservation
     from unsandbox_ls.api.signing import auth_headers
     from unsandbox_ls.runs import timing
 
     timed = _timed(plan)
     request = plan.request
-    if not quick_exchange.reachable(base_url, socket_path):
-        return Handover()
-    if choose_mode(plan.mode, timing.recent(*timed)) != "sync":
+    if not quick_exchange.reachable(base_url, socket_path) or not goes_as_one_request(plan):
         return Handover()
     request.validate()
     if isinstance(request, RawRunRequest):
