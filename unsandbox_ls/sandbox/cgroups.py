@@ -195,12 +195,15 @@ def _remove_stale(root: Path) -> None:
 
 
 def _remove(path: Path) -> None:
-    """rmdir, retried briefly: the last processes of a killed job may still be exiting."""
-    for _ in range(20):
+    """rmdir, retried for up to about a second: the last processes of a job may still be
+    exiting (the first retries come soon, as they usually are gone within milliseconds)."""
+    delay = 0.002
+    for _ in range(30):
         try:
             path.rmdir()
             return
         except FileNotFoundError:
             return
         except OSError:
-            time.sleep(0.05)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)

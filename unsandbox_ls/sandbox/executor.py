@@ -93,11 +93,31 @@ class Executor:
         self.scratch = Path(tempfile.mkdtemp(prefix="unsandbox-ls-"))
         # a root server's jobs run as an unprivileged uid that must reach the staging dirs
         self.scratch.chmod(0o711)
+        #: cgroups and job directories of finished jobs whose removal is still under way
+        self._teardowns: dict[Path, JobCgroup | None] = {}
 
     def close(self) -> None:
+        for job_dir, cgroup in list(self._teardowns.items()):
+            self._tear_down(cgroup, job_dir)
         shutil.rmtree(self.scratch, ignore_errors=True)
         if self.cgroups is not None:
             self.cgroups.close()
+
+    def _tear_down(self, cgroup: JobCgroup | None, job_dir: Path) -> None:
+        try:
+            if cgroup is not None:
+                cgroup.remove()
+            shutil.rmtree(job_dir, ignore_errors=True)
+        finally:
+            self._teardowns.pop(job_dir, None)
+
+    def _tear_down_later(self, cgroup: JobCgroup | None, job_dir: Path) -> None:
+        """Remove a finished job's cgroup and directory in a worker thread, without making its
+        answer wait: the kernel refuses to remove a cgroup until the last processes of the job
+        have exited, which can take tens of milliseconds after bwrap itself has (`close` removes
+        whatever is still left)."""
+        self._teardowns[job_dir] = cgroup
+        asyncio.get_running_loop().run_in_executor(None, self._tear_down, cgroup, job_dir)
 
     def _job_env(self, spec: JobSpec, chain: Toolchain) -> dict[str, str]:
         env = {"PATH": self.path, **DEFAULT_ENV, **self.layout.env, **chain.env}
@@ -123,12 +143,10 @@ class Executor:
         try:
             return await self._execute(job_dir, fds, spec, chain, cancel, cgroup, live)
         finally:
-            if cgroup is not None:
-                await asyncio.to_thread(cgroup.remove)
             for fd in fds:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-            await asyncio.to_thread(shutil.rmtree, job_dir, True)
+            self._tear_down_later(cgroup, job_dir)
 
     async def _execute(
         self,
