@@ -3,9 +3,10 @@
 The code and the input files are written into memfds that bwrap copies (`--file`) into the
 job's tmpfs folders where its layout (`layouts`) puts them: by default both in the working
 directory `/sandbox` (bwrap creates the folders of names such as `pkg/util.py`, owned by the
-job's uid). The host file system only holds an artifact directory (when the
-job asks for its compiled binary) and, for a root server, empty staging mount points. Both live
-in a per-job directory under the server's private scratch directory and are removed afterwards.
+job's uid). The host file system only holds an artifact directory (when the job asks for its
+compiled binary), in a per-job directory under the server's private scratch directory that is
+removed afterwards, and, for a root server, the empty staging mount points of its toolchain
+directories (`isolation.StagingNamespace`), made once in the scratch directory.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,10 +95,23 @@ class Executor:
         self.scratch = Path(tempfile.mkdtemp(prefix="unsandbox-ls-"))
         # a root server's jobs run as an unprivileged uid that must reach the staging dirs
         self.scratch.chmod(0o711)
+        #: a root server's jobs start in this namespace, as an unprivileged uid
+        self.staging: isolation.StagingNamespace | None = None
+        if self.drop_tools is not None:
+            staging: dict[str, str] = {}
+            for i, d in enumerate(layout.toolchains):
+                point = self.scratch / f"toolchain-{i}"
+                point.mkdir(mode=0o755)
+                staging[d] = str(point)
+            self.staging = isolation.StagingNamespace(self.drop_tools, staging)
+            with contextlib.suppress(isolation.SandboxSetupError):  # then each job says why
+                self.staging.prefix()
         #: cgroups and job directories of finished jobs whose removal is still under way
         self._teardowns: dict[Path, JobCgroup | None] = {}
 
     def close(self) -> None:
+        if self.staging is not None:
+            self.staging.close()
         for job_dir, cgroup in list(self._teardowns.items()):
             self._tear_down(cgroup, job_dir)
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -183,13 +198,19 @@ class Executor:
         )
         env = self._job_env(spec, chain)
         if self.sandboxed:
+            try:
+                drop = self.staging.prefix() if self.staging is not None else []
+            except isolation.SandboxSetupError as exc:
+                now = time.time()
+                error = f"the sandbox could not be set up: {exc}"
+                return ExecResult(Outcome(None, "", "", False, False, now, now, error=error), [])
             status_read, status_write = os.pipe()
             fds.append(status_read)
             argv, pass_fds = self._sandbox_argv(
-                job_dir, fds, files, artifact_dir, spec, env, script, status_write, stem
+                fds, files, artifact_dir, spec, env, script, status_write, stem
             )
             outcome = await run_process(
-                (cgroup.join_prefix() if cgroup else []) + argv,
+                (cgroup.join_prefix() if cgroup else []) + drop + argv,
                 ttl=spec.ttl,
                 cancel=cancel,
                 pass_fds=(*pass_fds, status_write),
@@ -238,7 +259,6 @@ class Executor:
 
     def _sandbox_argv(
         self,
-        job_dir: Path,
         fds: list[int],
         files: dict[str, bytes],
         artifact_dir: Path | None,
@@ -256,12 +276,6 @@ class Executor:
             _write_all(fd, content)
             os.lseek(fd, 0, os.SEEK_SET)
             file_fds[name] = fd
-        staging: dict[str, str] = {}
-        if self.drop_tools is not None:
-            for i, d in enumerate(self.layout.toolchains):
-                point = job_dir / f"toolchain-{i}"
-                point.mkdir(mode=0o755)
-                staging[d] = str(point)
         artifact_files: tuple[str, ...] = ()
         if artifact_dir is not None:
             artifact_files = artifact_names(self.toolchains[spec.language], stem)
@@ -275,7 +289,7 @@ class Executor:
         mounts = isolation.JobMounts(
             file_fds,
             artifact_dir,
-            staging,
+            self.staging.staging if self.staging is not None else {},
             artifact_files,
             cwd=jl.cwd,
             dirs=tuple(dict.fromkeys(d for d in (jl.input_dir, jl.cwd) if d != jl.code_dir)),
@@ -291,8 +305,6 @@ class Executor:
             script=script,
             status_fd=status_fd,
         )
-        if self.drop_tools is not None:
-            argv = isolation.privileged_prefix(self.drop_tools, staging) + argv
         # only the memfds: the status pipe's read end (also in `fds`) stays out of the job
         return argv, (*file_fds.values(), env_fd)
 
