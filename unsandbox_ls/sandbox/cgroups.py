@@ -13,8 +13,9 @@ delegated) there is no cgroup, and the runner's watchdog measures the job instea
 `runner.job_memory`). `UNSANDBOX_LS_SANDBOX_CGROUP=0` turns the cgroup off (to test the
 watchdog); `=1` or unset uses it when it can.
 
-The job's first process joins its cgroup before exec (`join_prefix`), so nothing it starts
-escapes the charge. A job's cgroup is removed when the job ends; the server's own directory
+The job's first process joins its cgroup before exec (`join_prefix`, or the shell of a job
+prepared ahead of its request, `executor.Prepared`), so nothing it starts escapes the charge.
+A job's cgroup is removed when the job ends; the server's own directory
 (`unsandbox-ls-<pid>-<random>`) when the executor closes, or by the next server when this one
 died without cleaning up.
 """

@@ -266,17 +266,23 @@ def bwrap_argv(
     return argv
 
 
-def env_args_memfd(env: dict[str, str]) -> int:
-    """A memfd holding `--setenv KEY VALUE` for each variable, NUL-separated, for bwrap's
-    `--args FD`: the values stay off every command line. The caller closes it (bwrap closes
-    its own copy once read). A NUL in a name or value (which would start another option) or
-    `=` in a name is refused with `ValueError`."""
+def env_args(env: dict[str, str]) -> bytes:
+    """`--setenv KEY VALUE` for each variable, NUL-separated, as bwrap's `--args FD` reads
+    them (see `env_args_memfd`)."""
     parts: list[bytes] = []
     for key, value in env.items():
         if "\0" in key or "\0" in value or "=" in key or not key:
             raise ValueError(f"invalid environment variable {key!r}")
         parts += [b"--setenv", os.fsencode(key), os.fsencode(value)]
-    data = b"".join(part + b"\0" for part in parts)
+    return b"".join(part + b"\0" for part in parts)
+
+
+def env_args_memfd(env: dict[str, str]) -> int:
+    """A memfd holding `--setenv KEY VALUE` for each variable, NUL-separated, for bwrap's
+    `--args FD`: the values stay off every command line. The caller closes it (bwrap closes
+    its own copy once read). A NUL in a name or value (which would start another option) or
+    `=` in a name is refused with `ValueError`."""
+    data = env_args(env)
     fd = os.memfd_create("job-env", 0)
     try:
         view = memoryview(data)
