@@ -325,6 +325,7 @@ def create_app(config: AppConfig) -> Starlette:
             config.executor, max_jobs=config.max_jobs, max_queued=config.max_queued
         )
         app.state.job_store = state["store"]  # read by `serve`'s idle stop
+        config.executor.warm_up()  # a job is prepared ahead of the first request
         try:
             yield
         finally:

@@ -13,8 +13,9 @@ delegated) there is no cgroup, and the runner's watchdog measures the job instea
 `runner.job_memory`). `UNSANDBOX_LS_SANDBOX_CGROUP=0` turns the cgroup off (to test the
 watchdog); `=1` or unset uses it when it can.
 
-The job's first process joins its cgroup before exec (`join_prefix`), so nothing it starts
-escapes the charge. A job's cgroup is removed when the job ends; the server's own directory
+The job's first process joins its cgroup before exec (`join_prefix`, or the shell of a job
+prepared ahead of its request, `executor.Prepared`), so nothing it starts escapes the charge.
+A job's cgroup is removed when the job ends; the server's own directory
 (`unsandbox-ls-<pid>-<random>`) when the executor closes, or by the next server when this one
 died without cleaning up.
 """
@@ -195,12 +196,15 @@ def _remove_stale(root: Path) -> None:
 
 
 def _remove(path: Path) -> None:
-    """rmdir, retried briefly: the last processes of a killed job may still be exiting."""
-    for _ in range(20):
+    """rmdir, retried for up to about a second: the last processes of a job may still be
+    exiting (the first retries come soon, as they usually are gone within milliseconds)."""
+    delay = 0.002
+    for _ in range(30):
         try:
             path.rmdir()
             return
         except FileNotFoundError:
             return
         except OSError:
-            time.sleep(0.05)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)

@@ -31,10 +31,12 @@ What a job sees (built by `bwrap_argv`):
 Fork bombs: RLIMIT_NPROC is counted per user namespace and uid, so the limit set inside the
 sandbox (bash `ulimit -u`, 256) caps that job's own processes, not other jobs'. The kernel does
 not enforce RLIMIT_NPROC on host root, so a server running as root starts each job as the
-unprivileged host uid 65534 (with `setpriv`) inside a private mount namespace (`unshare
---mount`), where toolchain directories that uid cannot reach (e.g. under root's home) are first
-bind-mounted onto empty directories in the job's staging directory. A server running as a
-normal user simply runs bwrap as that user.
+unprivileged host uid 65534, with no supplementary groups and no capabilities (`nsenter -S -G`,
+plus `setpriv --inh-caps=-all` should the server itself hold inheritable or ambient ones),
+inside a mount namespace of its own (`StagingNamespace`, made once at start-up with `unshare
+--mount`, receiving the host's later mounts but sending none back), where toolchain directories
+that uid cannot reach (e.g. under root's home) are bound read-only onto empty directories in the
+server's scratch directory. A server running as a normal user simply runs bwrap as that user.
 
 Other limits: per process, RLIMIT_DATA (1 GiB), RLIMIT_FSIZE (64 MiB), RLIMIT_CPU (ttl + 1 s),
 RLIMIT_NOFILE; per job, memory (2 GiB) and the wall clock (the runner kills the whole tree at the
@@ -171,12 +173,14 @@ def needs_privilege_drop() -> bool:
     return os.geteuid() == 0
 
 
-def privilege_drop_tools() -> tuple[str, str] | None:
-    """(`unshare`, `setpriv`) from util-linux, or None when either is missing."""
-    unshare, setpriv = shutil.which("unshare"), shutil.which("setpriv")
-    if unshare is None or setpriv is None:
+def privilege_drop_tools() -> tuple[str, str, str] | None:
+    """(`unshare`, `nsenter`, `setpriv`) from util-linux, or None when one is missing."""
+    found = tuple(shutil.which(name) for name in ("unshare", "nsenter", "setpriv"))
+    if None in found:
         return None
-    return unshare, setpriv
+    unshare, nsenter, setpriv = found
+    assert unshare is not None and nsenter is not None and setpriv is not None
+    return unshare, nsenter, setpriv
 
 
 @dataclass
@@ -262,17 +266,23 @@ def bwrap_argv(
     return argv
 
 
-def env_args_memfd(env: dict[str, str]) -> int:
-    """A memfd holding `--setenv KEY VALUE` for each variable, NUL-separated, for bwrap's
-    `--args FD`: the values stay off every command line. The caller closes it (bwrap closes
-    its own copy once read). A NUL in a name or value (which would start another option) or
-    `=` in a name is refused with `ValueError`."""
+def env_args(env: dict[str, str]) -> bytes:
+    """`--setenv KEY VALUE` for each variable, NUL-separated, as bwrap's `--args FD` reads
+    them (see `env_args_memfd`)."""
     parts: list[bytes] = []
     for key, value in env.items():
         if "\0" in key or "\0" in value or "=" in key or not key:
             raise ValueError(f"invalid environment variable {key!r}")
         parts += [b"--setenv", os.fsencode(key), os.fsencode(value)]
-    data = b"".join(part + b"\0" for part in parts)
+    return b"".join(part + b"\0" for part in parts)
+
+
+def env_args_memfd(env: dict[str, str]) -> int:
+    """A memfd holding `--setenv KEY VALUE` for each variable, NUL-separated, for bwrap's
+    `--args FD`: the values stay off every command line. The caller closes it (bwrap closes
+    its own copy once read). A NUL in a name or value (which would start another option) or
+    `=` in a name is refused with `ValueError`."""
+    data = env_args(env)
     fd = os.memfd_create("job-env", 0)
     try:
         view = memoryview(data)
@@ -285,15 +295,95 @@ def env_args_memfd(env: dict[str, str]) -> int:
     return fd
 
 
-def privileged_prefix(tools: tuple[str, str], staging: dict[str, str]) -> list[str]:
-    """`unshare --mount … sh -c 'bind toolchains; exec setpriv … "$@"'` for a root server."""
-    unshare, setpriv = tools
-    binds = "".join(
-        f"mount --bind -o ro {shlex.quote(src)} {shlex.quote(dst)} || exit 125; "
-        for src, dst in staging.items()
-    )
-    script = (
-        f"{binds}exec {shlex.quote(setpriv)} --reuid={SANDBOX_UID} --regid={SANDBOX_UID} "
-        '--clear-groups --inh-caps=-all -- "$@"'
-    )
-    return [unshare, "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh"]
+class SandboxSetupError(OSError):
+    """What the jobs need from the host could not be prepared (the job fails, the server lives)."""
+
+
+def _holds_inheritable_caps() -> bool:
+    """True when this process has inheritable or ambient capabilities (or it cannot tell):
+    those survive a change of uid, unlike the permitted and effective ones."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return True
+    found = dict(re.findall(r"^(CapInh|CapAmb):\s*([0-9a-f]+)$", status, re.MULTILINE))
+    return len(found) != 2 or any(int(value, 16) for value in found.values())
+
+
+class StagingNamespace:
+    """The mount namespace a root server's jobs start in, made once at start-up.
+
+    A holder process (`unshare --mount --propagation slave`, then a shell) binds each toolchain
+    directory read-only onto its empty staging directory and then waits, holding the namespace,
+    until the server closes its stdin (or dies). `prefix` is the argv prefix that starts a job
+    in that namespace as the unprivileged uid: one `nsenter`, instead of a new namespace, a
+    `mount` per directory and a `setpriv` for every job. The holder is the server's unreaped
+    child, so its pid cannot be taken by another process while the server refers to it; should
+    it have died, `prefix` starts another."""
+
+    def __init__(self, tools: tuple[str, str, str], staging: dict[str, str]) -> None:
+        self.tools = tools
+        #: toolchain dir → its staging directory (empty on the host, bound in the namespace)
+        self.staging = dict(staging)
+        #: `setpriv --inh-caps=-all` too, when a change of uid alone would leave capabilities
+        self.clear_caps = _holds_inheritable_caps()
+        self.holder: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        unshare = self.tools[0]
+        binds = "".join(
+            f"mount --bind -o ro {shlex.quote(src)} {shlex.quote(dst)} || exit 125; "
+            for src, dst in self.staging.items()
+        )
+        holder = subprocess.Popen(
+            [unshare, "--mount", "--propagation", "slave", "--", "/bin/sh", "-c",
+             f"{binds}echo ready; read -r _"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+            start_new_session=True,  # a terminal's Ctrl-C is the server's to handle
+        )  # fmt: skip
+        assert holder.stdout is not None and holder.stderr is not None
+        if holder.stdout.readline() != b"ready\n":
+            holder.kill()
+            problem = holder.stderr.read().decode("utf-8", "replace").strip()
+            holder.wait()
+            raise SandboxSetupError(f"could not prepare the jobs' mount namespace: {problem}")
+        return holder
+
+    def _alive(self, holder: subprocess.Popen[bytes]) -> bool:
+        """Without reaping it (a reaped pid could be reused)."""
+        try:
+            return os.waitid(os.P_PID, holder.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+        except ChildProcessError:
+            return False
+
+    def prefix(self) -> list[str]:
+        """`nsenter --mount=… -S 65534 -G 65534 -- [setpriv …]`; `SandboxSetupError` when the
+        namespace cannot be made."""
+        if self.holder is None or not self._alive(self.holder):
+            if self.holder is not None:
+                self.holder.wait()
+            self.holder = None
+            self.holder = self._start()
+        _, nsenter, setpriv = self.tools
+        uid = str(SANDBOX_UID)
+        argv = [nsenter, f"--mount=/proc/{self.holder.pid}/ns/mnt", "-S", uid, "-G", uid, "--"]
+        if self.clear_caps:
+            argv += [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+            argv += ["--inh-caps=-all", "--"]
+        return argv
+
+    def close(self) -> None:
+        holder, self.holder = self.holder, None
+        if holder is None:
+            return
+        for stream in (holder.stdin, holder.stdout, holder.stderr):
+            if stream is not None:
+                stream.close()
+        try:
+            holder.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            holder.kill()
+            holder.wait()

@@ -270,6 +270,34 @@ def _kill_sandbox_first(status: StatusPipe) -> bool:
     return True
 
 
+async def start_process(
+    argv: list[str],
+    *,
+    pass_fds: tuple[int, ...] = (),
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    close_after_spawn: tuple[int, ...] = (),
+    stdin: int = asyncio.subprocess.DEVNULL,
+) -> asyncio.subprocess.Process:
+    """`argv` started in a session of its own, stdout and stderr piped (`OSError` if it cannot
+    be); `close_after_spawn` are closed in this process either way."""
+    try:
+        return await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=stdin,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            pass_fds=pass_fds,
+            env=env if env is not None else {"PATH": "/usr/bin:/bin"},
+            cwd=cwd,
+            start_new_session=True,
+        )
+    finally:
+        for fd in close_after_spawn:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
 async def run_process(
     argv: list[str],
     *,
@@ -285,31 +313,28 @@ async def run_process(
     cgroup: JobCgroup | None = None,
     tmpfs: tuple[str, ...] = (),
     live: LiveOutput | None = None,
+    started_process: asyncio.subprocess.Process | None = None,
 ) -> Outcome:
     """Run `argv`, killing its process group at `ttl` seconds, when `cancel` is set, or when the
     job passes `memory_limit`: in `cgroup` (which `argv` joins first) when given, otherwise as
     measured by `job_memory`, counting the sandbox's `tmpfs` mounts. `close_after_spawn` are fds
     of the child's that the parent closes once it has started (the write end of bwrap's status
-    pipe, whose read end is `status_fd`). `live` is given the output as it is read."""
+    pipe, whose read end is `status_fd`). `live` is given the output as it is read.
+
+    `started_process` is a process `start_process` started beforehand, which has just been
+    told to go on: it is run instead of `argv` (the ttl counts from now)."""
     started = time.time()
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            pass_fds=pass_fds,
-            env=env if env is not None else {"PATH": "/usr/bin:/bin"},
-            cwd=cwd,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        now = time.time()
-        return Outcome(None, "", "", False, False, started, now, error=f"could not start: {exc}")
-    finally:
-        for fd in close_after_spawn:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    if started_process is not None:
+        proc = started_process
+    else:
+        try:
+            proc = await start_process(
+                argv, pass_fds=pass_fds, env=env, cwd=cwd, close_after_spawn=close_after_spawn
+            )
+        except OSError as exc:
+            now = time.time()
+            error = f"could not start: {exc}"
+            return Outcome(None, "", "", False, False, started, now, error=error)
     status = StatusPipe(status_fd)
     out, err = Capture(output_limit), Capture(output_limit)
     if live is not None:

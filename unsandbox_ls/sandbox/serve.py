@@ -132,8 +132,8 @@ def build_config(args: argparse.Namespace) -> AppConfig | str:
     if executor.sandboxed and isolation.needs_privilege_drop() and executor.drop_tools is None:
         executor.close()
         return (
-            "running as root needs 'unshare' and 'setpriv' (util-linux) to start jobs as an "
-            "unprivileged user; install util-linux or run the server as a normal user"
+            "running as root needs 'unshare', 'nsenter' and 'setpriv' (util-linux) to start jobs "
+            "as an unprivileged user; install util-linux or run the server as a normal user"
         )
     problem = self_check(executor) if executor.sandboxed else None
     if problem is not None:
