@@ -8,7 +8,9 @@
   starts the local sandbox itself. "First" runs start with no sandbox running (each in a fresh
   user runtime and cache folder); "later" runs follow another keyless run of the same user.
 
-Each command is one process started by `asyncio.create_subprocess_exec` with its output piped;
+The command is `unsandbox-ls` as a plain `pip install` leaves it (`installed_cli`: no editable
+install's import hook). Each command is one process started by `asyncio.create_subprocess_exec`
+with its output piped;
 the time is from the spawn to its exit. Runs of the command and of the baseline alternate. The
 CLI runs with a bytecode cache (`PYTHONPYCACHEPREFIX` in a temporary folder, filled by the
 warm-up runs), as after `pip install`, which compiles every module. The baseline is the
@@ -35,9 +37,12 @@ HELLO = 'print("hello")\n'
 WARM_TARGET_S = 0.25
 LATER_KEYLESS_TARGET_S = 0.35
 FIRST_KEYLESS_TARGET_S = 0.9
-#: the installed command (what a terminal or Helix runs), else `python -m unsandbox_ls`
-_SCRIPT = Path(sys.executable).with_name("unsandbox-ls")
-CLI = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "unsandbox_ls"]
+#: the command a terminal or Helix runs, as `pip install` makes it (`installed_cli`)
+SCRIPT = """import sys
+from unsandbox_ls.cli import main
+if __name__ == "__main__":
+    sys.exit(main())
+"""
 FLOOR = [sys.executable, str(Path(__file__).with_name("minimal_client.py"))]
 
 
@@ -66,13 +71,13 @@ def import_times(stderr: str) -> dict[str, float]:
     return spent
 
 
-async def import_profile(env: Mapping[str, str], cwd: Path, repeats: int) -> Figure:
+async def import_profile(python: str, env: Mapping[str, str], cwd: Path, repeats: int) -> Figure:
     """The run path's import time (`python -X importtime`), the median of `repeats` runs."""
     totals: list[float] = []
     per_package: dict[str, list[float]] = {}
     for _ in range(repeats):
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-X", "importtime", "-m", "unsandbox_ls", "run", "hello.py",
+            python, "-X", "importtime", "-m", "unsandbox_ls", "run", "hello.py",
             cwd=cwd, env=dict(env), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
@@ -112,6 +117,34 @@ async def timed(command: list[str], env: Mapping[str, str], cwd: Path) -> Timing
     return Timing(elapsed, children_cpu() - cpu)
 
 
+def installed_cli(root: Path) -> list[str]:
+    """`unsandbox-ls` as a plain `pip install` leaves it: a virtual environment (of this
+    interpreter) whose `sys.path` holds the package's folder and this environment's libraries
+    through a `.pth` file, and the script pip writes. A development checkout is installed
+    editable, whose import hook every interpreter start loads (~20 ms); users do not have it."""
+    import site
+    import venv
+
+    folder = root / "installed"
+    venv.EnvBuilder(symlinks=True, with_pip=False).create(folder)
+    python = folder / "bin" / "python"
+    where = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    packages = Path(subprocess_output([str(python), "-c", where]))
+    ours = Path(__file__).resolve().parents[1]
+    libraries = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (packages / "unsandbox_ls.pth").write_text("\n".join([str(ours), *libraries]) + "\n")
+    script = folder / "bin" / "unsandbox-ls"
+    script.write_text(f"#!{python}\n{SCRIPT}", encoding="utf-8")
+    script.chmod(0o755)
+    return [str(script)]
+
+
+def subprocess_output(command: list[str]) -> str:
+    import subprocess
+
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def base_env(cache: str) -> dict[str, str]:
     """This environment with a bytecode cache and no UNSANDBOX_* variable."""
     env = {
@@ -143,7 +176,7 @@ async def stop_user_sandboxes(env: Mapping[str, str]) -> None:
     import inspect
 
     try:
-        from unsandbox_ls.local_backend import stop_shared_sandbox  # type: ignore[attr-defined]
+        from unsandbox_ls.local_backend import stop_shared_sandbox
     except ImportError:  # each run starts and stops its own sandbox
         return
     stopped = stop_shared_sandbox(env=env)
@@ -181,14 +214,15 @@ async def measure(which: str, repeats: int) -> list[Figure]:
             work = root / "work"
             (work / "hello.py").write_text(HELLO, encoding="utf-8")
             bare = [await sandbox_python(server), "hello.py"]
+            cli = await asyncio.to_thread(installed_cli, root)
             if which == "keyless":
-                return await _keyless(root, cache, work, bare, repeats)
+                return await _keyless(cli, root, cache, work, bare, repeats)
             env = base_env(cache)
             env.update({k: v for k, v in server.env.items() if k.startswith("UNSANDBOX_")})
             env["HOME"] = str(root / "home")
             env["XDG_CACHE_HOME"] = str(root / "cache")
             compact = which == "compact"
-            command = [*CLI, "run", *(["--compact"] if compact else []), "hello.py"]
+            command = [*cli, "run", *(["--compact"] if compact else []), "hello.py"]
             for _ in range(3):  # bytecode cache, file system cache, the file's run times
                 await timed(command, env, work)
                 await timed(bare, os.environ, work)
@@ -199,7 +233,8 @@ async def measure(which: str, repeats: int) -> list[Figure]:
                 await timed([*FLOOR, "hello.py"], env, work)
                 floor = [await timed([*FLOOR, "hello.py"], env, work) for _ in range(repeats // 2)]
                 more.append(floor_figure(mine, floor))
-                more.append(await import_profile(env, work, max(3, repeats // 4)))
+                python = str(Path(cli[0]).with_name("python"))
+                more.append(await import_profile(python, env, work, max(3, repeats // 4)))
             return [
                 Figure(
                     f"unsandbox-ls run {'--compact ' if compact else ''}hello.py "
@@ -216,9 +251,9 @@ async def measure(which: str, repeats: int) -> list[Figure]:
 
 
 async def _keyless(
-    root: Path, cache: str, work: Path, bare: list[str], repeats: int
+    cli: list[str], root: Path, cache: str, work: Path, bare: list[str], repeats: int
 ) -> list[Figure]:
-    command = [*CLI, "run", "hello.py"]
+    command = [*cli, "run", "hello.py"]
     warm = keyless_env(root, cache, "warm-up")
     for _ in range(2):
         await timed(command, warm, work)
@@ -256,10 +291,11 @@ async def _keyless(
 
 def floor_figure(mine: list[Timing], floor: list[Timing]) -> Figure:
     return Figure(
-        "  the floor: asyncio + httpx + one POST /execute", median([t.wall for t in mine]),
+        "  against asyncio + httpx + one POST /execute", median([t.wall for t in mine]),
         median([t.wall for t in floor]), "s", "info", None,
         "baseline: benchmarks/minimal_client.py, a fresh interpreter sending the file as one "
-        "signed request (no plan, no problems, no history)", len(floor),
+        "signed request with the full client's stack (no plan, no problems, no history)",
+        len(floor),
     )  # fmt: skip
 
 

@@ -34,10 +34,7 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-# editable in the compat mode: a path in a .pth file rather than an import hook, which every
-# start of the interpreter would load (~20 ms of each `unsandbox-ls run`)
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" \
-  --config-settings editable_mode=compat
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
 # An editable install leaves the package's own modules uncompiled (pip compiles what it copies,
 # and PYTHONDONTWRITEBYTECODE may keep Python from caching them): compile them once, so every
 # `unsandbox-ls run` does not compile them from source again (~60 ms). Python recompiles any
