@@ -311,36 +311,38 @@ class _Recorder(object):
         return entry if frame is first else None
 
     def writer(self, stream):
-        """The `write` of a stream's tee. A write from the line that wrote last (print makes
-        one for each word, separator and line end) goes to its entry at once, no lookups."""
+        """The `write` of a stream's tee. A write from the instruction that wrote last (print
+        makes one for each word, separator and line end) goes to its entry at once: no frame
+        walk, no line number, no lookups."""
         record = self.write
         getframe = sys._getframe
-        last_code = last_line = entry = None
+        text_max, last_max, short_max, ended = _TEXT_MAX, _LAST_MAX, _SHORT_MAX, _ended
+        last_code = last_at = entry = None
 
         def write(text):
-            nonlocal last_code, last_line, entry
+            nonlocal last_code, last_at, entry
             if text:
                 try:
                     frame = getframe(1)
-                    if frame.f_code is last_code and frame.f_lineno == last_line:
-                        if len(entry[2]) < _TEXT_MAX:
+                    if frame.f_lasti == last_at and frame.f_code is last_code:
+                        if len(entry[2]) < text_max:
                             entry[2] += text
                         if text == "\n":  # print's line end
                             partial = entry[3]
                             entry[3] = ""
                             entry[1] += 1
                             if entry[4] is None:
-                                entry[4] = partial[:_SHORT_MAX]
-                            entry[5] = partial[:_LAST_MAX]
+                                entry[4] = partial[:short_max]
+                            entry[5] = partial[:last_max]
                         elif "\n" in text:
-                            _ended(entry, text)
-                        elif len(entry[3]) < _LAST_MAX:
+                            ended(entry, text)
+                        elif len(entry[3]) < last_max:
                             entry[3] += text
                     else:
                         last_code = None
                         entry = record(text, frame)
                         if entry is not None:
-                            last_code, last_line = frame.f_code, frame.f_lineno
+                            last_code, last_at = frame.f_code, frame.f_lasti
                 except Exception:
                     pass
             return stream.write(text)
