@@ -113,3 +113,23 @@ def test_a_block_of_another_run_stays_in_the_output(folder: Path) -> None:
     done = run(folder, "orders.py")
     text, found = take_in_place(done.stderr, "ffffffffffffffff")
     assert found is None and text == done.stderr
+
+
+def test_each_write_goes_to_its_own_line_when_the_lines_take_turns(folder: Path) -> None:
+    (folder / "turns.py").write_text(
+        "import pprint\n"
+        "def shout(word):\n"
+        '    print("shout", word)\n'
+        "for i in range(3):\n"
+        "    shout(i)\n"
+        '    print("loop", i, end="!\\n")\n'
+        "    pprint.pprint([i])\n"
+    )
+    done = run(folder, "turns.py")
+    stderr, found = take_in_place(done.stderr, NONCE)
+    assert done.returncode == 0 and stderr == "" and found is not None
+    assert [(o.path, o.line, o.count, o.first, o.last, o.text) for o in found.lines] == [
+        ("turns.py", 3, 3, "shout 0", "shout 2", "shout 0\nshout 1\nshout 2\n"),
+        ("turns.py", 6, 3, "loop 0!", "loop 2!", "loop 0!\nloop 1!\nloop 2!\n"),
+        ("turns.py", 7, 3, "[0]", "[2]", "[0]\n[1]\n[2]\n"),  # pprint's frames are not the user's
+    ]

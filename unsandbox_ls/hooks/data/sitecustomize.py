@@ -281,7 +281,10 @@ class _Recorder(object):
         return path
 
     def write(self, text, frame):
+        """Record one write from `frame` (the writer's caller); the entry it went to if that
+        frame is a user's itself (then the next write from its line goes there too), or None."""
         places = self.places
+        first = frame
         while frame is not None:
             code = frame.f_code
             path = places.get(code, 0)
@@ -291,26 +294,60 @@ class _Recorder(object):
                 break
             frame = frame.f_back
         else:
-            return
+            return None
         key = (path, frame.f_lineno)
         entry = self.lines.get(key)
         if entry is None:
             if len(self.lines) >= _LINES_MAX:
                 self.dropped += 1
-                return
+                return None
             entry = self.lines[key] = [len(self.lines), 0, "", "", None, None]
         if len(entry[2]) < _TEXT_MAX:
             entry[2] += text  # cut to _TEXT_MAX at the end
-        if "\n" not in text:  # print's words and separators: the line goes on
-            if len(entry[3]) < _LAST_MAX:
-                entry[3] += text
-            return
-        done = (entry[3] + text).split("\n")
-        entry[3] = done.pop()[:_LAST_MAX]
-        entry[1] += len(done)
-        if entry[4] is None:
-            entry[4] = done[0][:_SHORT_MAX]
-        entry[5] = done[-1][:_LAST_MAX]
+        if "\n" in text:
+            _ended(entry, text)
+        elif len(entry[3]) < _LAST_MAX:  # print's words and separators: the line goes on
+            entry[3] += text
+        return entry if frame is first else None
+
+    def writer(self, stream):
+        """The `write` of a stream's tee. A write from the instruction that wrote last (print
+        makes one for each word, separator and line end) goes to its entry at once: no frame
+        walk, no line number, no lookups."""
+        record = self.write
+        getframe = sys._getframe
+        text_max, last_max, short_max, ended = _TEXT_MAX, _LAST_MAX, _SHORT_MAX, _ended
+        last_code = last_at = entry = None
+
+        def write(text):
+            nonlocal last_code, last_at, entry
+            if text:
+                try:
+                    frame = getframe(1)
+                    if frame.f_lasti == last_at and frame.f_code is last_code:
+                        if len(entry[2]) < text_max:
+                            entry[2] += text
+                        if text == "\n":  # print's line end
+                            partial = entry[3]
+                            entry[3] = ""
+                            entry[1] += 1
+                            if entry[4] is None:
+                                entry[4] = partial[:short_max]
+                            entry[5] = partial[:last_max]
+                        elif "\n" in text:
+                            ended(entry, text)
+                        elif len(entry[3]) < last_max:
+                            entry[3] += text
+                    else:
+                        last_code = None
+                        entry = record(text, frame)
+                        if entry is not None:
+                            last_code, last_at = frame.f_code, frame.f_lasti
+                except Exception:
+                    pass
+            return stream.write(text)
+
+        return write
 
     def failure(self, kind, value, tb):
         self.error = (kind.__name__ + ": " + _bounded(str(value), _VALUE_MAX)).rstrip(": ")
@@ -369,6 +406,16 @@ class _Recorder(object):
             pass
 
 
+def _ended(entry, text):
+    """A write with line ends: the lines it ends are counted, the first and last kept."""
+    done = (entry[3] + text).split("\n")
+    entry[3] = done.pop()[:_LAST_MAX]
+    entry[1] += len(done)
+    if entry[4] is None:
+        entry[4] = done[0][:_SHORT_MAX]
+    entry[5] = done[-1][:_LAST_MAX]
+
+
 def _bounded(text, limit):
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
@@ -396,15 +443,7 @@ class _Tee(object):
 
     def __init__(self, stream, recorder):
         self.__dict__["_stream"] = stream
-        self.__dict__["_record"] = recorder.write
-
-    def write(self, text):
-        if text:
-            try:
-                self._record(text, sys._getframe(1))
-            except Exception:
-                pass
-        return self._stream.write(text)
+        self.__dict__["write"] = recorder.writer(stream)  # a plain function: no bound method
 
     def writelines(self, lines):
         for line in lines:

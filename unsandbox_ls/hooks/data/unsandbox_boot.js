@@ -120,9 +120,12 @@ function unsandboxLsInPlace() {
   if (user === '~') delete env.NODE_OPTIONS; else if (user !== undefined) env.NODE_OPTIONS = user;
   const fs = require('fs');
   const LINES_MAX = 300, TEXT_MAX = 2000, SHORT_MAX = 60, LAST_MAX = 200, BLOCK_MAX = 60000;
+  const STACK_MAX = 12; // frames looked through for a user's one when the nearest is not
   const root = process.cwd().replace(/\/$/, '') + '/';
   const own = __filename;
-  const lines = new Map();
+  const lines = new Map(); // path → line → entry
+  const entries = []; // in the order they were first written
+  const places = new Map(); // a frame's file name → its path under the folder, or null
   let dropped = 0;
   let failure = null;
   const userPath = (name) => {
@@ -134,52 +137,111 @@ function unsandboxLsInPlace() {
     if (file === own || !file.startsWith(root) || file.includes('/node_modules/')) return null;
     return file.slice(root.length);
   };
-  const callSite = () => {
+  const place = (name) => {
+    let found = places.get(name);
+    if (found === undefined) {
+      found = userPath(name);
+      places.set(name, found);
+    }
+    return found;
+  };
+  // The stack is taken structured and only as deep as needed: each frame V8 walks (an optimized
+  // one most of all) is what a write costs. `above` is the wrapper the user called, so the first
+  // frame is the caller's; the program's own Error.prepareStackTrace and stackTraceLimit are
+  // given back at once, so its own stack traces and error.stack are as they would be.
+  const structured = (error, sites) => sites;
+  const holder = {}; // one for every capture: its `stack` is read at once
+  // where: [path, line] of the nearest call site under the program's folder, or null
+  const callSite = (above) => {
     const previous = Error.prepareStackTrace;
-    const limit = Error.stackTraceLimit;
+    const depth = Error.stackTraceLimit;
+    let sites;
     try {
-      Error.stackTraceLimit = 12;
-      Error.prepareStackTrace = (e, sites) => sites;
-      const holder = {};
-      Error.captureStackTrace(holder, callSite);
-      for (const site of holder.stack) {
-        const found = userPath(site.getFileName());
-        if (found) return [found, site.getLineNumber()];
-      }
+      Error.prepareStackTrace = structured;
+      Error.stackTraceLimit = 1;
+      Error.captureStackTrace(holder, above);
+      sites = holder.stack;
+      const site = sites[0];
+      const found = site === undefined ? null : place(site.getFileName());
+      if (found !== null) return [found, site.getLineNumber()];
+      Error.stackTraceLimit = STACK_MAX;
+      Error.captureStackTrace(holder, above);
+      sites = holder.stack;
     } finally {
       Error.prepareStackTrace = previous;
-      Error.stackTraceLimit = limit;
+      Error.stackTraceLimit = depth;
+    }
+    for (let i = 1; i < sites.length; i++) {
+      const found = place(sites[i].getFileName());
+      if (found !== null) return [found, sites[i].getLineNumber()];
     }
     return null;
   };
-  const record = (chunk) => {
+  // one write: `where` is its console call's site (null: none of the user's), or undefined and
+  // the site is looked for above `above`
+  const record = (chunk, where, above) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     if (!text) return;
-    const where = callSite();
-    if (!where) return;
-    const key = `${where[1]}:${where[0]}`;
-    let entry = lines.get(key);
-    if (!entry) {
-      if (lines.size >= LINES_MAX) { dropped += 1; return; }
+    if (where === undefined) where = callSite(above);
+    if (where === null) return;
+    let atPath = lines.get(where[0]);
+    if (atPath === undefined) lines.set(where[0], atPath = new Map());
+    let entry = atPath.get(where[1]);
+    if (entry === undefined) {
+      if (entries.length >= LINES_MAX) { dropped += 1; return; }
       entry = { path: where[0], line: where[1], count: 0, text: '', partial: '', first: null, last: null };
-      lines.set(key, entry);
+      atPath.set(where[1], entry);
+      entries.push(entry);
     }
-    if (entry.text.length < TEXT_MAX) entry.text = (entry.text + text).slice(0, TEXT_MAX);
-    let partial = entry.partial + text;
-    if (partial.includes('\n')) {
-      const done = partial.split('\n');
-      partial = done.pop();
-      entry.count += done.length;
-      if (entry.first === null) entry.first = done[0].slice(0, SHORT_MAX);
-      entry.last = done[done.length - 1].slice(0, LAST_MAX);
+    const room = TEXT_MAX - entry.text.length;
+    if (room > 0) entry.text += text.length > room ? text.slice(0, room) : text;
+    const end = text.lastIndexOf('\n');
+    if (end < 0) { // the line goes on
+      entry.partial = text.length >= LAST_MAX ? text.slice(-LAST_MAX) : (entry.partial + text).slice(-LAST_MAX);
+      return;
     }
-    entry.partial = partial.slice(-LAST_MAX);
+    // the ended lines: the one the partial began, those whole in text, up to its last line end
+    let at = text.indexOf('\n');
+    if (entry.first === null) entry.first = (entry.partial + text.slice(0, at)).slice(0, SHORT_MAX);
+    let count = 1;
+    let start = 0;
+    while (at < end) {
+      start = at + 1;
+      at = text.indexOf('\n', start);
+      count += 1;
+    }
+    entry.count += count;
+    entry.last = (count === 1 ? entry.partial + text.slice(0, end) : text.slice(start, end)).slice(0, LAST_MAX);
+    entry.partial = end === text.length - 1 ? '' : text.slice(end + 1).slice(-LAST_MAX);
   };
+  // Inside a console method, its writes are the call's: the site is taken once, the frame just
+  // above the method, instead of through the console's own frames at each write. (console.trace
+  // is left as it is: it prints the stack above itself. While a method formats its arguments,
+  // code of the program's own that it runs, a custom inspect, sees the wrapper's frame in its
+  // stack, and a bare process.stdout.write there goes to the console call's line.)
+  let calling; // undefined: not in a console method
+  const methods = ['log', 'info', 'debug', 'warn', 'error', 'dir', 'dirxml', 'table', 'group',
+    'groupCollapsed', 'assert', 'count', 'timeLog', 'timeEnd'];
+  for (const name of methods) {
+    const method = console[name];
+    if (typeof method !== 'function') continue;
+    const wrapper = {
+      [name](...args) {
+        const outer = calling;
+        try { calling = callSite(wrapper); } catch (e) { calling = undefined; }
+        try { return Reflect.apply(method, this, args); } finally { calling = outer; }
+      },
+    }[name];
+    try {
+      Object.defineProperty(wrapper, 'length', { value: method.length });
+      console[name] = wrapper;
+    } catch (e) { /* the console stays as it is */ }
+  }
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write;
     stream.write = function unsandboxLsWrite(chunk, ...rest) {
-      try { record(chunk); } catch (e) { /* the output goes on */ }
-      return write.call(this, chunk, ...rest);
+      try { record(chunk, calling, unsandboxLsWrite); } catch (e) { /* the output goes on */ }
+      return Reflect.apply(write, this, [chunk, ...rest]);
     };
   }
   process.on('uncaughtExceptionMonitor', (error) => {
@@ -198,7 +260,7 @@ function unsandboxLsInPlace() {
   process.on('exit', () => {
     try {
       const out = [];
-      for (const e of lines.values()) {
+      for (const e of entries) {
         let { count, first, last } = e;
         if (e.partial) {
           count += 1;

@@ -150,8 +150,10 @@ module UnsandboxLsInPlace
     @nonce = nonce
     @root = "#{Dir.pwd.chomp('/')}/"
     @own = File.expand_path(__FILE__)
-    @lines = {}
-    @paths = {}
+    @lines = {}.compare_by_identity # path (one string for each) -> line -> entry
+    @entries = [] # [path, line, count, text, partial, first, last], in the order first written
+    @paths = {}.compare_by_identity # a location's absolute_path -> its path under the folder, or false
+    @names = {} # the paths under the folder, one string each
     @raised = nil
     @dropped = 0
     recorder = Module.new do
@@ -173,44 +175,81 @@ module UnsandboxLsInPlace
     return nil if path.nil?
 
     found = @paths[path]
-    return found || nil unless found.nil?
-
-    user = path != @own && path.start_with?(@root)
-    @paths[path] = user ? path[@root.length..] : false
-    @paths[path] || nil
+    if found.nil?
+      @paths.clear if @paths.size >= 1000 # eval'd code may give a new string each time
+      user = path != @own && path.start_with?(@root)
+      found = @paths[path] = user ? (@names[path[@root.length..]] ||= path[@root.length..].freeze) : false
+    end
+    found || nil
   end
 
   def record(parts)
-    text = parts.length == 1 ? parts[0].to_s : parts.join
-    return if text.empty?
+    # the common write is one line: puts gives (text, "\n"), print and write (text ending "\n")
+    if parts.length == 2 && parts[1] == "\n" && (head = parts[0]).is_a?(String) && !head.include?("\n")
+      text = nil
+    else
+      text = parts.length == 1 ? parts[0].to_s : parts.join
+      return if text.empty?
 
-    # the writer is near (puts, print, p call write): a short look first, the whole stack after
-    path = nil
-    location = caller_locations(2, 4).find { |l| path = user_path(l) } ||
-               caller_locations(6).find { |l| path = user_path(l) }
-    return if location.nil?
+      last_end = text.rindex("\n")
+      head = text[0, last_end] if last_end == text.length - 1 && text.index("\n") == last_end
+    end
+    entry = entry_here
+    return if entry.nil?
 
-    key = [path, location.lineno]
-    entry = @lines[key]
-    if entry.nil?
-      if @lines.size >= LINES_MAX
-        @dropped += 1
-        return
-      end
-      entry = @lines[key] = { count: 0, text: +'', partial: +'', first: nil, last: nil }
+    kept = entry[3]
+    if kept.length < TEXT_MAX
+      text.nil? ? kept << head << "\n" : kept << text
+      kept[TEXT_MAX..] = '' if kept.length > TEXT_MAX
     end
-    entry[:text] = (entry[:text] + text)[0, TEXT_MAX] if entry[:text].length < TEXT_MAX
-    partial = entry[:partial] + text
-    if partial.include?("\n")
-      done = partial.split("\n", -1)
-      partial = done.pop
-      entry[:count] += done.size
-      entry[:first] ||= done[0][0, SHORT_MAX]
-      entry[:last] = done[-1][0, LAST_MAX]
+    if head # one line ended: the partial one, if any, and this write's
+      line = entry[4].empty? ? head : entry[4] + head
+      entry[4] = +'' unless entry[4].empty?
+      entry[2] += 1
+      entry[5] ||= line[0, SHORT_MAX]
+      entry[6] = line[0, LAST_MAX]
+    elsif last_end.nil? # the line goes on
+      partial = entry[4] << text
+      entry[4] = partial[-LAST_MAX..] if partial.length > LAST_MAX
+    else # several lines, or a line and the start of the next
+      count = text.count("\n")
+      entry[2] += count
+      entry[5] ||= (entry[4] + text[0, text.index("\n")])[0, SHORT_MAX]
+      entry[6] = if count == 1
+                   (entry[4] + text[0, last_end])[0, LAST_MAX]
+                 else
+                   start = text.rindex("\n", last_end - 1) + 1
+                   text[start, [last_end - start, LAST_MAX].min]
+                 end
+      rest = text.length - last_end - 1
+      entry[4] = rest.zero? ? +'' : text[last_end + 1 + [rest - LAST_MAX, 0].max..]
     end
-    entry[:partial] = partial[-LAST_MAX..] || partial
   rescue StandardError
     nil
+  end
+
+  # the entry of the line that is writing (nil: none of the user's, or too many lines). The
+  # writer is near: the frame above `write` is the user's for puts, print, p, <<, write (a method
+  # in C is located at its caller's line); the whole stack is looked through only when it is not.
+  def entry_here
+    location = caller_locations(3, 1)[0]
+    path = location && user_path(location)
+    if path.nil?
+      location = (caller_locations(4) || []).find { |l| path = user_path(l) }
+      return nil if location.nil?
+    end
+    line = location.lineno
+    at_path = @lines[path] ||= {}
+    entry = at_path[line]
+    return entry unless entry.nil?
+
+    if @entries.size >= LINES_MAX
+      @dropped += 1
+      return nil
+    end
+    entry = at_path[line] = [path, line, 0, +'', +'', nil, nil]
+    @entries << entry
+    entry
   end
 
   def raised(tp)
@@ -254,15 +293,14 @@ module UnsandboxLsInPlace
     $stderr.flush
     error = $!
     failed = error && !error.is_a?(SystemExit)
-    lines = @lines.map do |(path, line), e|
-      count, first, last = e[:count], e[:first], e[:last]
-      unless e[:partial].empty?
+    lines = @entries.map do |path, line, count, text, partial, first, last|
+      unless partial.empty?
         count += 1
-        first ||= e[:partial][0, SHORT_MAX]
-        last = e[:partial][0, LAST_MAX]
+        first ||= partial[0, SHORT_MAX]
+        last = partial[0, LAST_MAX]
       end
       { 'path' => path, 'line' => line, 'count' => count, 'first' => first || '',
-        'last' => last || '', 'text' => e[:text] }
+        'last' => last || '', 'text' => text }
     end
     require 'json'
     body = {
