@@ -43,7 +43,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import signal
 import socket
 import sys
@@ -174,6 +173,8 @@ def missing_requirement() -> LocalSandboxError | None:
             f"{'is' if len(missing) == 1 else 'are'} not installed; install the sandbox extra "
             f"with {INSTALL_EXTRA}",
         )
+    import shutil
+
     if shutil.which("bwrap") is None:
         return LocalSandboxError(
             f"The local sandbox needs bubblewrap: {INSTALL_BWRAP}.",
@@ -742,6 +743,8 @@ class LocalSandbox:
         if self._output is not None:
             self._output.close()
         if self._folder is not None:
+            import shutil
+
             shutil.rmtree(self._folder, ignore_errors=True)
         self._output = self._folder = None
         self.endpoint = None

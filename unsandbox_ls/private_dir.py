@@ -27,7 +27,6 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import stat
 import sys
 import time
@@ -161,6 +160,8 @@ def new_private_subdir(parent: Path, prefix: str) -> Path:
 
 def remove_dead_subdirs(parent: Path, prefix: str) -> None:
     """Remove the `<prefix><pid>-…` folders whose process is gone (a killed language server)."""
+    import shutil
+
     with contextlib.suppress(OSError):
         for entry in parent.iterdir():
             name = entry.name

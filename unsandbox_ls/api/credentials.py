@@ -20,7 +20,6 @@ must not be able to choose whose account or which server the user's code goes to
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -219,8 +218,10 @@ def unused_credentials(
 
 def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost"):
         return True
+    import ipaddress  # for the other spellings (127.0.0.2, ::ffff:127.0.0.1, …)
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -18,7 +18,6 @@ import base64
 import contextlib
 import math
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, Literal
 
 import unsandbox_ls.api.limits as _limits
@@ -296,7 +295,7 @@ def parse_timestamp(value: Any) -> float | None:
     if number is not None:
         return number
     if isinstance(value, str) and value:
-        from datetime import datetime
+        from datetime import UTC, datetime
 
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from unsandbox_ls.api.policy import PollPlan, first_run_plan, learned_plan
+if TYPE_CHECKING:
+    from unsandbox_ls.api.policy import PollPlan
 
 _R = TypeVar("_R")
 
@@ -34,6 +35,8 @@ SYNC_UP_TO_S = 5.0
 
 def plan_for(recent: Sequence[float]) -> PollPlan:
     """The poll plan for a job whose recent runs took `recent` seconds (may be empty)."""
+    from unsandbox_ls.api.policy import first_run_plan, learned_plan  # for a polled run only
+
     return learned_plan(recent) if recent else first_run_plan()
 
 

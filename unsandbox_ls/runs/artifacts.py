@@ -26,9 +26,7 @@ import contextlib
 import errno
 import os
 import re
-import shutil
 import stat
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -134,6 +132,8 @@ def _numbered(name: str, number: int) -> str:
 
 def _write_new(path: Path, content: bytes, executable: bool) -> bool:
     """Write `content` at `path` unless anything is there; False when the name is taken."""
+    import tempfile  # here: the module is imported by every run for `safe_name`
+
     handle, temporary = tempfile.mkstemp(prefix=".artifact-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
@@ -156,6 +156,8 @@ def _write_new(path: Path, content: bytes, executable: bool) -> bool:
 
 
 def _write_exclusive(path: Path, temporary: str) -> bool:
+    import shutil
+
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     except FileExistsError:
@@ -239,6 +241,8 @@ def cache_artifacts() -> Path:
 
 def prune_artifact_runs(root: Path | None = None, keep: int = KEEP_ARTIFACT_RUNS) -> None:
     """Keep the newest `keep` run folders of `<cache>/artifacts/` (never a symlink followed)."""
+    import shutil
+
     root = root if root is not None else cache_artifacts()
     try:
         entries = [e for e in os.scandir(root) if e.is_dir(follow_symlinks=False)]

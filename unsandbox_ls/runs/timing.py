@@ -20,7 +20,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -124,7 +123,10 @@ class RunTimes:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".run-times.", dir=self.path.parent)
+            # a fresh name of its own, written then renamed (tempfile would load shutil, bz2 and
+            # lzma on every run of the command line)
+            temp = self.path.parent / f".run-times.{os.urandom(6).hex()}"
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"version": 1, "runs": self._entries}, handle, separators=(",", ":"))
             os.replace(temp, self.path)
