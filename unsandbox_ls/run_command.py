@@ -254,18 +254,26 @@ def exit_code_for(error: BaseException) -> int:
     return EXIT_UNAVAILABLE
 
 
-#: what a run in one blocking request needs (`runs.execute.execute_quickly`): the plan, the
-#: backend, the exchange, reading the output; no asyncio, no httpx
+#: what sending a run in one blocking request needs (`runs.execute.execute_quickly`): the
+#: plan, the backend, the exchange; no asyncio, no httpx
 QUICK_PATH_MODULES = (
     "unsandbox_ls.api.models",
     "unsandbox_ls.api.quick_exchange",
     "unsandbox_ls.local_backend",
     "unsandbox_ls.problems.mapping",
     "unsandbox_ls.runs.execute",
-    "unsandbox_ls.runs.outcome",
     "unsandbox_ls.runs.plan",
-    "unsandbox_ls.runs.report",
     "unsandbox_ls.runs.timing",
+)
+#: what showing its result needs: loaded once the request is sent, while the sandbox runs it
+SHOW_MODULES = (
+    "unsandbox_ls.problems.parse",
+    "unsandbox_ls.problems.text",
+    "unsandbox_ls.runs.display",
+    "unsandbox_ls.runs.history",
+    "unsandbox_ls.runs.outcome",
+    "unsandbox_ls.runs.report",
+    "unsandbox_ls.runs.terminal",
 )
 #: what the rest of the runs need (the API client and httpx): httpx imports httpcore when its
 #: first transport is built, and httpcore anyio at its first connection
@@ -332,7 +340,10 @@ def _run(args: argparse.Namespace, plan: Plan, clock: RunClock | None) -> int:
     started = time.monotonic()
     quick = None
     if not args.use_async:
-        quick = execute_quickly(plan, base_url, credentials, socket_path=socket_path)
+        quick = execute_quickly(
+            plan, base_url, credentials, socket_path=socket_path,
+            while_waiting=lambda: _load(SHOW_MODULES),
+        )  # fmt: skip
     if quick is None or isinstance(quick, Handover):
         import asyncio
 

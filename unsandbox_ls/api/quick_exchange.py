@@ -16,6 +16,7 @@ may be sent again only after the first:
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -91,8 +92,11 @@ def send(
     connect_timeout: float = 5.0,
     timeout: float = 30.0,
     max_response_bytes: int = 64 * 1024 * 1024,
+    while_waiting: Callable[[], None] | None = None,
 ) -> Reply:
-    """Send one request (its headers as given: sign them first) and read the answer."""
+    """Send one request (its headers as given: sign them first) and read the answer.
+    `while_waiting` runs once the request is sent, before the answer is read (the command line
+    loads what shows the result meanwhile, while the sandbox runs the job)."""
     sock, host = _connect(base_url, socket_path, connect_timeout)
     what = f"{method} {path.split('?')[0]}"
     every = {"Host": host, "User-Agent": f"unsandbox-ls/{__version__}"}
@@ -107,6 +111,8 @@ def send(
             + connection.send(h11.Data(data=body))
             + connection.send(h11.EndOfMessage())
         )
+        if while_waiting is not None:
+            while_waiting()
         status, answer, chunks, size = 0, {}, [], 0
         while True:
             event = connection.next_event()

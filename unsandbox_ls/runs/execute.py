@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -176,11 +176,17 @@ def goes_as_one_request(plan: Plan) -> bool:
 
 
 def execute_quickly(
-    plan: Plan, base_url: str, credentials: Credentials, *, socket_path: str | None = None
+    plan: Plan,
+    base_url: str,
+    credentials: Credentials,
+    *,
+    socket_path: str | None = None,
+    while_waiting: Callable[[], None] | None = None,
 ) -> RunResult | Handover:
     """The plan as one blocking request (`api/quick_exchange.py`), when it goes as one (its mode
     is, or `auto` chooses, `sync`) to a local sandbox (a unix socket or loopback `http://`) and
-    the answer is its result; else a `Handover` for `execute`. Its run time is remembered."""
+    the answer is its result; else a `Handover` for `execute`. Its run time is remembered.
+    `while_waiting` runs once the request is sent, while the job runs."""
     import time
 
     from unsandbox_ls.api import quick_exchange
@@ -212,7 +218,7 @@ def execute_quickly(
     try:
         reply = quick_exchange.send(
             base_url, "POST", path, body=body, headers=headers, socket_path=socket_path,
-            timeout=request.options.ttl + TTL_GRACE,
+            timeout=request.options.ttl + TTL_GRACE, while_waiting=while_waiting,
         )  # fmt: skip
     except quick_exchange.NotConnected:
         return Handover()  # the full client says why, after its own retries
