@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from unsandbox_ls.hooks.records import InPlace
 from unsandbox_ls.hooks.startup import hook_file
 from unsandbox_ls.runs.in_place import take_in_place
 
@@ -105,15 +106,21 @@ def block(stderr: str) -> dict[str, object]:
     return found
 
 
+def recorded(language: str, folder: Path, name: str) -> InPlace:
+    """What the hook recorded for `name`, whose output is what it is without the hook."""
+    stdout, stderr = run(language, folder, name)
+    plain_out, plain_err = run(language, folder, name, hooked=False)
+    rest, found = take_in_place(stderr, NONCE)
+    assert (stdout, rest) == (plain_out, plain_err) and found is not None
+    return found
+
+
 def test_node_writes_go_to_the_nearest_line_of_the_users_files(tmp_path: Path) -> None:
     folder = tmp_path / "program"
     (folder / "node_modules" / "dep").mkdir(parents=True)
     (folder / "node_modules" / "dep" / "index.js").write_text(NODE_DEP)
     (folder / "calls.js").write_text(NODE_CALLS)
-    stdout, stderr = run("javascript", folder, "calls.js")
-    plain_out, plain_err = run("javascript", folder, "calls.js", hooked=False)
-    rest, found = take_in_place(stderr, NONCE)
-    assert (stdout, rest) == (plain_out, plain_err) and found is not None
+    found = recorded("javascript", folder, "calls.js")
     assert [(o.path, o.line, o.count, o.first, o.last, o.text) for o in found.lines] == [
         ("calls.js", 3, 3, "shout 0", "shout 2", "shout 0\nshout 1\nshout 2\n"),
         ("calls.js", 6, 2, "dep 0", "dep 1", "dep 0\ndep 1\n"),  # node_modules is not the user's
@@ -148,10 +155,7 @@ def test_ruby_writes_go_to_the_nearest_line_of_the_users_files(tmp_path: Path) -
     outside.parent.mkdir()
     outside.write_text(RUBY_DEP)
     (folder / "calls.rb").write_text(RUBY_CALLS.replace("DEP", repr(str(outside))))
-    stdout, stderr = run("ruby", folder, "calls.rb")
-    plain_out, plain_err = run("ruby", folder, "calls.rb", hooked=False)
-    rest, found = take_in_place(stderr, NONCE)
-    assert (stdout, rest) == (plain_out, plain_err) and found is not None
+    found = recorded("ruby", folder, "calls.rb")
     assert [(o.path, o.line, o.count, o.first, o.last, o.text) for o in found.lines] == [
         ("calls.rb", 3, 3, "shout 0", "shout 2", "shout 0\nshout 1\nshout 2\n"),
         ("calls.rb", 6, 2, "dep 0", "dep 1", "dep 0\ndep 1\n"),
