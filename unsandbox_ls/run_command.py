@@ -338,13 +338,13 @@ def _run(args: argparse.Namespace, plan: Plan, clock: RunClock | None) -> int:
     if clock is not None:
         clock.mark("backend")
     started = time.monotonic()
-    quick = None
+    quick: RunResult | Handover = Handover()  # `--async`: submitted and polled, by the client
     if not args.use_async:
         quick = execute_quickly(
             plan, base_url, credentials, socket_path=socket_path,
             while_waiting=lambda: _load(SHOW_MODULES),
         )  # fmt: skip
-    if quick is None or isinstance(quick, Handover):
+    if isinstance(quick, Handover):
         import asyncio
 
         _load(RUN_PATH_MODULES)

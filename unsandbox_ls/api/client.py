@@ -67,6 +67,8 @@ from unsandbox_ls.api.models import (
     KeyInfo,
     RawRunRequest,
     RunResult,
+    holds_result,
+    is_pending_job,
     json_body,
 )
 from unsandbox_ls.api.policy import (
@@ -542,13 +544,11 @@ class UnsandboxClient:
         observed: RunObservation | None = None,
     ) -> RunResult:
         """The result of a synchronous answer; a pending job in its place is polled."""
-        status = data.get("status")
-        if data.get("job_id") and isinstance(status, str) and status in ("pending", "running"):
+        if is_pending_job(data):
             job = Job.from_wire(data)
-            log.info("%s answered with %s job %s; polling it", what, status, job.job_id)
+            log.info("%s answered with %s job %s; polling it", what, job.status, job.job_id)
             return await self._announce_and_wait(job, ttl, on_update, poll_plan, observed)
-        keys = ("stdout", "stderr", "exit_code", "success", "status", "result")
-        if not any(k in data for k in keys):
+        if not holds_result(data):
             raise BadResponseError(f"the API answered {what} without a result")
         return RunResult.from_wire(data)
 

@@ -523,6 +523,21 @@ class JobUpdate:
         return self.job.status
 
 
+#: the keys of which a synchronous answer holds at least one when it carries a result
+RESULT_KEYS = ("stdout", "stderr", "exit_code", "success", "status", "result")
+
+
+def is_pending_job(data: dict[str, Any]) -> bool:
+    """Whether a synchronous answer is a job still pending or running (to poll), not a result."""
+    status = data.get("status")
+    return bool(data.get("job_id")) and isinstance(status, str) and status in ("pending", "running")
+
+
+def holds_result(data: dict[str, Any]) -> bool:
+    """Whether a synchronous answer carries a result (in either documented shape)."""
+    return any(k in data for k in RESULT_KEYS)
+
+
 def json_body(payload: Any) -> bytes:
     """A JSON request body, as UTF-8 bytes (the signed bytes are the sent bytes)."""
     import json

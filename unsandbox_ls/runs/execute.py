@@ -237,18 +237,15 @@ def _plain_result(reply: Reply) -> dict[str, Any] | None:
     """The job of a 200 answer that holds its result (as the full client reads one), else None."""
     import json
 
+    from unsandbox_ls.api.models import holds_result, is_pending_job
+
     if reply.status != 200:
         return None
     try:
         data = json.loads(reply.body)
     except (ValueError, UnicodeDecodeError):
         return None
-    if not isinstance(data, dict):
-        return None
-    status = data.get("status")
-    if data.get("job_id") and isinstance(status, str) and status in ("pending", "running"):
-        return None
-    if not any(k in data for k in ("stdout", "stderr", "exit_code", "success", "status", "result")):
+    if not isinstance(data, dict) or is_pending_job(data) or not holds_result(data):
         return None
     return data
 
