@@ -18,13 +18,13 @@ HMAC-signed with the fresh keys, as for the hosted API.
 
 Two owners:
 
-- `unsandbox-ls run` and `doctor` use the **shared** sandbox of this user (`shared_sandbox`,
-  through `local_target`): the first one starts it detached (its own session), writes its pid
-  and keys to `sandbox.json` (mode 0600) in the private folder, and leaves it running; later
-  ones find it there, verify it and reuse it. It stops itself after `UNSANDBOX_LS_SANDBOX_IDLE`
-  seconds (default 600) without a request, and on `unsandbox-ls sandbox --stop`
-  (`stop_shared_sandbox`). A socket nobody listens on any more (the process died) is removed and
-  a new sandbox started.
+- `unsandbox-ls run` and `doctor` use the **shared** sandbox of this user
+  (`shared_sandbox_blocking`, through `local_target_blocking`): the first one starts it detached
+  (its own session), writes its pid and keys to `sandbox.json` (mode 0600) in the private folder,
+  and leaves it running; later ones find it there, verify it and reuse it. It stops itself
+  after `UNSANDBOX_LS_SANDBOX_IDLE` seconds (default 600) without a request, and on
+  `unsandbox-ls sandbox --stop` (`stop_shared_sandbox`). A socket nobody listens on any more
+  (the process died) is removed and a new sandbox started.
 - The language server (`LocalSandbox`) uses the shared sandbox when one is running at its first
   run (`find_shared_sandbox`; checked again at each run), and never stops it. Otherwise it starts
   its **own** at the first run that needs it (never when it starts), in a fresh `0700` folder of
@@ -439,17 +439,6 @@ def _private_folder(env: Mapping[str, str] | None = None) -> Path:
 
 
 # -------------------------------------------------------------- the shared sandbox (CLI)
-async def shared_sandbox(
-    *, python: str | None = None, max_jobs: int = 4, env: Mapping[str, str] | None = None
-) -> LocalEndpoint:
-    """`shared_sandbox_blocking` on a thread, off the event loop."""
-    import asyncio
-
-    return await asyncio.to_thread(
-        shared_sandbox_blocking, python=python, max_jobs=max_jobs, env=env
-    )
-
-
 def shared_sandbox_blocking(
     *, python: str | None = None, max_jobs: int = 4, env: Mapping[str, str] | None = None
 ) -> LocalEndpoint:
@@ -480,8 +469,8 @@ async def find_shared_sandbox(env: Mapping[str, str] | None = None) -> LocalEndp
 
 def running_shared_sandbox(env: Mapping[str, str] | None = None) -> LocalEndpoint | None:
     """The per-user shared sandbox when one runs and proves its keys, else None (nothing is
-    started; a stale socket is left for the next `shared_sandbox`). `LocalSandboxError` when the
-    private folder cannot be used or something else answers on the socket."""
+    started; a stale socket is left for the next `shared_sandbox_blocking`). `LocalSandboxError`
+    when the private folder cannot be used or something else answers on the socket."""
     directory = _private_folder(env)
     if not (directory / pd.SOCKET_NAME).exists():
         return None
@@ -823,7 +812,6 @@ __all__ = [
     "missing_requirement",
     "nothing_configured",
     "running_shared_sandbox",
-    "shared_sandbox",
     "shared_sandbox_blocking",
     "stop_command",
     "stop_shared_sandbox",
