@@ -9,7 +9,7 @@ Pure data and pure functions: no I/O, cheap to import.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 #: The 43 ids `GET /languages` lists on the hosted API.
 API_LANGUAGES: tuple[str, ...] = (
@@ -120,8 +120,7 @@ def language_from_editor_id(language_id: str | None) -> str | None:
     return key if key in API_LANGUAGES else None
 
 
-@dataclass(frozen=True)
-class Detection:
+class Detection(NamedTuple):
     """The chosen language and what decided it (for messages such as "from the shebang")."""
 
     language: str

@@ -48,11 +48,11 @@ import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from unsandbox_ls import private_dir as pd
+from unsandbox_ls.records import repr_hiding
 
 if TYPE_CHECKING:
     import asyncio
@@ -222,8 +222,7 @@ def idle_seconds(env: Mapping[str, str] | None = None) -> float:
     return value if value > 0 else DEFAULT_IDLE_S
 
 
-@dataclass(frozen=True)
-class LocalEndpoint:
+class LocalEndpoint(NamedTuple):
     """A local sandbox that proved it holds its keys: its unix socket, keys and pid.
 
     `base_url` is nominal (`http://localhost`): requests go to `socket_path` through
@@ -232,10 +231,13 @@ class LocalEndpoint:
 
     socket_path: str
     public_key: str
-    secret_key: str = field(repr=False)
+    secret_key: str
     pid: int = 0
     shared: bool = False
     base_url: str = LOCAL_BASE_URL
+
+    def __repr__(self) -> str:
+        return repr_hiding(self, "secret_key")
 
     def credentials(self) -> Credentials:
         from unsandbox_ls.api.credentials import Credentials

@@ -31,8 +31,10 @@ import stat
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
+
+from unsandbox_ls.records import repr_hiding
 
 RUNTIME_DIR_ENV = "UNSANDBOX_LS_RUNTIME_DIR"
 SOCKET_NAME = "sandbox.sock"
@@ -48,13 +50,15 @@ class PrivateDirError(Exception):
     """The private folder cannot be used; the message says which folder and why."""
 
 
-@dataclass(frozen=True)
-class SandboxState:
+class SandboxState(NamedTuple):
     """What `sandbox.json` says: the shared sandbox's pid and keys (the secret never shown)."""
 
     pid: int
     public_key: str
-    secret_key: str = field(repr=False)
+    secret_key: str
+
+    def __repr__(self) -> str:
+        return repr_hiding(self, "secret_key")
 
 
 def _owned_and_private(info: os.stat_result) -> bool:

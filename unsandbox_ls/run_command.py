@@ -172,8 +172,6 @@ def _read_own_stdin() -> bytes:
 
 def prepare(args: argparse.Namespace) -> Plan:
     """Read the file and build the plan: what goes, and how (nothing is sent)."""
-    from dataclasses import replace
-
     from unsandbox_ls.runs.plan import RunRefused, build_plan, choose_language
     from unsandbox_ls.runs.source import Source
 
@@ -199,7 +197,7 @@ def prepare(args: argparse.Namespace) -> Plan:
             )
         kind = "shebang"  # an interpreter the API may know: it reads the shebang itself
     try:
-        return build_plan(replace(source, kind=kind), settings, language=language)
+        return build_plan(source._replace(kind=kind), settings, language=language)
     except RunRefused as exc:
         raise UsageError(str(exc)) from None
 

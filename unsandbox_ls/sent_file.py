@@ -19,10 +19,8 @@ a sandbox that takes flat names only gets another one, and the program's tree is
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 #: where the file came from and why it went:
 #: - `program`: the code that runs (the buffer or the file on the command line)
@@ -38,8 +36,7 @@ _NOT_TARGETS = frozenset({"bootstrap", "stdin"})
 _HIDDEN = frozenset({"bootstrap"})
 
 
-@dataclass(frozen=True)
-class SentFile:
+class SentFile(NamedTuple):
     """A file of a run: its names (in the program's tree and on the wire), its local path and
     URI (None for a file with no local home, such as an untitled buffer's), its bytes and, when
     they are UTF-8 text, its text, where it came from and, in words, why it went."""
@@ -47,15 +44,17 @@ class SentFile:
     name: str
     path: str | None
     uri: str | None
-    content: bytes = field(repr=False)
+    content: bytes
     origin: Origin
     why: str = ""
-    text: str | None = field(default=None, repr=False, compare=False)
-    wire_name: str = ""
+    text: str | None = None
+    #: the name on the wire when it is not `name` (`_replace(travels_as=…)`); see `wire_name`
+    travels_as: str = ""
 
-    def __post_init__(self) -> None:
-        if not self.wire_name:
-            object.__setattr__(self, "wire_name", self.name)
+    @property
+    def wire_name(self) -> str:
+        """The name the file travels under in the request."""
+        return self.travels_as or self.name
 
     @classmethod
     def from_bytes(
@@ -94,9 +93,10 @@ class SentFile:
     def __repr__(self) -> str:
         return f"SentFile({self.name!r}, {len(self.content)} bytes, {self.origin})"
 
-    @cached_property
+    @property
     def lines(self) -> list[str]:
-        """The text's lines as sent (no line ends); empty for a file that is not text."""
+        """The text's lines as sent (no line ends); empty for a file that is not text. Split at
+        each call: the diagnostics read them once per file (`problems.mapping.Target`)."""
         return self.text.split("\n") if self.text is not None else []
 
     @property

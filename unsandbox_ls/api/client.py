@@ -42,7 +42,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
 
@@ -468,7 +467,7 @@ class UnsandboxClient:
             job, on_update=on_update, timeout=ttl + TTL_GRACE, poll_plan=plan, observed=observed
         )
         if result.detected_language is None and job.detected_language:
-            result = replace(result, detected_language=job.detected_language)
+            result = result._replace(detected_language=job.detected_language)
         return result
 
     # ------------------------------------------------------------------ helpers

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from unsandbox_ls.api.errors import ConfigurationError, MissingCredentialsError
@@ -44,13 +43,12 @@ def _mask(value: str) -> str:
     return f"<{len(value)} characters hidden>" if value else "<empty>"
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     """One account's keys. `source` says where they were found; no repr shows a secret."""
 
     public_key: str | None = None
-    secret_key: str | None = field(default=None, repr=False)
-    api_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = None
+    api_key: str | None = None
     source: str = "explicit"
 
     @property
@@ -68,7 +66,8 @@ class Credentials:
             f"source={self.source!r})"
         )
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        return self.__repr__()
 
     def describe(self) -> str:
         """One line for humans: scheme, public key (never a secret) and source."""

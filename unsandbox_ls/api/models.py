@@ -10,6 +10,9 @@ job's result nested under `"result"` (`{job_id, status, created_at, …, result:
 exit_code, …}}`), the official clients read the same fields flat on the job. `result` is
 preferred when it is an object; the job's own fields fill what it lacks. The `DELETE /jobs/{id}`
 answer of the docs (`{message, job_id, result: {…, exit_code: -1}}`) is read the same way.
+
+The records are `NamedTuple`s, as are the others on the command line's path to its request (see
+docs/architecture.md, "Records"): immutable, with `_replace` for a changed copy.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import unsandbox_ls.api.limits as _limits
 from unsandbox_ls.api.errors import ValidationError
@@ -43,8 +46,7 @@ VCPU_MIN, VCPU_MAX = _limits.VCPU_MIN, _limits.VCPU_MAX
 CANCELLED_EXIT_CODE = -1
 
 
-@dataclass(frozen=True)
-class InputFile:
+class InputFile(NamedTuple):
     """A file placed in the job's working directory under its relative name (`data.csv`,
     `pkg/util.py`)."""
 
@@ -58,13 +60,12 @@ class InputFile:
         return {"filename": self.filename, "content": base64.b64encode(self.content).decode()}
 
 
-@dataclass(frozen=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     """What `/execute` and `/run` share: sandbox options of one run."""
 
     ttl: int = TTL_DEFAULT
     network_mode: str = "zerotrust"
-    env: dict[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = {}  # one dict shared by the defaults: never changed in place
     input_files: tuple[InputFile, ...] = ()
     return_artifact: bool = False
     return_wasm_artifact: bool = False
@@ -177,31 +178,19 @@ def folder_clash(names: set[str] | frozenset[str]) -> str | None:
     return None
 
 
-def _checked(request: ExecuteRequest | RawRunRequest) -> bool:
-    return bool(request.__dict__.get("_valid"))
-
-
-def _mark_checked(request: ExecuteRequest | RawRunRequest) -> None:
-    object.__setattr__(request, "_valid", True)  # not a field: equality and the wire ignore it
-
-
-@dataclass(frozen=True)
-class ExecuteRequest:
+class ExecuteRequest(NamedTuple):
     """Body of `POST /execute` and `POST /execute/async`."""
 
     language: str
     code: str
-    options: RunOptions = field(default_factory=RunOptions)
+    options: RunOptions = RunOptions()
 
     def validate(self) -> None:
-        """`ValidationError` naming the first problem; checked once (where the request is built,
-        `runs.plan.build_plan`): a request is immutable, so a later call returns at once."""
-        if _checked(self):
-            return
+        """`ValidationError` naming the first problem (where the request is built,
+        `runs.plan.build_plan`, and again where it is sent: a few comparisons)."""
         if not self.language:
             raise ValidationError("no language given")
         self.options.validate()
-        _mark_checked(self)
 
     def to_wire(self) -> dict[str, Any]:
         o = self.options
@@ -224,21 +213,17 @@ class ExecuteRequest:
         return body
 
 
-@dataclass(frozen=True)
-class RawRunRequest:
+class RawRunRequest(NamedTuple):
     """Body and query of `POST /run` and `/run/async`: the language comes from the shebang."""
 
     code: str
-    options: RunOptions = field(default_factory=RunOptions)
+    options: RunOptions = RunOptions()
 
     def validate(self) -> None:
-        """As `ExecuteRequest.validate`: checked once."""
-        if _checked(self):
-            return
+        """As `ExecuteRequest.validate`."""
         if self.options.input_files:
             raise ValidationError("input files cannot be sent with a shebang run; use a normal run")
         self.options.validate()
-        _mark_checked(self)
 
     def query(self) -> dict[str, str]:
         """The query parameters: ttl, network_mode, env (JSON), and the optional fields of the
@@ -249,7 +234,7 @@ class RawRunRequest:
         o = self.options
         params = {"ttl": str(o.ttl), "network_mode": o.network_mode}
         if o.env:
-            params["env"] = json.dumps(o.env, separators=(",", ":"), ensure_ascii=False)
+            params["env"] = json.dumps(dict(o.env), separators=(",", ":"), ensure_ascii=False)
         if o.return_artifact:
             params["return_artifact"] = "true"
         if o.return_wasm_artifact:
@@ -259,8 +244,7 @@ class RawRunRequest:
         return params
 
 
-@dataclass(frozen=True)
-class Artifact:
+class Artifact(NamedTuple):
     """A file the job produced (a compiled binary with `return_artifact`)."""
 
     filename: str
@@ -359,8 +343,7 @@ def result_fields(data: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-@dataclass(frozen=True)
-class RunResult:
+class RunResult(NamedTuple):
     """A finished run: the program's own outcome (a non-zero exit is not an API failure)."""
 
     status: str
@@ -428,8 +411,7 @@ class RunResult:
         )
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """`GET /jobs/{id}`: a job's state; `result` is set once the status is terminal.
 
     `stdout`/`stderr` are the output printed so far of a job still in flight, when the answer
@@ -470,8 +452,7 @@ class Job:
         )
 
 
-@dataclass(frozen=True)
-class KeyInfo:
+class KeyInfo(NamedTuple):
     """`POST /keys/validate`."""
 
     valid: bool
@@ -480,7 +461,11 @@ class KeyInfo:
     tier: str | None = None
     rate_per_minute: int | None = None
     concurrency: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    raw: Mapping[str, Any] = {}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in zip(self._fields[:-1], self[:-1], strict=True))
+        return f"KeyInfo({shown})"  # not `raw`: the whole answer
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> KeyInfo:
@@ -504,8 +489,7 @@ class KeyInfo:
         )
 
 
-@dataclass(frozen=True)
-class JobUpdate:
+class JobUpdate(NamedTuple):
     """What `wait(on_update=…)` gets after each poll: the job, seconds since submission, polls.
 
     `stdout`/`stderr` are what the job printed since the previous poll, when the API shows a

@@ -21,7 +21,6 @@ the run time to remember (`run_s`, seconds from submission to the job's end).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -49,18 +48,21 @@ def choose_mode(mode: str, recent: Sequence[float]) -> str:
     return "async"
 
 
-@dataclass
 class RunObservation:
     """Filled in by `UnsandboxClient.run_request` (monotonic clock, seconds)."""
 
-    mode: str = ""
-    plan: str = ""
-    polls: int = 0
-    started: float = 0.0
-    last_running: float | None = None
-    first_done: float | None = None
-    #: the run time to remember: submission to the job's end, in seconds (None if unknown)
-    run_s: float | None = None
+    def __init__(self, mode: str = "") -> None:
+        self.mode = mode
+        self.plan = ""
+        self.polls = 0
+        self.started = 0.0
+        self.last_running: float | None = None
+        self.first_done: float | None = None
+        #: the run time to remember: submission to the job's end, in seconds (None if unknown)
+        self.run_s: float | None = None
+
+    def __repr__(self) -> str:
+        return f"RunObservation({self.describe()})"
 
     def describe(self) -> str:
         """`sync, no plan used, 0 polls, run time 0.05 s` (for logs)."""

@@ -17,8 +17,9 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from unsandbox_ls.records import repr_hiding
 
 if TYPE_CHECKING:
     from unsandbox_ls.api.client import OnUpdate, UnsandboxClient
@@ -31,15 +32,17 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Connection:
+class Connection(NamedTuple):
     """Where runs go and with which keys (explicit values; None: the environment's)."""
 
     base_url: str | None = None
-    public_key: str | None = field(default=None, repr=False)
-    secret_key: str | None = field(default=None, repr=False)
-    api_key: str | None = field(default=None, repr=False)
+    public_key: str | None = None
+    secret_key: str | None = None
+    api_key: str | None = None
     account: int | None = None
+
+    def __repr__(self) -> str:
+        return repr_hiding(self, "public_key", "secret_key", "api_key")
 
 
 def resolve(
@@ -66,8 +69,6 @@ def resolve(
 
 def without_boot_report(result: RunResult, nonce: str, label: str) -> RunResult:
     """The result without the start-up hook's framed report (logged: what the hook found)."""
-    import dataclasses
-
     from unsandbox_ls.hooks.startup import take_report
 
     stderr, report = take_report(result.stderr, nonce)
@@ -76,13 +77,11 @@ def without_boot_report(result: RunResult, nonce: str, label: str) -> RunResult:
         logger.info("%s: start-up hook: %s", label, "; ".join(report.lines))
     else:
         logger.info("%s: the start-up hook did not run (the sandbox ignored it)", label)
-    return dataclasses.replace(result, stdout=stdout, stderr=stderr)
+    return result._replace(stdout=stdout, stderr=stderr)
 
 
 def with_in_place(result: RunResult, nonce: str, label: str) -> RunResult:
     """The result without the hook's in-place block, what it held in `result.in_place`."""
-    import dataclasses
-
     from unsandbox_ls.runs.in_place import take_in_place
 
     stderr, found = take_in_place(result.stderr, nonce)
@@ -95,11 +94,10 @@ def with_in_place(result: RunResult, nonce: str, label: str) -> RunResult:
             "%s: in place: %d lines wrote output, %d frames with values",
             label, len(found.lines), len(found.frames),
         )  # fmt: skip
-    return dataclasses.replace(result, stderr=stderr, in_place=found)
+    return result._replace(stderr=stderr, in_place=found)
 
 
-@dataclass(frozen=True)
-class Handover:
+class Handover(NamedTuple):
     """A run `execute_quickly` leaves to `execute`: `first` is what its first attempt came to
     (None: nothing was sent)."""
 
@@ -252,15 +250,13 @@ def _plain_result(reply: Reply) -> dict[str, Any] | None:
 
 def _without_blocks(on_update: OnUpdate, nonce: str) -> OnUpdate:
     """`on_update` given each update with the hook's framed blocks kept out of its stderr."""
-    from dataclasses import replace
-
     from unsandbox_ls.runs.hook_blocks import LiveBlockFilter
 
     blocks = LiveBlockFilter(nonce)
 
     def filtered(update: JobUpdate) -> object:
         if update.stderr:
-            update = replace(update, stderr=blocks.feed(update.stderr))
+            update = update._replace(stderr=blocks.feed(update.stderr))
         return on_update(update)
 
     return filtered

@@ -25,7 +25,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, MAX_INPUT_FILES, MAX_INPUT_TOTAL_BYTES
 from unsandbox_ls.runs.safe_read import FileRefused, in_pseudo_file_system, read_regular_file
@@ -38,8 +38,7 @@ MAX_WALK_SECONDS = 2.0
 _MAGIC = frozenset("*?[")
 
 
-@dataclass(frozen=True)
-class FileScope:
+class FileScope(NamedTuple):
     """The real directories the files of one run may come from."""
 
     roots: tuple[str, ...]
@@ -51,8 +50,7 @@ class FileScope:
         return " or ".join(self.roots) if self.roots else "nowhere (the buffer has no folder)"
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """One file found for a pattern: the entry as named, its real path, and which pattern
     named it (for the run's log)."""
 
@@ -299,13 +297,13 @@ def named_matches(
     matches: list[Match] = []
     for pattern in optional:
         why = f"named by the inputFiles setting {pattern!r}"
-        matches += [replace(m, why=why) for m in find_files(pattern, base, scope)]
+        matches += [m._replace(why=why) for m in find_files(pattern, base, scope)]
     for pattern in required:
         found = find_files(pattern, base, scope)
         if not found:
             raise FileRefused(f"the file pattern {pattern!r} matched no file in {base}")
         why = f"named by files={pattern} in the magic comment"
-        matches += [replace(m, why=why) for m in found]
+        matches += [m._replace(why=why) for m in found]
     return matches
 
 

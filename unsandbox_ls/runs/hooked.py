@@ -20,7 +20,6 @@ Without room for the hook's files (the API takes 10 input files), a run that nee
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -79,7 +78,7 @@ def with_hook(
         stdin=stdin,
         user_env=env,
     )
-    flat = [dataclasses.replace(f, wire_name=wires[f.name]) for f in sent]
+    flat = [f._replace(travels_as=wires[f.name]) for f in sent]
     why = f"the {language} start-up hook (finds the files, sets argv, stdin and the cwd)"
     flat += [
         SentFile.from_bytes(name, content, path=None, origin="bootstrap", why=why)

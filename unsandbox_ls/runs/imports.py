@@ -28,16 +28,14 @@ anything or applies the API's limits: the caller checks those (`api.models`).
 
 from __future__ import annotations
 
-import ast
 import os
 import posixpath
 import re
 import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from unsandbox_ls.lazy_pattern import LazyPattern
 from unsandbox_ls.sent_file import SentFile
@@ -61,8 +59,7 @@ LANGUAGES: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Bounds:
+class Bounds(NamedTuple):
     """How far discovery goes before it stops (and says so)."""
 
     max_files: int = 40
@@ -75,8 +72,7 @@ class Bounds:
     max_parse_bytes: int = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Discovery:
+class Discovery(NamedTuple):
     """What discovery found: files in the order found (each a `SentFile` of origin `buffer` or
     `disk`, its path in the form the main file's was given), files too large to read (name,
     size), and notes on what it left out and why."""
@@ -97,20 +93,20 @@ class Discovery:
 Alternatives = list[str]
 
 
-@dataclass
 class _Context:
     """What resolvers may look at: the folder, the main file and the directory listing."""
 
-    base: Path
-    main_name: str
-    perl_lib_dirs: list[str] = field(default_factory=list)
-    parse_limit: int = 1024 * 1024
-    #: False once ignore rules cannot be read: only files named by an import are sent
-    listing_allowed: bool = True
-    #: the relative names listings returned (files found by a listing, not by their name)
-    listed: set[str] = field(default_factory=set)
-    #: called before the first listing (reads the ignore rules, which may forbid listings)
-    before_listing: Callable[[], object] | None = None
+    def __init__(self, base: Path, main_name: str, *, parse_limit: int = 1024 * 1024) -> None:
+        self.base = base
+        self.main_name = main_name
+        self.perl_lib_dirs: list[str] = []
+        self.parse_limit = parse_limit
+        #: False once ignore rules cannot be read: only files named by an import are sent
+        self.listing_allowed = True
+        #: the relative names listings returned (files found by a listing, not by their name)
+        self.listed: set[str] = set()
+        #: called before the first listing (reads the ignore rules, which may forbid listings)
+        self.before_listing: Callable[[], object] | None = None
 
     def listing(self, folder: str) -> list[str]:
         """Names of the entries of a relative folder ('' is the base)."""
@@ -146,9 +142,13 @@ def _dir(name: str) -> str:
 
 
 def _python(name: str, text: str, ctx: _Context) -> Iterator[Alternatives]:
+    if "import" not in text:  # nothing to parse for (a hello world: no `ast` to load either)
+        return
     if len(text) > ctx.parse_limit:  # too large to parse in one go: line by line
         yield from _python_by_lines(text)
         return
+    import ast
+
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):

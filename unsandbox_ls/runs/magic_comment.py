@@ -22,7 +22,8 @@ A bad word makes the whole comment invalid: the run is refused with a message, n
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from unsandbox_ls.api.limits import NETWORK_MODES, TTL_MAX, TTL_MIN, VCPU_MAX, VCPU_MIN
 
@@ -37,13 +38,12 @@ class MagicCommentError(ValueError):
     """The comment has a word that cannot be used; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class MagicOptions:
+class MagicOptions(NamedTuple):
     """What a magic comment asks for; None/empty means "use the settings"."""
 
     ttl: int | None = None
     network_mode: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = {}  # one dict shared by the defaults: never changed in place
     files: tuple[str, ...] = ()
     return_artifact: bool | None = None
     mode: str | None = None

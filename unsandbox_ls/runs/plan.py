@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, TypeVar
 
 from unsandbox_ls.api.limits import MAX_INPUT_FILE_BYTES, TTL_DEFAULT
 from unsandbox_ls.languages import EXTENSIONS, MAIN_FILE_NAMES, comment_leader, detect_language
@@ -50,8 +49,7 @@ class RunRefused(Exception):
     """The run cannot be sent (nothing was sent); the message is for the user."""
 
 
-@dataclass(frozen=True)
-class RunSettings:
+class RunSettings(NamedTuple):
     """What the caller decides: the editor's settings, or the command line's flags.
 
     `pinned` names the options (`ttl`, `network_mode`, `env`, `return_artifact`,
@@ -66,7 +64,7 @@ class RunSettings:
 
     ttl: int = TTL_DEFAULT
     network_mode: str = "zerotrust"
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = {}  # one dict shared by the defaults: never changed in place
     input_files: tuple[str, ...] = ()
     extra_files: tuple[str, ...] = ()
     extra_roots: tuple[str, ...] = ()
@@ -75,7 +73,7 @@ class RunSettings:
     vcpu: int = 1
     mode: Mode = "async"
     language: str | None = None
-    language_map: Mapping[str, str] = field(default_factory=dict)
+    language_map: Mapping[str, str] = {}
     discover_imports: bool = True
     workspace_roots: tuple[str, ...] = ()
     pinned: frozenset[str] = frozenset()
@@ -90,8 +88,7 @@ class RunSettings:
     in_place: bool = True
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """A run ready to send: the request, how to send it, and how to read its output.
 
     `files` is every file that goes, each a `SentFile` made once: the program first (origin

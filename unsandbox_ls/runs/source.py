@@ -8,14 +8,12 @@ only.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 RunKind = Literal["file", "shebang", "selection", "cell"]
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """What runs: the document (its URI, local path, lines) and the part of it that is sent.
 
     `code` is the whole text for a file or shebang run; for a selection or cell it is that

@@ -174,16 +174,14 @@ async def _execute(
 def with_file_args(settings: RunSettings, source: Source, run: Run) -> RunSettings:
     """The settings with the arguments of this run ("Run with arguments…", which win over the
     magic comment) or those remembered for the file (which act as its `args` setting)."""
-    import dataclasses
-
     from unsandbox_ls.runs import file_args
 
     if run.args is not None:
         pinned = settings.pinned | {"args"}
-        return dataclasses.replace(settings, args=run.args, pinned=pinned)
+        return settings._replace(args=run.args, pinned=pinned)
     remembered = file_args.remembered(source.path) if source.path else None
     if remembered is not None:
-        return dataclasses.replace(settings, args=remembered)
+        return settings._replace(args=remembered)
     return settings
 
 
