@@ -43,13 +43,50 @@ def _add_api_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+_COLUMNS: list[int] = []
+
+
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` tells it ($COLUMNS, else stdout's
+    terminal, else 80), read once."""
+    if not _COLUMNS:
+        import os
+
+        try:
+            columns = int(os.environ.get("COLUMNS", "0"))
+        except ValueError:
+            columns = 0
+        if columns <= 0:
+            try:
+                columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                columns = 0
+        _COLUMNS.append(columns or 80)
+    return _COLUMNS[0]
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's help formatter, told the width: left to itself it imports `shutil` for it
+    (with the compression modules, ~4 ms), and argparse makes one for every argument added."""
+    import argparse
+
+    return argparse.HelpFormatter(prog, width=_columns() - 2)
+
+
+#: the subcommands, each with the function that adds its arguments (below)
+SUBCOMMANDS = ("run", "sandbox", "history", "doctor")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `only` (a subcommand), that subcommand's arguments alone
+    (the others are listed, empty): what `main` parses `unsandbox-ls run …` with."""
     import argparse
 
     parser = argparse.ArgumentParser(
         prog="unsandbox-ls",
         description="Run the file you are editing in an unsandbox sandbox. With no subcommand, "
         "start the language server on stdio (what editors spawn).",
+        formatter_class=_formatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--tcp", action="store_true", help="serve LSP over TCP (for debugging)")
@@ -58,13 +95,39 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-file", help="write the server log to this file (default: stderr)")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
     sub = parser.add_subparsers(dest="command", metavar="{run,history,sandbox,doctor}")
-
     run = sub.add_parser(
         "run",
         help="run a file and print its output and diagnostics",
         usage="%(prog)s FILE [options] [-- ARG ...]",
         epilog="Everything after -- is the program's arguments (its argv[0] is the file's name).",
+        formatter_class=_formatter,
     )
+    sandbox = sub.add_parser(
+        "sandbox", help="serve the local unsandbox-compatible sandbox", formatter_class=_formatter
+    )
+    history = sub.add_parser(
+        "history",
+        help="list the workspace's recent runs, or diff two",
+        formatter_class=_formatter,
+    )
+    doctor = sub.add_parser(
+        "doctor",
+        help="show which credentials and base URL would be used",
+        formatter_class=_formatter,
+    )
+    adders = {
+        "run": (_run_arguments, run),
+        "sandbox": (_sandbox_arguments, sandbox),
+        "history": (_history_arguments, history),
+        "doctor": (_doctor_arguments, doctor),
+    }
+    for name, (add, subparser) in adders.items():
+        if only is None or name == only:
+            add(subparser)
+    return parser
+
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("file", help="the source file to run")
     run.add_argument("--language", help="API language id (default: from extension or shebang)")
     run.add_argument("--shebang", action="store_true", help="POST /run: language from the shebang")
@@ -106,7 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "plan, backend, request, wait, output)")  # fmt: skip
     _add_api_options(run)
 
-    sandbox = sub.add_parser("sandbox", help="serve the local unsandbox-compatible sandbox")
+
+def _sandbox_arguments(sandbox: argparse.ArgumentParser) -> None:
     sandbox.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any)")
     sandbox.add_argument("--public-key", help="accepted public key (default $UNSANDBOX_PUBLIC_KEY)")
@@ -138,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "flat ('/' and '..' refused with 400 invalid_filename, as the API "
                          "docs say)")  # fmt: skip
 
-    history = sub.add_parser("history", help="list the workspace's recent runs, or diff two")
+
+def _history_arguments(history: argparse.ArgumentParser) -> None:
     history.add_argument("file", nargs="?", help="only the runs of this file")
     history.add_argument("--diff", action="store_true",
                          help="unified diff of the outputs of FILE's last two runs")  # fmt: skip
@@ -148,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("-n", "--limit", type=int, default=20, help="runs listed (default 20)")
     history.add_argument("--workspace", help="workspace folder (default: found from FILE or .)")
 
-    doctor = sub.add_parser("doctor", help="show which credentials and base URL would be used")
+
+def _doctor_arguments(doctor: argparse.ArgumentParser) -> None:
     doctor.add_argument("--probe", action="store_true",
                         help="also run one tiny job and report where the backend puts the code "
                         "and the input files, the cwd, and whether names with '/' are accepted "
@@ -157,7 +223,6 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--timing", action="store_true",
                         help="then run a hello world and show where its time goes (start-up, "
                         "import, plan, backend, request, wait, output)")  # fmt: skip
-    return parser
 
 
 def _missing_sandbox_extra() -> str | None:
@@ -201,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     if "run" in argv and "--" in argv[argv.index("run") :]:  # the program's own arguments
         cut = argv.index("--", argv.index("run"))
         argv, program_args = argv[:cut], argv[cut + 1 :]
-    args = build_parser().parse_args(argv)
+    # `unsandbox-ls run …` builds the run's arguments only; any other form, the whole parser
+    args = build_parser(argv[0] if argv[0] in SUBCOMMANDS else None).parse_args(argv)
     args.program_args = program_args
     if args.command == "run":
         _without_httpx_cli()
