@@ -15,6 +15,7 @@ DEFERRED = (
     "httpcore",
     "anyio",
     "h11",
+    "httptools",
     "platformdirs",
     "unsandbox_ls.problems",
     "unsandbox_ls.api.client",

@@ -38,6 +38,8 @@ class Reply:
     close_without_answer: bool = False
     #: instead of `body`, stream this many bytes of filler in 64 KiB chunks (no Content-Length)
     stream_bytes: int | None = None
+    #: instead of everything above, these bytes as the whole answer (then the connection closes)
+    raw: bytes | None = None
 
     def payload(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -142,6 +144,10 @@ class FaultServer:
             await asyncio.sleep(reply.delay)
         if reply.close_without_answer:
             _reset(writer)
+            return
+        if reply.raw is not None:
+            writer.write(reply.raw)
+            await writer.drain()
             return
         payload, content_type = reply.payload()
         out_headers = {"Content-Type": content_type, "Connection": "close", **reply.headers}
