@@ -258,13 +258,13 @@ QUICK_PATH_MODULES = (
     "unsandbox_ls.api.models",
     "unsandbox_ls.api.quick_exchange",
     "unsandbox_ls.local_backend",
-    "unsandbox_ls.problems.mapping",
     "unsandbox_ls.runs.execute",
     "unsandbox_ls.runs.plan",
     "unsandbox_ls.runs.timing",
 )
 #: what showing its result needs: loaded once the request is sent, while the sandbox runs it
 SHOW_MODULES = (
+    "unsandbox_ls.problems.mapping",
     "unsandbox_ls.problems.parse",
     "unsandbox_ls.problems.text",
     "unsandbox_ls.runs.display",

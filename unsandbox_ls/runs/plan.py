@@ -11,7 +11,7 @@ thread.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, TypeVar
 
@@ -100,7 +100,6 @@ class Plan(NamedTuple):
     language: str | None
     request: ExecuteRequest | RawRunRequest
     mode: Mode
-    target: Target
     files: tuple[SentFile, ...]
     notes: tuple[str, ...] = ()
     discovered: bool = False
@@ -117,6 +116,12 @@ class Plan(NamedTuple):
     @property
     def program(self) -> SentFile:
         return self.files[0]
+
+    @property
+    def target(self) -> Target:
+        """Where the problems land: the buffer and the files a frame may land in, made when
+        read (the diagnostics' module loads once the request is sent)."""
+        return _target(self.source, self.program.name, self.sent)
 
     @property
     def sent(self) -> tuple[SentFile, ...]:
@@ -299,7 +304,6 @@ def build_plan(
         language=language,
         request=request,
         mode="auto" if mode == "auto" else "sync" if mode == "sync" else "async",
-        target=_target(source, code_name, sent),
         files=(program, *sent),
         notes=notes,
         discovered=discovered,
@@ -466,7 +470,7 @@ def _merge(sent: list[SentFile], named: list[SentFile], name: str) -> None:
             )
 
 
-def _target(source: Source, code_name: str, sent: list[SentFile]) -> Target:
+def _target(source: Source, code_name: str, sent: Sequence[SentFile]) -> Target:
     from unsandbox_ls.problems.mapping import Target
 
     return Target(

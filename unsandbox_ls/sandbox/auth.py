@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import re
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from unsandbox_ls.api.signing import sign
 
@@ -29,8 +29,9 @@ MAX_SKEW_SECONDS = 300
 _TIMESTAMP = re.compile(r"-?[0-9]{1,19}")
 
 
-@dataclass(frozen=True)
-class Keys:
+class Keys(NamedTuple):
+    """The keys the sandbox accepts (a record: the client's health check loads this module)."""
+
     public_key: str | None = None
     secret_key: str | None = None
     api_key: str | None = None
