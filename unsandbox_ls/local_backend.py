@@ -41,7 +41,6 @@ not asyncio: the command line's quick path finds a running shared sandbox withou
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import socket
@@ -52,6 +51,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from unsandbox_ls import private_dir as pd
+from unsandbox_ls.lazy_logger import lazy_logger
 from unsandbox_ls.records import repr_hiding
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 
     from unsandbox_ls.api.credentials import Credentials
 
-logger = logging.getLogger(__name__)
+logger = lazy_logger(__name__)
 
 BACKENDS = ("auto", "hosted", "local")
 BACKEND_ENV = "UNSANDBOX_BACKEND"

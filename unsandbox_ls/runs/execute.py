@@ -14,11 +14,11 @@ environment and `~/.unsandbox/accounts.csv`).
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from unsandbox_ls.lazy_logger import lazy_logger
 from unsandbox_ls.records import repr_hiding
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from unsandbox_ls.api.run_mode import RunObservation
     from unsandbox_ls.runs.plan import Plan
 
-logger = logging.getLogger(__name__)
+logger = lazy_logger(__name__)
 
 
 class Connection(NamedTuple):

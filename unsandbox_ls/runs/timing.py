@@ -18,19 +18,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from unsandbox_ls.lazy_logger import lazy_logger
+
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
 from unsandbox_ls.runs.safe_read import FileRefused, read_regular_file
 
-logger = logging.getLogger(__name__)
+logger = lazy_logger(__name__)
 
 KEEP_RUNS = 5
 KEEP_FILES = 500
