@@ -133,3 +133,28 @@ def test_each_write_goes_to_its_own_line_when_the_lines_take_turns(folder: Path)
         ("turns.py", 6, 3, "loop 0!", "loop 2!", "loop 0!\nloop 1!\nloop 2!\n"),
         ("turns.py", 7, 3, "[0]", "[2]", "[0]\n[1]\n[2]\n"),  # pprint's frames are not the user's
     ]
+
+
+def test_print_writes_and_raises_as_the_built_in_does(folder: Path) -> None:
+    """The hook's `print` (one write and one record for a line of plain words) against the
+    built-in: the same bytes on both streams, in the same order, the same errors, and the
+    traceback of an error raised inside print without a frame of the hook's."""
+    done = run(folder, "prints.py")
+    plain = run(folder, "prints.py", in_place=False)
+    stderr, found = take_in_place(done.stderr, NONCE)
+    assert (done.returncode, done.stdout, stderr) == (plain.returncode, plain.stdout, plain.stderr)
+    assert plain.returncode == 1 and "ValueError: no words" in stderr
+    assert "sitecustomize" not in stderr
+    assert 'line 50, in <module>\n    print("last", Bad())\n  File' in stderr
+    assert "a inside\nnoisy [1, 2]\n" in done.stdout  # Noisy's __str__ prints between the words
+    assert "before \nValueError: no words" in done.stdout
+    assert "True print\n" in done.stdout and "nowhere" not in done.stdout
+    assert found is not None
+    lines = {o.line: (o.count, o.text) for o in found.lines}
+    assert lines[18] == (1, "a 1 2.5 True None\n")
+    assert lines[19] == (1, "ab!\n")
+    assert lines[21] == (1, "\n")
+    assert lines[23] == (1, "to err\n")
+    assert lines[9] == (1, "inside\n") and lines[24] == (1, "a noisy [1, 2]\n")
+    assert 26 not in lines and 28 not in lines  # to a file of the program's own: not shown
+    assert lines[50] == (1, "last ")  # what the built-in wrote before the error

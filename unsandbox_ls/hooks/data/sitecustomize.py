@@ -176,12 +176,14 @@ def _chain():
 
 # --- in-place results (begin) -----------------------------------------------------------------
 # With UNSANDBOX_LS_IN_PLACE=NONCE, the program's run records, without touching its code, which
-# line of the user's files wrote each piece of stdout/stderr (sys.stdout/sys.stderr wrapped; the
-# nearest frame of a file under the program's folder), and, for an uncaught exception, the local
-# variables of each of its frames (repr, bounded). At exit it writes one block on stderr,
+# line of the user's files wrote each piece of stdout/stderr (sys.stdout/sys.stderr wrapped, and
+# print, which records a line once; the nearest frame of a file under the program's folder),
+# and, for an uncaught exception, the local variables of each of its frames (repr, bounded).
+# At exit it writes one block on stderr,
 # `--- unsandbox-ls in-place NONCE ---` JSON `--- unsandbox-ls end NONCE ---`, which the client
 # removes. os._exit or a kill leave no block; the run is then an ordinary one.
 _IN_PLACE = "UNSANDBOX_LS_IN_PLACE"
+_BUILTIN_PRINT = print
 _IN_PLACE_PATH = "UNSANDBOX_LS_IN_PLACE_PATH"
 _LINES_MAX = 300  # source lines recorded
 _TEXT_MAX = 2000  # characters of output kept per line
@@ -241,9 +243,25 @@ def _in_place_start():
     recorder = _Recorder(nonce, root, own)
     sys.stdout = _Tee(sys.stdout, recorder)
     sys.stderr = _Tee(sys.stderr, recorder)
+    import builtins
+
+    ours = None
+    if builtins.print is _BUILTIN_PRINT:
+        ours = builtins.print = _in_place_print(_BUILTIN_PRINT)
     previous = sys.excepthook
 
     def excepthook(kind, value, tb):
+        try:
+            if ours is not None:
+                seen = set()
+                error = value
+                while error is not None and id(error) not in seen:
+                    seen.add(id(error))
+                    error.__traceback__ = _without(error.__traceback__, ours.__code__)
+                    error = error.__cause__ or error.__context__
+                tb = value.__traceback__ if value is not None else tb
+        except Exception:
+            pass
         try:
             recorder.failure(kind, value, tb)
         except Exception:
@@ -310,44 +328,41 @@ class _Recorder(object):
             entry[3] += text
         return entry if frame is first else None
 
-    def writer(self, stream):
-        """The `write` of a stream's tee. A write from the instruction that wrote last (print
-        makes one for each word, separator and line end) goes to its entry at once: no frame
-        walk, no line number, no lookups."""
+    def noter(self):
+        """(note, last) for one stream: `note(text, frame)` records a write of `frame`'s; `last`
+        is [code, offset, entry] of the instruction that wrote last and the entry it went to.
+        Its next write (a loop's) goes to that entry at once: no frame walk, no line number,
+        no lookups. The hook's print takes that way itself for a line of plain words."""
         record = self.write
-        getframe = sys._getframe
         text_max, last_max, short_max, ended = _TEXT_MAX, _LAST_MAX, _SHORT_MAX, _ended
-        last_code = last_at = entry = None
+        last = [None, None, None]
 
-        def write(text):
-            nonlocal last_code, last_at, entry
-            if text:
-                try:
-                    frame = getframe(1)
-                    if frame.f_lasti == last_at and frame.f_code is last_code:
-                        if len(entry[2]) < text_max:
-                            entry[2] += text
-                        if text == "\n":  # print's line end
-                            partial = entry[3]
-                            entry[3] = ""
-                            entry[1] += 1
-                            if entry[4] is None:
-                                entry[4] = partial[:short_max]
-                            entry[5] = partial[:last_max]
-                        elif "\n" in text:
-                            ended(entry, text)
-                        elif len(entry[3]) < last_max:
-                            entry[3] += text
-                    else:
-                        last_code = None
-                        entry = record(text, frame)
-                        if entry is not None:
-                            last_code, last_at = frame.f_code, frame.f_lasti
-                except Exception:
-                    pass
-            return stream.write(text)
+        def note(text, frame):
+            try:
+                if frame.f_lasti == last[1] and frame.f_code is last[0]:
+                    entry = last[2]
+                    if len(entry[2]) < text_max:
+                        entry[2] += text
+                    if text == "\n":  # a line end on its own (the built-in print's)
+                        partial = entry[3]
+                        entry[3] = ""
+                        entry[1] += 1
+                        if entry[4] is None:
+                            entry[4] = partial[:short_max]
+                        entry[5] = partial
+                    elif "\n" in text:
+                        ended(entry, text)
+                    elif len(entry[3]) < last_max:
+                        entry[3] += text
+                else:
+                    last[0] = None
+                    entry = record(text, frame)
+                    if entry is not None:
+                        last[:] = frame.f_code, frame.f_lasti, entry
+            except Exception:
+                pass
 
-        return write
+        return note, last
 
     def failure(self, kind, value, tb):
         self.error = (kind.__name__ + ": " + _bounded(str(value), _VALUE_MAX)).rstrip(": ")
@@ -377,6 +392,7 @@ class _Recorder(object):
         for (path, line), entry in sorted(self.lines.items(), key=lambda item: item[1][0]):
             order, count, text, partial, first, last = entry
             text = text[:_TEXT_MAX]
+            last = last and last[:_LAST_MAX]
             if partial:
                 count += 1
                 first = partial[:_SHORT_MAX] if first is None else first
@@ -442,8 +458,17 @@ class _Tee(object):
     """A text stream that records who wrote to it and passes everything on."""
 
     def __init__(self, stream, recorder):
+        note, last = recorder.noter()
+        getframe = sys._getframe
+
+        def write(text):
+            if text:
+                note(text, getframe(1))
+            return stream.write(text)
+
         self.__dict__["_stream"] = stream
-        self.__dict__["write"] = recorder.writer(stream)  # a plain function: no bound method
+        self.__dict__["_print"] = (note, last, stream.write)  # for the hook's print
+        self.__dict__["write"] = write  # a plain function: no bound method
 
     def writelines(self, lines):
         for line in lines:
@@ -454,6 +479,101 @@ class _Tee(object):
 
     def __setattr__(self, name, value):
         setattr(self._stream, name, value)
+
+
+def _in_place_print(real):
+    """The program's `print`: to one of the tees, the text recorded at the caller's line with
+    no frame walk, and words of plain types (whose str() runs none of the program's code)
+    joined and written at once; the built-in makes a write for each word, separator and line
+    end, each recorded on its own. To any other file, the built-in itself. What it writes, in
+    what order, and raises is the built-in's; the hook's excepthook takes this frame out of
+    the traceback of an error raised inside it (a __str__ of the program's)."""
+    getframe, tee_type, text_max = sys._getframe, _Tee, _TEXT_MAX
+    plain = frozenset((str, int, float, bool, type(None)))
+
+    def print(*args, sep=" ", end="\n", file=None, flush=False):
+        tee = sys.stdout if file is None else file
+        if type(tee) is not tee_type:
+            if tee is None:
+                return None
+            return real(*args, sep=sep, end=end, file=file, flush=flush)
+        if type(sep) is not str:
+            sep = _checked("sep", sep, " ")
+        if type(end) is not str:
+            end = _checked("end", end, "\n")
+        note, last, write = tee._print
+        frame = getframe(1)
+        words = None
+        for arg in args:
+            if type(arg) not in plain:
+                break
+        else:
+            try:
+                words = sep.join(map(str, args))
+            except Exception:  # an int too long to show: the built-in's way, to its error
+                pass
+        if words is None:
+            for at, arg in enumerate(args):
+                if at:
+                    if sep:
+                        note(sep, frame)
+                    write(sep)
+                word = str(arg)
+                if word:
+                    note(word, frame)
+                write(word)
+            text = end
+        else:
+            text = words + end
+            if end == "\n" and frame.f_lasti == last[1] and frame.f_code is last[0]:
+                entry = last[2]  # the loop's print again, and a whole line: counted here
+                if entry[3] or entry[4] is None or "\n" in words:
+                    note(text, frame)
+                else:
+                    entry[1] += 1
+                    entry[5] = words
+                    if len(entry[2]) < text_max:
+                        entry[2] += text
+                write(text)
+                if flush:
+                    tee.flush()
+                return None
+        if text:
+            note(text, frame)
+        write(text)
+        if flush:
+            tee.flush()
+        return None
+
+    print.__doc__ = real.__doc__
+    print.__module__ = "builtins"  # pickle and help find it as the built-in
+    print.__qualname__ = "print"
+    return print
+
+
+def _checked(name, value, default):
+    """print's `sep` or `end` as the built-in takes it."""
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise TypeError(name + " must be None or a string, not " + type(value).__name__)
+    return value
+
+
+def _without(traceback, code):
+    """`traceback` without the entries of `code`'s frames."""
+    first = previous = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code is not code:
+            if previous is None:
+                first = traceback
+            else:
+                previous.tb_next = traceback
+            previous = traceback
+        traceback = traceback.tb_next
+    if previous is not None:
+        previous.tb_next = None
+    return first
 
 
 # --- in-place results (end) -------------------------------------------------------------------
