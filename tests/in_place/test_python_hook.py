@@ -158,3 +158,12 @@ def test_print_writes_and_raises_as_the_built_in_does(folder: Path) -> None:
     assert lines[9] == (1, "inside\n") and lines[24] == (1, "a noisy [1, 2]\n")
     assert 26 not in lines and 28 not in lines  # to a file of the program's own: not shown
     assert lines[50] == (1, "last ")  # what the built-in wrote before the error
+
+
+def test_the_message_of_sys_exit_is_written_as_without_the_hook(folder: Path) -> None:
+    (folder / "leaves.py").write_text('import sys\nprint("a")\nsys.exit("failed at the end")\n')
+    done = run(folder, "leaves.py")
+    plain = run(folder, "leaves.py", in_place=False)
+    stderr, _ = take_in_place(done.stderr, NONCE)
+    assert (done.returncode, done.stdout, stderr) == (1, "a\n", "failed at the end\n")
+    assert stderr == plain.stderr

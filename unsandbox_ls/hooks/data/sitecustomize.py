@@ -463,7 +463,12 @@ class _Tee(object):
 
         def write(text):
             if text:
-                note(text, getframe(1))
+                try:
+                    frame = getframe(1)
+                except ValueError:  # no caller's frame: sys.exit's message, written at exit
+                    frame = None
+                if frame is not None:
+                    note(text, frame)
             return stream.write(text)
 
         self.__dict__["_stream"] = stream
