@@ -5,6 +5,7 @@ PYTHONPATH), read back by the client's `take_in_place` and `place`."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -145,7 +146,8 @@ def test_print_writes_and_raises_as_the_built_in_does(folder: Path) -> None:
     assert (done.returncode, done.stdout, stderr) == (plain.returncode, plain.stdout, plain.stderr)
     assert plain.returncode == 1 and "ValueError: no words" in stderr
     assert "sitecustomize" not in stderr
-    assert 'line 50, in <module>\n    print("last", Bad())\n  File' in stderr
+    frames = re.findall(r'File ".*?([^/]+)", line (\d+), in (\S+)', stderr)
+    assert frames == [("prints.py", "50", "<module>"), ("prints.py", "15", "__str__")]
     assert "a inside\nnoisy [1, 2]\n" in done.stdout  # Noisy's __str__ prints between the words
     assert "before \nValueError: no words" in done.stdout
     assert "True print\n" in done.stdout and "nowhere" not in done.stdout
