@@ -183,7 +183,6 @@ def _chain():
 # `--- unsandbox-ls in-place NONCE ---` JSON `--- unsandbox-ls end NONCE ---`, which the client
 # removes. os._exit or a kill leave no block; the run is then an ordinary one.
 _IN_PLACE = "UNSANDBOX_LS_IN_PLACE"
-_BUILTIN_PRINT = print
 _IN_PLACE_PATH = "UNSANDBOX_LS_IN_PLACE_PATH"
 _LINES_MAX = 300  # source lines recorded
 _TEXT_MAX = 2000  # characters of output kept per line
@@ -193,6 +192,7 @@ _VALUE_MAX = 200  # characters of one value's repr
 _NAMES_MAX = 30  # names per frame
 _FRAMES_MAX = 8
 _BLOCK_MAX = 60000  # characters of the whole block
+_BUILTIN_PRINT = print  # the one the hook's print stands in for
 
 
 def _in_place_own():
@@ -464,11 +464,9 @@ class _Tee(object):
         def write(text):
             if text:
                 try:
-                    frame = getframe(1)
+                    note(text, getframe(1))
                 except ValueError:  # no caller's frame: sys.exit's message, written at exit
-                    frame = None
-                if frame is not None:
-                    note(text, frame)
+                    pass
             return stream.write(text)
 
         self.__dict__["_stream"] = stream
@@ -530,20 +528,21 @@ def _in_place_print(real):
             text = end
         else:
             text = words + end
-            if end == "\n" and frame.f_lasti == last[1] and frame.f_code is last[0]:
-                entry = last[2]  # the loop's print again, and a whole line: counted here
-                if entry[3] or entry[4] is None or "\n" in words:
-                    note(text, frame)
-                else:
-                    entry[1] += 1
-                    entry[5] = words
-                    if len(entry[2]) < text_max:
-                        entry[2] += text
-                write(text)
-                if flush:
-                    tee.flush()
-                return None
-        if text:
+        entry = last[2]
+        if (
+            words is not None
+            and end == "\n"
+            and frame.f_code is last[0]
+            and frame.f_lasti == last[1]
+            and not entry[3]
+            and entry[4] is not None
+            and "\n" not in words
+        ):  # the loop's print again, and a whole line: counted here, without a call
+            entry[1] += 1
+            entry[5] = words
+            if len(entry[2]) < text_max:
+                entry[2] += text
+        elif text:
             note(text, frame)
         write(text)
         if flush:
